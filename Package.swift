@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// The layers of the building, imports pointing down only:
+// C shims → TensorCore → Autodiff → GradCheck / nn → model → training → CLI.
+import PackageDescription
+
+let package = Package(
+    name: "ddl-swift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ddl", targets: ["ddl"]),
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Autodiff", targets: ["Autodiff"]),
+        .library(name: "GradCheck", targets: ["GradCheck"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // C shims: each wraps one system library; macros and globals become inline functions.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+        // Tensor core: storage, shapes, BLAS-backed kernels. Knows nothing of gradients.
+        .target(
+            name: "TensorCore",
+            dependencies: [
+                "COpenBLAS",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        // Reverse-mode autodiff: the graph and one backward per op, written with core kernels.
+        .target(name: "Autodiff", dependencies: ["TensorCore"]),
+        // Central-difference gradient checks and the catalogue of checked ops.
+        .target(name: "GradCheck", dependencies: ["Autodiff", "TensorCore"]),
+        // Subcommands of the `ddl` tool, in a library so tests can run them.
+        .target(
+            name: "DDLCommands",
+            dependencies: [
+                "GradCheck", "Autodiff", "TensorCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "ddl", dependencies: ["DDLCommands"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore", "GradCheck"]),
+        .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "Autodiff", "TensorCore"]),
+        .testTarget(name: "DDLCommandsTests", dependencies: ["DDLCommands"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,16 @@
+import TensorCore
+
+/// 2-D convolution of `x[N, C, H, W]` with `weight[Cout, C, k, k]` and an optional
+/// `bias[Cout]` (PyTorch's `F.conv2d` with one group).
+public func conv2d<S>(
+    _ x: Variable<S>, weight: Variable<S>, bias: Variable<S>?, stride: Int = 1, padding: Int = 0
+) -> Variable<S> {
+    let y = Tensor.conv2d(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
+    let parents = bias.map { [x, weight, $0] } ?? [x, weight]
+    return Variable.record("conv2d", value: y, parents: parents) { g, needs in
+        let r = Tensor.conv2dBackward(
+            x.value, weight: weight.value, upstream: g, stride: stride, padding: padding,
+            needInput: needs[0], needWeight: needs[1], needBias: needs.count > 2 && needs[2])
+        return bias == nil ? [r.input, r.weight] : [r.input, r.weight, r.bias]
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `ddl` command: Deep Disturbance-Disentangled Learning for facial expression recognition.
+public struct DDL: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ddl",
+        abstract: "Deep Disturbance-Disentangled Learning (Ruan et al., ACM MM 2020) in Swift.",
+        subcommands: [GradcheckCommand.self, BenchCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import GradCheck
+
+/// `ddl gradcheck`: checks every op's gradients against central differences in Double.
+public struct GradcheckCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gradcheck",
+        abstract: "Check every op's analytic gradients against central finite differences (Double).",
+        discussion: """
+            Prints one line per op case: name, input and output shapes, the largest absolute and
+            relative error over every input, and PASS or FAIL. Exits non-zero if any case fails.
+            """
+    )
+
+    @Option(name: .long, help: "Only cases whose name contains this text.")
+    public var filter: String?
+
+    @Option(name: .long, help: "Central-difference step.")
+    public var eps: Double = 1e-6
+
+    @Option(name: .long, help: "Absolute tolerance.")
+    public var atol: Double = 1e-5
+
+    @Option(name: .long, help: "Relative tolerance.")
+    public var rtol: Double = 1e-3
+
+    public init() {}
+
+    public func run() throws {
+        let results = Self.check(filter: filter, settings: GradCheckSettings(eps: eps, atol: atol, rtol: rtol)) { print($0.line) }
+        let failed = results.filter { !$0.report.passed }.count
+        print("\(results.count - failed) passed, \(failed) failed")
+        if results.isEmpty {
+            throw ValidationError("no op case matches '\(filter ?? "")'")
+        }
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Checks the catalogue cases matching `filter`, reporting each as it finishes.
+    public static func check(
+        filter: String?, settings: GradCheckSettings = GradCheckSettings(), each: (CaseResult) -> Void = { _ in }
+    ) -> [CaseResult] {
+        OpCase.all.filter { filter == nil || $0.name.contains(filter ?? "") }.map { c in
+            let r = c.check(settings: settings)
+            each(r)
+            return r
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Autodiff
+import TensorCore
+
+/// How the values of a catalogue input are drawn.
+public enum InputKind: Sendable {
+    /// Standard normal.
+    case normal
+    /// Uniform in [0.5, 2] (for log, sqrt, divisors, variances).
+    case positive
+    /// Normal, pushed at least 0.1 away from 0 (for kinks at 0).
+    case awayFromZero
+    /// A random permutation of well-separated values (no ties, for max pooling).
+    case distinct
+    /// Uniform in [0, 1] (for BCE targets).
+    case probability
+    /// Uniform in [0.5, 2], not differentiated (running variances).
+    case constantPositive
+    /// Normal, not differentiated (running means).
+    case constant
+}
+
+/// A named input of a catalogue case.
+public struct InputSpec: Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let kind: InputKind
+    public init(_ name: String, _ shape: [Int], _ kind: InputKind = .normal) {
+        self.name = name; self.shape = shape; self.kind = kind
+    }
+    var differentiable: Bool {
+        switch kind {
+        case .constant, .constantPositive: false
+        default: true
+        }
+    }
+}
+
+/// The op a catalogue case runs, with its settings.
+public enum CatalogOp: Sendable {
+    case add, sub, mul, div, matmul
+    case linear(bias: Bool)
+    case conv2d(stride: Int, padding: Int, bias: Bool)
+    case maxPool2d(kernel: Int, stride: Int, padding: Int)
+    case avgPool2d(kernel: Int, stride: Int, padding: Int)
+    case adaptiveAvgPool2d(height: Int, width: Int)
+    /// Inputs: x, γ, β, running mean, running variance.
+    case batchNorm(training: Bool)
+    case relu, prelu, sigmoid
+    case leakyRelu(slope: Double)
+    case softmax(axis: Int), logSoftmax(axis: Int)
+    case crossEntropy(labels: [Int])
+    case bceWithLogits
+    case concat(axis: Int)
+    case sum(axes: [Int]?, keep: Bool), mean(axes: [Int]?, keep: Bool)
+    case square, sqrt, exp, log
+    case pow(Double)
+    case l2Normalize(axis: Int)
+    case dropout(p: Double, training: Bool, seed: UInt64)
+    /// Stop-gradient: the value passes, the gradient must be exactly zero.
+    case detach
+}
+
+/// One checked case: an op at given input shapes.
+public struct OpCase: Sendable {
+    /// The op's family name as `ddl gradcheck` lists it (e.g. `conv2d`).
+    public let family: String
+    /// What distinguishes this case (e.g. `3×3 s2 p1, 23→12`).
+    public let detail: String
+    public let inputs: [InputSpec]
+    public let op: CatalogOp
+
+    public init(_ family: String, _ detail: String, _ inputs: [InputSpec], _ op: CatalogOp) {
+        self.family = family; self.detail = detail; self.inputs = inputs; self.op = op
+    }
+
+    /// `family (detail)`.
+    public var name: String { detail.isEmpty ? family : "\(family) (\(detail))" }
+
+    /// Draws the inputs in `Double` from `seed`.
+    public func makeInputs(seed: UInt64 = 1) -> [CheckedInput] {
+        var g = RandomGenerator(seed: seed)
+        return inputs.map { spec in
+            let t: Tensor<Double>
+            switch spec.kind {
+            case .normal, .constant:
+                t = .normal(spec.shape, generator: &g)
+            case .positive, .constantPositive:
+                t = .uniform(spec.shape, low: 0.5, high: 2, generator: &g)
+            case .probability:
+                t = .uniform(spec.shape, low: 0, high: 1, generator: &g)
+            case .awayFromZero:
+                t = Tensor<Double>.normal(spec.shape, generator: &g).map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 }
+            case .distinct:
+                var order = Array(0..<Shape.count(spec.shape))
+                order.shuffle(using: &g)
+                t = Tensor(shape: spec.shape, scalars: order.map { Double($0) * 0.01 - Double(order.count) * 0.005 })
+            }
+            return CheckedInput(spec.name, t, differentiable: spec.differentiable)
+        }
+    }
+
+    /// Runs the op on variables of any scalar type.
+    public func run<S: TensorScalar>(_ x: [Variable<S>]) -> Variable<S> {
+        switch op {
+        case .add: return x[0] + x[1]
+        case .sub: return x[0] - x[1]
+        case .mul: return x[0] * x[1]
+        case .div: return x[0] / x[1]
+        case .matmul: return matmul(x[0], x[1])
+        case .linear(let bias): return linear(x[0], weight: x[1], bias: bias ? x[2] : nil)
+        case .conv2d(let s, let p, let bias):
+            return conv2d(x[0], weight: x[1], bias: bias ? x[2] : nil, stride: s, padding: p)
+        case .maxPool2d(let k, let s, let p): return maxPool2d(x[0], kernel: k, stride: s, padding: p)
+        case .avgPool2d(let k, let s, let p): return avgPool2d(x[0], kernel: k, stride: s, padding: p)
+        case .adaptiveAvgPool2d(let h, let w): return adaptiveAvgPool2d(x[0], outHeight: h, outWidth: w)
+        case .batchNorm(let training):
+            var mean = x[3].value, variance = x[4].value
+            return batchNorm(x[0], gamma: x[1], beta: x[2], runningMean: &mean, runningVariance: &variance, training: training)
+        case .relu: return x[0].relu()
+        case .prelu: return prelu(x[0], slope: x[1])
+        case .leakyRelu(let slope): return x[0].leakyRelu(slope: S(slope))
+        case .sigmoid: return x[0].sigmoid()
+        case .softmax(let axis): return x[0].softmax(axis: axis)
+        case .logSoftmax(let axis): return x[0].logSoftmax(axis: axis)
+        case .crossEntropy(let labels): return crossEntropy(logits: x[0], labels: labels)
+        case .bceWithLogits: return binaryCrossEntropyWithLogits(x[0], targets: x[1])
+        case .concat(let axis): return concat(x, axis: axis)
+        case .sum(let axes, let keep): return x[0].sum(alongAxes: axes, keepingDimensions: keep)
+        case .mean(let axes, let keep): return x[0].mean(alongAxes: axes, keepingDimensions: keep)
+        case .square: return x[0].squared()
+        case .sqrt: return x[0].sqrt()
+        case .exp: return x[0].exp()
+        case .log: return x[0].log()
+        case .pow(let p): return x[0].pow(S(p))
+        case .l2Normalize(let axis): return x[0].l2Normalized(axis: axis)
+        case .dropout(let p, let training, let seed):
+            var g = RandomGenerator(seed: seed)
+            return x[0].dropout(p: p, training: training, generator: &g)
+        case .detach: return x[0].detached()
+        }
+    }
+}

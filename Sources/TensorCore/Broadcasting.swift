@@ -1,0 +1,177 @@
+import RealModule
+
+/// A plan for walking two operands broadcast against each other: the output shape, and for
+/// each operand its strides over the output (0 along broadcast axes), with adjacent axes
+/// merged wherever both operands are contiguous across them.
+@usableFromInline
+struct BroadcastPlan {
+    @usableFromInline let outShape: [Int]
+    /// Merged sizes; the last is the inner, contiguous loop.
+    @usableFromInline let sizes: [Int]
+    @usableFromInline let stridesA: [Int]
+    @usableFromInline let stridesB: [Int]
+
+    @usableFromInline
+    init(_ a: [Int], _ b: [Int], operation: String) throws(ShapeError) {
+        let out = try Shape.broadcast(a, b, operation: operation)
+        outShape = out
+        let rank = out.count
+        func strides(_ s: [Int]) -> [Int] {
+            let padded = [Int](repeating: 1, count: rank - s.count) + s
+            let natural = Shape.strides(padded)
+            return (0..<rank).map { padded[$0] == 1 && out[$0] != 1 ? 0 : natural[$0] }
+        }
+        var sa = strides(a), sb = strides(b), sz = out
+        // Drop size-1 axes, then merge neighbours that are contiguous for both operands.
+        var keep = (0..<rank).filter { sz[$0] != 1 }
+        if keep.isEmpty { keep = [] }
+        sa = keep.map { sa[$0] }; sb = keep.map { sb[$0] }; sz = keep.map { sz[$0] }
+        var i = sz.count - 1
+        while i > 0 {
+            if sa[i - 1] == sa[i] * sz[i], sb[i - 1] == sb[i] * sz[i] {
+                sz[i - 1] *= sz[i]
+                sa[i - 1] = sa[i]; sb[i - 1] = sb[i]
+                sz.remove(at: i); sa.remove(at: i); sb.remove(at: i)
+            }
+            i -= 1
+        }
+        if sz.isEmpty { sz = [1]; sa = [0]; sb = [0] }
+        sizes = sz; stridesA = sa; stridesB = sb
+    }
+
+    /// Calls `body(offsetA, offsetB, outOffset, innerCount, innerStrideA, innerStrideB)` for
+    /// every run of the inner axis, in output order.
+    @inlinable
+    func forEachRun(_ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+        let rank = sizes.count
+        let inner = sizes[rank - 1], ia = stridesA[rank - 1], ib = stridesB[rank - 1]
+        let outer = sizes.dropLast().reduce(1, *)
+        var index = [Int](repeating: 0, count: max(rank - 1, 0))
+        var offA = 0, offB = 0
+        for run in 0..<outer {
+            body(offA, offB, run * inner, inner, ia, ib)
+            // Odometer step over the outer axes.
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                offA += stridesA[axis]; offB += stridesB[axis]
+                if index[axis] < sizes[axis] { break }
+                offA -= stridesA[axis] * sizes[axis]; offB -= stridesB[axis] * sizes[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Applies `op` elementwise to two tensors broadcast against each other.
+    @inlinable
+    public static func broadcasting(
+        _ a: Tensor, _ b: Tensor, operation: String, _ op: (Scalar, Scalar) -> Scalar
+    ) -> Tensor {
+        if a.shape == b.shape {
+            return Tensor(shape: a.shape) { out in
+                a.scalars.withUnsafeBufferPointer { pa in
+                    b.scalars.withUnsafeBufferPointer { pb in
+                        for i in 0..<out.count { out[i] = op(pa[i], pb[i]) }
+                    }
+                }
+            }
+        }
+        let plan = requireShapes { () throws(ShapeError) in try BroadcastPlan(a.shape, b.shape, operation: operation) }
+        return Tensor(shape: plan.outShape) { out in
+            a.scalars.withUnsafeBufferPointer { pa in
+                b.scalars.withUnsafeBufferPointer { pb in
+                    plan.forEachRun { oa, ob, oo, n, sa, sb in
+                        for j in 0..<n { out[oo + j] = op(pa[oa + j * sa], pb[ob + j * sb]) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sums this tensor down to `target`, a shape it was broadcast from (the backward of
+    /// broadcasting). Axes of size 1 in `target` and missing leading axes are summed over.
+    public func summed(toShape target: [Int]) -> Tensor {
+        if target == shape { return self }
+        let plan = requireShapes { () throws(ShapeError) -> BroadcastPlan in
+            let b = try Shape.broadcast(shape, target, operation: "sum_to_shape")
+            guard b == shape else {
+                throw ShapeError("sum_to_shape", "\(describe(target)) does not broadcast to \(describe(shape))")
+            }
+            return try BroadcastPlan(shape, target, operation: "sum_to_shape")
+        }
+        var result = [Scalar](repeating: 0, count: Shape.count(target))
+        scalars.withUnsafeBufferPointer { src in
+            result.withUnsafeMutableBufferPointer { dst in
+                plan.forEachRun { oa, ob, _, n, sa, sb in
+                    if sb == 0 {
+                        var acc: Scalar = 0
+                        for j in 0..<n { acc += src[oa + j * sa] }
+                        dst[ob] += acc
+                    } else {
+                        for j in 0..<n { dst[ob + j * sb] += src[oa + j * sa] }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: target, scalars: result)
+    }
+
+    /// Applies `f` to every element.
+    @inlinable
+    public func map(_ f: (Scalar) -> Scalar) -> Tensor {
+        Tensor(shape: shape) { out in
+            scalars.withUnsafeBufferPointer { p in
+                for i in 0..<out.count { out[i] = f(p[i]) }
+            }
+        }
+    }
+
+    /// Combines two tensors of the same shape element by element.
+    @inlinable
+    public func zip(_ other: Tensor, operation: String = "zip", _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
+        requireShapes { () throws(ShapeError) in
+            guard shape == other.shape else {
+                throw ShapeError(operation, "shapes \(describe(shape)) and \(describe(other.shape)) differ")
+            }
+        }
+        return Tensor.broadcasting(self, other, operation: operation, f)
+    }
+
+    /// Adds `other` (same shape) into this tensor in place.
+    public mutating func addInPlace(_ other: Tensor) {
+        requireShapes { () throws(ShapeError) in
+            guard shape == other.shape else {
+                throw ShapeError("accumulate", "shapes \(describe(shape)) and \(describe(other.shape)) differ")
+            }
+        }
+        other.scalars.withUnsafeBufferPointer { src in
+            storage.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<dst.count { dst[i] += src[i] }
+            }
+        }
+    }
+}
+
+// MARK: - Arithmetic with broadcasting
+
+extension Tensor {
+    /// Elementwise sum with broadcasting.
+    public static func + (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, operation: "add", +) }
+    /// Elementwise difference with broadcasting.
+    public static func - (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, operation: "sub", -) }
+    /// Elementwise product with broadcasting.
+    public static func * (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, operation: "mul", *) }
+    /// Elementwise quotient with broadcasting.
+    public static func / (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, operation: "div", /) }
+    /// Adds a scalar to every element.
+    public static func + (a: Tensor, s: Scalar) -> Tensor { a.map { $0 + s } }
+    /// Multiplies every element by a scalar.
+    public static func * (a: Tensor, s: Scalar) -> Tensor { a.map { $0 * s } }
+    /// Multiplies every element by a scalar.
+    public static func * (s: Scalar, a: Tensor) -> Tensor { a.map { $0 * s } }
+    /// Negates every element.
+    public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
+}

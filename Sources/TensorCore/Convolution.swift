@@ -1,0 +1,316 @@
+import RealModule
+
+/// The geometry of a 2-D convolution or pooling window over an NCHW input.
+public struct Conv2dGeometry: Equatable, Sendable {
+    public let batch: Int, inChannels: Int, height: Int, width: Int
+    public let outChannels: Int, kernelHeight: Int, kernelWidth: Int
+    public let stride: Int, padding: Int
+    /// Output size: `floor((n + 2·padding − kernel) / stride) + 1` (PyTorch's rule).
+    public let outHeight: Int, outWidth: Int
+
+    /// Rows of the unfolded input: `inChannels · kernelHeight · kernelWidth`.
+    public var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+    /// Output positions per sample.
+    public var outPlane: Int { outHeight * outWidth }
+
+    /// Validates an input shape `[N, C, H, W]` against a weight shape `[Cout, C, kh, kw]`.
+    public init(input: [Int], weight: [Int], stride: Int, padding: Int) throws(ShapeError) {
+        guard input.count == 4, weight.count == 4 else {
+            throw ShapeError("conv2d", "needs input [N, C, H, W] and weight [Cout, C, kh, kw], got \(describe(input)) and \(describe(weight))")
+        }
+        guard input[1] == weight[1] else {
+            throw ShapeError("conv2d", "input \(describe(input)) has \(input[1]) channels, weight \(describe(weight)) expects \(weight[1])")
+        }
+        try self.init(
+            batch: input[0], channels: input[1], height: input[2], width: input[3],
+            outChannels: weight[0], kernelHeight: weight[2], kernelWidth: weight[3],
+            stride: stride, padding: padding, operation: "conv2d")
+    }
+
+    /// Validates a window of `kernel` over an input of `[N, C, H, W]` (pooling keeps channels).
+    public init(
+        batch: Int, channels: Int, height: Int, width: Int, outChannels: Int,
+        kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int, operation: String
+    ) throws(ShapeError) {
+        guard stride >= 1, padding >= 0, kernelHeight >= 1, kernelWidth >= 1 else {
+            throw ShapeError(operation, "kernel \(kernelHeight)×\(kernelWidth), stride \(stride), padding \(padding) are not valid")
+        }
+        let oh = (height + 2 * padding - kernelHeight) / stride + 1
+        let ow = (width + 2 * padding - kernelWidth) / stride + 1
+        guard height + 2 * padding >= kernelHeight, width + 2 * padding >= kernelWidth, oh >= 1, ow >= 1 else {
+            throw ShapeError(operation, "input [\(batch), \(channels), \(height), \(width)] is smaller than the kernel \(kernelHeight)×\(kernelWidth) with padding \(padding)")
+        }
+        self.batch = batch; self.inChannels = channels; self.height = height; self.width = width
+        self.outChannels = outChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.stride = stride; self.padding = padding; self.outHeight = oh; self.outWidth = ow
+    }
+
+    /// The output shape `[N, Cout, Ho, Wo]`.
+    public var outputShape: [Int] { [batch, outChannels, outHeight, outWidth] }
+
+    /// Whether the unfolded input is the input itself (1×1 kernel, stride 1, no padding).
+    var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
+
+    /// The range of output columns `ox` whose input column `ox·stride − padding + j` is inside.
+    @inlinable
+    func validRange(offset j: Int, size: Int, outSize: Int) -> Range<Int> {
+        // ox·s − p + j ≥ 0  ⇔  ox ≥ ceil((p − j)/s);  ox·s − p + j ≤ size − 1.
+        let lowNum = padding - j
+        let lo = lowNum <= 0 ? 0 : (lowNum + stride - 1) / stride
+        let highNum = size - 1 + padding - j
+        let hi = highNum < 0 ? -1 : min(outSize - 1, highNum / stride)
+        return lo <= hi ? lo..<(hi + 1) : 0..<0
+    }
+}
+
+/// How many elements of unfolded input one chunk of a convolution may use. Samples are
+/// grouped until this is reached, so small feature maps still make large products.
+public let convolutionChunkElements = 1 << 22
+
+extension Conv2dGeometry {
+    /// Samples per chunk of unfolded input.
+    var samplesPerChunk: Int { max(1, min(batch, convolutionChunkElements / max(patchSize * outPlane, 1))) }
+
+    /// Unfolds samples `[n0, n0 + nb)` of `x` into `cols[patchSize, nb·outPlane]`.
+    func im2col<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, into cols: UnsafeMutablePointer<S>) {
+        let plane = height * width, ldc = nb * outPlane
+        for c in 0..<inChannels {
+            for i in 0..<kernelHeight {
+                for j in 0..<kernelWidth {
+                    let row = (c * kernelHeight + i) * kernelWidth + j
+                    let xr = validRange(offset: j, size: width, outSize: outWidth)
+                    for s in 0..<nb {
+                        let src = (n0 + s) * inChannels * plane + c * plane
+                        let dstBase = row * ldc + s * outPlane
+                        for oy in 0..<outHeight {
+                            let dst = cols + dstBase + oy * outWidth
+                            let iy = oy * stride - padding + i
+                            if iy < 0 || iy >= height {
+                                dst.update(repeating: 0, count: outWidth)
+                                continue
+                            }
+                            if xr.lowerBound > 0 { dst.update(repeating: 0, count: xr.lowerBound) }
+                            let rowSrc = src + iy * width - padding + j
+                            if stride == 1 {
+                                (dst + xr.lowerBound).update(from: x.start + rowSrc + xr.lowerBound, count: xr.count)
+                            } else {
+                                for ox in xr { dst[ox] = x[rowSrc + ox * stride] }
+                            }
+                            if xr.upperBound < outWidth {
+                                (dst + xr.upperBound).update(repeating: 0, count: outWidth - xr.upperBound)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds `cols[patchSize, nb·outPlane]` back, adding into samples `[n0, n0 + nb)` of `dx`.
+    func col2im<S: TensorScalar>(_ cols: UnsafePointer<S>, n0: Int, nb: Int, into dx: UnsafeMutableBufferPointer<S>) {
+        let plane = height * width, ldc = nb * outPlane
+        for c in 0..<inChannels {
+            for i in 0..<kernelHeight {
+                for j in 0..<kernelWidth {
+                    let row = (c * kernelHeight + i) * kernelWidth + j
+                    let xr = validRange(offset: j, size: width, outSize: outWidth)
+                    for s in 0..<nb {
+                        let dst = (n0 + s) * inChannels * plane + c * plane
+                        let srcBase = row * ldc + s * outPlane
+                        for oy in 0..<outHeight {
+                            let iy = oy * stride - padding + i
+                            if iy < 0 || iy >= height { continue }
+                            let src = cols + srcBase + oy * outWidth
+                            let rowDst = dst + iy * width - padding + j
+                            for ox in xr { dx[rowDst + ox * stride] += src[ox] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Copies samples `[n0, n0 + nb)` of a `[N, rows, q]` buffer into a `[rows, nb·q]` matrix,
+/// so a group of samples makes one product.
+@inlinable
+func gatherSamples<S>(_ src: UnsafePointer<S>, n0: Int, nb: Int, rows: Int, q: Int, into dst: UnsafeMutablePointer<S>) {
+    for s in 0..<nb {
+        for r in 0..<rows {
+            (dst + r * nb * q + s * q).update(from: src + (n0 + s) * rows * q + r * q, count: q)
+        }
+    }
+}
+
+/// The inverse of `gatherSamples`: a `[rows, nb·q]` matrix back into samples of `[N, rows, q]`,
+/// overwriting, or adding when `accumulate` is set.
+@inlinable
+func scatterSamples<S: TensorScalar>(
+    _ src: UnsafePointer<S>, n0: Int, nb: Int, rows: Int, q: Int, into dst: UnsafeMutablePointer<S>, accumulate: Bool
+) {
+    for s in 0..<nb {
+        for r in 0..<rows {
+            let d = dst + (n0 + s) * rows * q + r * q, from = src + r * nb * q + s * q
+            if accumulate {
+                for t in 0..<q { d[t] += from[t] }
+            } else {
+                d.update(from: from, count: q)
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// 2-D convolution (cross-correlation, as PyTorch) of `x[N, C, H, W]` with
+    /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`, by unfolding and BLAS gemm.
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+        let g = requireShapes { () throws(ShapeError) -> Conv2dGeometry in
+            let g = try Conv2dGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
+            if let b = bias, b.shape != [g.outChannels] {
+                throw ShapeError("conv2d", "bias \(describe(b.shape)) does not match \(g.outChannels) output channels")
+            }
+            return g
+        }
+        let k = g.patchSize, q = g.outPlane, co = g.outChannels
+        var out = Tensor(shape: g.outputShape) { _ in }
+        let chunk = g.samplesPerChunk
+        var cols = [Scalar](repeating: 0, count: g.isPointwise && chunk == 1 ? 0 : k * chunk * q)
+        var product = [Scalar](repeating: 0, count: chunk > 1 ? co * chunk * q : 0)
+        x.scalars.withUnsafeBufferPointer { px in
+            weight.scalars.withUnsafeBufferPointer { pw in
+                out.storage.withUnsafeMutableBufferPointer { po in
+                    cols.withUnsafeMutableBufferPointer { pc in
+                        product.withUnsafeMutableBufferPointer { pp in
+                            var n0 = 0
+                            while n0 < g.batch {
+                                let nb = min(chunk, g.batch - n0)
+                                let colsPtr: UnsafePointer<Scalar>
+                                if g.isPointwise && nb == 1 {
+                                    colsPtr = px.start + n0 * k * q
+                                } else if g.isPointwise {
+                                    gatherSamples(px.start, n0: n0, nb: nb, rows: k, q: q, into: pc.start)
+                                    colsPtr = UnsafePointer(pc.start)
+                                } else {
+                                    g.im2col(px, n0: n0, nb: nb, into: pc.start)
+                                    colsPtr = UnsafePointer(pc.start)
+                                }
+                                let target = nb == 1 ? po.start + n0 * co * q : pp.start
+                                Scalar.gemm(
+                                    transA: false, transB: false, m: co, n: nb * q, k: k,
+                                    alpha: 1, a: pw.start, lda: k, b: colsPtr, ldb: nb * q,
+                                    beta: 0, c: target, ldc: nb * q)
+                                if nb > 1 {
+                                    scatterSamples(pp.start, n0: n0, nb: nb, rows: co, q: q, into: po.start, accumulate: false)
+                                }
+                                n0 += nb
+                            }
+                            if let bias {
+                                bias.scalars.withUnsafeBufferPointer { pb in
+                                    for n in 0..<g.batch {
+                                        for c in 0..<co {
+                                            let base = (n * co + c) * q, b = pb[c]
+                                            for t in 0..<q { po[base + t] += b }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Gradients of `conv2d` given the upstream gradient `dy[N, Cout, Ho, Wo]`: each returned
+    /// only when asked for. The weight gradient is `Σ_n dy_n · colsᵀ`, the input gradient folds
+    /// `weightᵀ · dy_n` back; both are gemms over chunks of samples.
+    public static func conv2dBackward(
+        _ x: Tensor, weight: Tensor, upstream dy: Tensor, stride: Int, padding: Int,
+        needInput: Bool, needWeight: Bool, needBias: Bool
+    ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+        let g = requireShapes { () throws(ShapeError) -> Conv2dGeometry in
+            let g = try Conv2dGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
+            guard dy.shape == g.outputShape else {
+                throw ShapeError("conv2d_backward", "upstream \(describe(dy.shape)) does not match output \(describe(g.outputShape))")
+            }
+            return g
+        }
+        let k = g.patchSize, q = g.outPlane, co = g.outChannels
+        let chunk = g.samplesPerChunk
+        var dx = needInput ? [Scalar](repeating: 0, count: x.count) : []
+        var dw = needWeight ? [Scalar](repeating: 0, count: weight.count) : []
+        var cols = [Scalar](repeating: 0, count: k * chunk * q)
+        var dyT = [Scalar](repeating: 0, count: chunk > 1 ? co * chunk * q : 0)
+        if needInput || needWeight {
+            x.scalars.withUnsafeBufferPointer { px in
+                weight.scalars.withUnsafeBufferPointer { pw in
+                    dy.scalars.withUnsafeBufferPointer { pdy in
+                        cols.withUnsafeMutableBufferPointer { pc in
+                            dyT.withUnsafeMutableBufferPointer { pt in
+                                dx.withUnsafeMutableBufferPointer { pdx in
+                                    dw.withUnsafeMutableBufferPointer { pdw in
+                                        var n0 = 0
+                                        while n0 < g.batch {
+                                            let nb = min(chunk, g.batch - n0)
+                                            let dyPtr: UnsafePointer<Scalar>
+                                            if nb == 1 {
+                                                dyPtr = pdy.start + n0 * co * q
+                                            } else {
+                                                gatherSamples(pdy.start, n0: n0, nb: nb, rows: co, q: q, into: pt.start)
+                                                dyPtr = UnsafePointer(pt.start)
+                                            }
+                                            if needWeight {
+                                                if g.isPointwise {
+                                                    gatherSamples(px.start, n0: n0, nb: nb, rows: k, q: q, into: pc.start)
+                                                } else {
+                                                    g.im2col(px, n0: n0, nb: nb, into: pc.start)
+                                                }
+                                                Scalar.gemm(
+                                                    transA: false, transB: true, m: co, n: k, k: nb * q,
+                                                    alpha: 1, a: dyPtr, lda: nb * q, b: pc.start, ldb: nb * q,
+                                                    beta: 1, c: pdw.start, ldc: k)
+                                            }
+                                            if needInput {
+                                                Scalar.gemm(
+                                                    transA: true, transB: false, m: k, n: nb * q, k: co,
+                                                    alpha: 1, a: pw.start, lda: k, b: dyPtr, ldb: nb * q,
+                                                    beta: 0, c: pc.start, ldc: nb * q)
+                                                if g.isPointwise {
+                                                    scatterSamples(UnsafePointer(pc.start), n0: n0, nb: nb, rows: k, q: q, into: pdx.start, accumulate: true)
+                                                } else {
+                                                    g.col2im(UnsafePointer(pc.start), n0: n0, nb: nb, into: pdx)
+                                                }
+                                            }
+                                            n0 += nb
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var db: Tensor? = nil
+        if needBias {
+            db = Tensor(shape: [co]) { out in
+                dy.scalars.withUnsafeBufferPointer { p in
+                    for c in 0..<co {
+                        var acc: Scalar = 0
+                        for n in 0..<g.batch {
+                            let base = (n * co + c) * q
+                            for t in 0..<q { acc += p[base + t] }
+                        }
+                        out[c] = acc
+                    }
+                }
+            }
+        }
+        return (
+            needInput ? Tensor(shape: x.shape, scalars: dx) : nil,
+            needWeight ? Tensor(shape: weight.shape, scalars: dw) : nil,
+            db
+        )
+    }
+}

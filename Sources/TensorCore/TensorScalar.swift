@@ -1,0 +1,64 @@
+import COpenBLAS
+import RealModule
+
+/// A floating-point scalar a tensor can hold: `Float` for training, `Double` for gradient checks.
+///
+/// The protocol carries the BLAS entry points, so every kernel has one generic code path and
+/// the product dispatches to `sgemm` or `dgemm` by type, with no runtime dtype.
+public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringConvertible
+where Self.RawSignificand: FixedWidthInteger {
+    /// A short name for reports and files: `"float32"` or `"float64"`.
+    static var dtypeName: String { get }
+
+    /// Row-major general product `C[m×n] = alpha·op(A)·op(B) + beta·C` (BLAS `?gemm`).
+    ///
+    /// `op(A)` is `m×k` and `op(B)` is `k×n`; `lda`, `ldb`, `ldc` are the row strides of the
+    /// matrices as stored.
+    static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int
+    )
+}
+
+extension Float: TensorScalar {
+    public static var dtypeName: String { "float32" }
+
+    @inlinable
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        ddl_sgemm(
+            transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+extension Double: TensorScalar {
+    public static var dtypeName: String { "float64" }
+
+    @inlinable
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        ddl_dgemm(
+            transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+/// Threading of the BLAS library behind every large product.
+public enum BLASThreads {
+    /// The number of threads OpenBLAS uses.
+    public static var count: Int { Int(ddl_blas_threads()) }
+
+    /// Sets the number of threads OpenBLAS uses (at least 1).
+    public static func set(_ n: Int) { ddl_blas_set_threads(Int32(max(1, n))) }
+}

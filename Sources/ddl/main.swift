@@ -1,0 +1,3 @@
+import DDLCommands
+
+DDL.main()
