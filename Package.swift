@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "GradCheck", targets: ["GradCheck"]),
+        .library(name: "HDF5Files", targets: ["HDF5Files"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +37,8 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // HDF5 files: named tensors, groups and attributes. Knows nothing of layers.
+        .target(name: "HDF5Files", dependencies: ["CHDF5", "TensorCore"]),
         // Reverse-mode autodiff: the graph and one backward per op, written with core kernels.
         .target(name: "Autodiff", dependencies: ["TensorCore"]),
         // Central-difference gradient checks and the catalogue of checked ops.
@@ -51,6 +54,7 @@ let package = Package(
         .executableTarget(name: "ddl", dependencies: ["DDLCommands"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore", "GradCheck"]),
+        .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TensorCore"]),
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "Autodiff", "TensorCore"]),
         .testTarget(name: "DDLCommandsTests", dependencies: ["DDLCommands"]),
     ],

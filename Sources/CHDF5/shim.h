@@ -18,6 +18,9 @@ static inline hid_t ddl_h5t_c_s1(void) { return H5T_C_S1; }
 static inline hid_t ddl_h5p_link_create(void) { return H5P_LINK_CREATE; }
 static inline size_t ddl_h5t_variable(void) { return H5T_VARIABLE; }
 
+static inline int ddl_h5_index_name(void) { return H5_INDEX_NAME; }
+static inline int ddl_h5_iter_inc(void) { return H5_ITER_INC; }
+
 /// Silences libhdf5's automatic error printing; errors surface as Swift errors instead.
 static inline void ddl_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 

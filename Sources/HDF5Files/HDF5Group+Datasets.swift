@@ -1,0 +1,88 @@
+import CHDF5
+import TensorCore
+
+extension HDF5Group {
+    /// Reads a whole dataset as a flat array with its shape.
+    ///
+    /// Values convert within a type class (float32 ↔ float64, integer widths); a float
+    /// dataset read as integers, or the reverse, is `.wrongType`. A given `expectedShape`
+    /// is checked (`.wrongShape`), naming both shapes.
+    public func read<T: HDF5Element>(_ name: String, as: T.Type = T.self, expectedShape: [Int]? = nil) throws(HDF5Error) -> (shape: [Int], values: [T]) {
+        switch kind(of: name) {
+        case nil: throw error(.missingObject, name, "no such dataset")
+        case .dataset?: break
+        default: throw error(.wrongKind, name, "expected a dataset, found a group")
+        }
+        let dataset = H5Dopen2(id, name, ddl_h5p_default())
+        guard dataset >= 0 else { throw error(.readFailed, name, "cannot open the dataset") }
+        defer { H5Dclose(dataset) }
+        let type = H5Dget_type(dataset)
+        defer { H5Tclose(type) }
+        guard H5Tget_class(type) == T.typeClass else {
+            throw error(.wrongType, name, "expected \(T.typeName), found \(describeType(type))")
+        }
+        let space = H5Dget_space(dataset)
+        defer { H5Sclose(space) }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank >= 0 else { throw error(.readFailed, name, "cannot read the shape") }
+        var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+        if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
+        let shape = rank == 0 ? [] : dims.map { Int($0) }
+        if let expectedShape, expectedShape != shape {
+            throw error(.wrongShape, name, "expected \(describe(expectedShape)), found \(describe(shape))")
+        }
+        var values = [T](repeating: T.zero, count: shape.reduce(1, *))
+        if !values.isEmpty {
+            let status = values.withUnsafeMutableBytes { H5Dread(dataset, T.nativeType, ddl_h5s_all(), ddl_h5s_all(), ddl_h5p_default(), $0.baseAddress) }
+            guard status >= 0 else { throw error(.readFailed, name, "the data cannot be read (truncated or corrupt file?)") }
+        }
+        return (shape, values)
+    }
+
+    /// Writes a dataset of the given shape (replacing nothing: the name must be new).
+    public func write<T: HDF5Element>(_ name: String, shape: [Int], values: [T]) throws(HDF5Error) {
+        precondition(shape.reduce(1, *) == values.count, "HDF5 write: \(values.count) values for shape \(describe(shape))")
+        guard !contains(name) else { throw error(.writeFailed, name, "already exists") }
+        var dims = shape.map { hsize_t($0) }
+        let space = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(shape.count), &dims, nil)
+        guard space >= 0 else { throw error(.writeFailed, name, "cannot make a dataspace for \(describe(shape))") }
+        defer { H5Sclose(space) }
+        let dataset = H5Dcreate2(id, name, T.nativeType, space, ddl_h5p_default(), ddl_h5p_default(), ddl_h5p_default())
+        guard dataset >= 0 else { throw error(.writeFailed, name, "cannot create the dataset") }
+        defer { H5Dclose(dataset) }
+        if !values.isEmpty {
+            let status = values.withUnsafeBytes { H5Dwrite(dataset, T.nativeType, ddl_h5s_all(), ddl_h5s_all(), ddl_h5p_default(), $0.baseAddress) }
+            guard status >= 0 else { throw error(.writeFailed, name, "cannot write the data") }
+        }
+    }
+
+    /// Reads a floating-point dataset as a tensor (float32 or float64 on disk).
+    public func readTensor<S: TensorScalar>(_ name: String, as: S.Type = S.self, expectedShape: [Int]? = nil) throws(HDF5Error) -> Tensor<S> {
+        if S.self == Float.self {
+            let t = try read(name, as: Float.self, expectedShape: expectedShape)
+            return Tensor(shape: t.shape, scalars: t.values.map { S($0) })
+        }
+        let t = try read(name, as: Double.self, expectedShape: expectedShape)
+        return Tensor(shape: t.shape, scalars: t.values.map { S($0) })
+    }
+
+    /// Writes a tensor as a float32 or float64 dataset, by its scalar type.
+    public func writeTensor<S: TensorScalar>(_ name: String, _ tensor: Tensor<S>) throws(HDF5Error) {
+        if S.self == Float.self {
+            try write(name, shape: tensor.shape, values: tensor.scalars.map { Float($0) })
+        } else {
+            try write(name, shape: tensor.shape, values: tensor.scalars.map { Double($0) })
+        }
+    }
+
+    /// The element type name of a dataset as stored (`float32`, `int64`, …).
+    public func storedType(of name: String) throws(HDF5Error) -> String {
+        guard kind(of: name) == .dataset else { throw error(.missingObject, name, "no such dataset") }
+        let dataset = H5Dopen2(id, name, ddl_h5p_default())
+        guard dataset >= 0 else { throw error(.readFailed, name, "cannot open the dataset") }
+        defer { H5Dclose(dataset) }
+        let type = H5Dget_type(dataset)
+        defer { H5Tclose(type) }
+        return describeType(type)
+    }
+}
