@@ -43,11 +43,13 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["TensorCore"]),
         // Central-difference gradient checks and the catalogue of checked ops.
         .target(name: "GradCheck", dependencies: ["Autodiff", "TensorCore"]),
+        // PyTorch fixtures: reading the schema of fixtures/README.md and checking components.
+        .target(name: "FixtureCheck", dependencies: ["HDF5Files", "GradCheck", "Autodiff", "TensorCore"]),
         // Subcommands of the `ddl` tool, in a library so tests can run them.
         .target(
             name: "DDLCommands",
             dependencies: [
-                "GradCheck", "Autodiff", "TensorCore",
+                "FixtureCheck", "HDF5Files", "GradCheck", "Autodiff", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore", "GradCheck"]),
         .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TensorCore"]),
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "Autodiff", "TensorCore"]),
+        .testTarget(name: "FixtureCheckTests", dependencies: ["FixtureCheck", "HDF5Files", "TensorCore"]),
         .testTarget(name: "DDLCommandsTests", dependencies: ["DDLCommands"]),
     ],
     swiftLanguageModes: [.v6]

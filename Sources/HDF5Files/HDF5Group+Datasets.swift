@@ -75,6 +75,21 @@ extension HDF5Group {
         }
     }
 
+    /// The shape of a dataset, without reading its data.
+    public func shape(of name: String) throws(HDF5Error) -> [Int] {
+        guard kind(of: name) == .dataset else { throw error(.missingObject, name, "no such dataset") }
+        let dataset = H5Dopen2(id, name, ddl_h5p_default())
+        guard dataset >= 0 else { throw error(.readFailed, name, "cannot open the dataset") }
+        defer { H5Dclose(dataset) }
+        let space = H5Dget_space(dataset)
+        defer { H5Sclose(space) }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank >= 0 else { throw error(.readFailed, name, "cannot read the shape") }
+        var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+        if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
+        return rank == 0 ? [] : dims.map { Int($0) }
+    }
+
     /// The element type name of a dataset as stored (`float32`, `int64`, …).
     public func storedType(of name: String) throws(HDF5Error) -> String {
         guard kind(of: name) == .dataset else { throw error(.missingObject, name, "no such dataset") }

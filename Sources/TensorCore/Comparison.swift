@@ -13,6 +13,15 @@ public struct Closeness: Sendable, CustomStringConvertible {
     /// A human-readable reason when the comparison failed.
     public let reason: String?
 
+    /// A comparison result built by hand (e.g. a failure with no tensors to compare).
+    public init(passed: Bool, maxAbsError: Double, maxRelError: Double, firstFailure: [Int]?, reason: String?) {
+        self.passed = passed
+        self.maxAbsError = maxAbsError
+        self.maxRelError = maxRelError
+        self.firstFailure = firstFailure
+        self.reason = reason
+    }
+
     public var description: String {
         if passed {
             return "close (max abs \(maxAbsError), max rel \(maxRelError))"

@@ -1,0 +1,85 @@
+import ArgumentParser
+import FixtureCheck
+import Foundation
+
+/// `ddl fixtures`: the PyTorch fixtures.
+public struct FixturesCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "fixtures",
+        abstract: "Check the Swift implementation against the PyTorch fixtures.",
+        subcommands: [Verify.self]
+    )
+
+    public init() {}
+
+    /// `ddl fixtures verify [FILES…]`.
+    public struct Verify: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Run fixtures through the Swift implementation and compare (PASS/FAIL per file).",
+            discussion: """
+                With no files, checks every .h5 file below --dir. Prints one line per fixture: the
+                component, the largest absolute and relative error on the outputs and on the
+                gradients, and PASS or FAIL; a file that cannot be interpreted is reported with
+                the reason. Exits non-zero on any failure or error.
+                """
+        )
+
+        @Argument(help: "Fixture files (default: every .h5 below --dir).")
+        public var files: [String] = []
+
+        @Option(help: "Folder searched when no files are given.")
+        public var dir: String = "fixtures"
+
+        public init() {}
+
+        public func run() throws {
+            let paths = files.isEmpty ? try Self.fixtureFiles(below: dir) : files
+            guard !paths.isEmpty else { throw ValidationError("no fixture files found below \(dir)") }
+            let summary = Self.verify(paths) { print($0) }
+            print("\(summary.passed) passed, \(summary.failed) failed")
+            if summary.failed > 0 { throw ExitCode(1) }
+        }
+
+        /// Every `.h5` file below `dir`, sorted.
+        public static func fixtureFiles(below dir: String) throws -> [String] {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("no fixture folder at \(dir)")
+            }
+            let all = FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? []
+            return all.filter { $0.hasSuffix(".h5") }.sorted().map { dir + "/" + $0 }
+        }
+
+        /// Verifies each file, reporting a line for each; errors count as failures.
+        public static func verify(
+            _ paths: [String], verifier: FixtureVerifier = FixtureVerifier(), line: (String) -> Void
+        ) -> (passed: Int, failed: Int) {
+            var passed = 0, failed = 0
+            for path in paths {
+                do {
+                    let r = try verifier.verify(path: path)
+                    line(format(r))
+                    if r.passed { passed += 1 } else { failed += 1 }
+                } catch {
+                    line("ERROR \(path): \(error)")
+                    failed += 1
+                }
+            }
+            return (passed, failed)
+        }
+
+        static func format(_ r: FixtureReport) -> String {
+            func e(_ x: Double) -> String {
+                guard x.isFinite, x > 0 else { return x == 0 ? "0" : "\(x)" }
+                let exponent = Int(Double.log10(x).rounded(.down))
+                let mantissa = (x / Double.pow(10, Double(exponent)) * 10).rounded() / 10
+                return "\(mantissa)e\(exponent)"
+            }
+            var text = "\(r.path)  \(r.component) [\(r.dtype)]  out abs \(e(r.maxAbsError("outputs"))) rel \(e(r.maxRelError("outputs")))"
+            text += "  grad abs \(e(r.maxAbsError("grads"))) rel \(e(r.maxRelError("grads")))  "
+            if r.passed { return text + "PASS" }
+            let bad = r.comparisons.filter { !$0.result.passed }.map { "\($0.name): \($0.result)" }
+            return text + "FAIL  " + bad.joined(separator: "; ")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Autodiff
+import TensorCore
+
+/// The comparison of one fixture with the Swift implementation.
+public struct FixtureReport: Sendable {
+    /// The file checked.
+    public let path: String
+    /// The component it names.
+    public let component: String
+    /// `float64` or `float32`.
+    public let dtype: String
+    /// One comparison per output, buffer and gradient, named `outputs/…`, `grads/inputs/…`, ….
+    public let comparisons: [(name: String, result: Closeness)]
+
+    /// Whether every comparison passed.
+    public var passed: Bool { comparisons.allSatisfy(\.result.passed) }
+
+    /// The largest absolute error among comparisons whose names start with `prefix`.
+    public func maxAbsError(_ prefix: String) -> Double {
+        comparisons.filter { $0.name.hasPrefix(prefix) }.map(\.result.maxAbsError).max() ?? 0
+    }
+
+    /// The largest relative error among comparisons whose names start with `prefix`.
+    public func maxRelError(_ prefix: String) -> Double {
+        comparisons.filter { $0.name.hasPrefix(prefix) }.map(\.result.maxRelError).max() ?? 0
+    }
+}
+
+/// Tolerances of fixture comparisons, `|swift − torch| ≤ atol + rtol·|torch|`, by precision.
+public struct FixtureTolerance: Sendable {
+    public var atol: Double
+    public var rtol: Double
+
+    /// Double: within ~1e-10 relative. Float: within ~1e-4 relative.
+    public static func `default`(for dtype: String) -> FixtureTolerance {
+        dtype == "float64" ? FixtureTolerance(atol: 1e-12, rtol: 1e-10) : FixtureTolerance(atol: 1e-5, rtol: 1e-4)
+    }
+}
+
+/// Runs fixtures through the Swift implementation.
+public struct FixtureVerifier: Sendable {
+    /// The runners, by the components they understand.
+    public let runners: [any ComponentRunner]
+
+    /// A verifier with the given runners (the ops' by default).
+    public init(runners: [any ComponentRunner] = FixtureVerifier.opRunners) {
+        self.runners = runners
+    }
+
+    /// The runners of the tensor core's ops.
+    public static let opRunners: [any ComponentRunner] = [OpRunner(), BatchNormRunner()]
+
+    /// Checks one fixture file: forward outputs, buffers after the forward pass, and the
+    /// gradient of every input and parameter for the fixture's upstream gradients.
+    public func verify(path: String, tolerance: FixtureTolerance? = nil) throws -> FixtureReport {
+        let fixture = try Fixture(path: path)
+        guard let runner = runners.first(where: { $0.components.contains(fixture.component) }) else {
+            throw fixture.error("/@component", "unknown component '\(fixture.component)'")
+        }
+        let tol = tolerance ?? .default(for: fixture.dtype)
+        if fixture.dtype == "float32" {
+            return try compare(fixture, runner.run(fixture, as: Float.self), tol)
+        }
+        return try compare(fixture, runner.run(fixture, as: Double.self), tol)
+    }
+
+    func compare<S: TensorScalar>(_ fixture: Fixture, _ run: ComponentRun<S>, _ tol: FixtureTolerance) throws -> FixtureReport {
+        var results: [(String, Closeness)] = []
+        func check(_ name: String, _ mine: Tensor<S>?, _ reference: Tensor<S>) {
+            let result = mine.map { TensorCore.compare($0, reference, atol: tol.atol, rtol: tol.rtol) }
+                ?? Closeness(passed: false, maxAbsError: .infinity, maxRelError: .infinity, firstFailure: nil,
+                             reason: "the Swift side produced nothing for \(name)")
+            results.append((name, result))
+        }
+        // Forward.
+        let expected = try fixture.tensors("outputs", as: S.self)
+        guard !expected.isEmpty else { throw fixture.error("/outputs", "no outputs to compare") }
+        for (name, reference) in expected.sorted(by: { $0.key < $1.key }) {
+            check("outputs/\(name)", run.outputs[name]?.value, reference)
+        }
+        for (name, reference) in try fixture.tensors("buffers_after", as: S.self).sorted(by: { $0.key < $1.key }) {
+            check("buffers_after/\(name)", run.buffersAfter[name], reference)
+        }
+        // Backward: one pass for Σ ⟨output, upstream⟩ over every output.
+        let upstream = try fixture.tensors("upstream", as: S.self)
+        var objective: Variable<S>? = nil
+        for (name, up) in upstream.sorted(by: { $0.key < $1.key }) {
+            guard let out = run.outputs[name] else { throw fixture.error("/upstream/\(name)", "no output of that name") }
+            guard out.shape == up.shape else {
+                throw fixture.error("/upstream/\(name)", "shape \(describe(up.shape)) does not match the output \(describe(out.shape))")
+            }
+            let term = (out * Variable(up)).sum()
+            objective = objective.map { $0 + term } ?? term
+        }
+        objective?.backward()
+        for (name, reference) in try fixture.tensors("grads/inputs", as: S.self).sorted(by: { $0.key < $1.key }) {
+            check("grads/inputs/\(name)", run.inputs[name].map { $0.grad ?? .zeros($0.shape) }, reference)
+        }
+        for (name, reference) in try fixture.tensors("grads/parameters", as: S.self).sorted(by: { $0.key < $1.key }) {
+            check("grads/parameters/\(name)", run.parameters[name].map { $0.grad ?? .zeros($0.shape) }, reference)
+        }
+        return FixtureReport(path: fixture.path, component: fixture.component, dtype: fixture.dtype, comparisons: results)
+    }
+}
