@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "GradCheck", targets: ["GradCheck"]),
         .library(name: "HDF5Files", targets: ["HDF5Files"]),
+        .library(name: "Layers", targets: ["Layers"]),
+        .library(name: "DDLModel", targets: ["DDLModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,15 +43,21 @@ let package = Package(
         .target(name: "HDF5Files", dependencies: ["CHDF5", "TensorCore"]),
         // Reverse-mode autodiff: the graph and one backward per op, written with core kernels.
         .target(name: "Autodiff", dependencies: ["TensorCore"]),
+        // Layers (nn): convolution, batch norm, PReLU, linear, pools, dropout, Sequential;
+        // parameter visiting under PyTorch state-dict names; state dicts in HDF5.
+        .target(name: "Layers", dependencies: ["Autodiff", "TensorCore", "HDF5Files"]),
+        // The DDL model: trunk, attention blocks, heads, DDM, DFEM, discriminator, losses,
+        // variants and presets, checkpoints.
+        .target(name: "DDLModel", dependencies: ["Layers", "Autodiff", "TensorCore", "HDF5Files"]),
         // Central-difference gradient checks and the catalogue of checked ops.
         .target(name: "GradCheck", dependencies: ["Autodiff", "TensorCore"]),
         // PyTorch fixtures: reading the schema of fixtures/README.md and checking components.
-        .target(name: "FixtureCheck", dependencies: ["HDF5Files", "GradCheck", "Autodiff", "TensorCore"]),
+        .target(name: "FixtureCheck", dependencies: ["DDLModel", "Layers", "HDF5Files", "GradCheck", "Autodiff", "TensorCore"]),
         // Subcommands of the `ddl` tool, in a library so tests can run them.
         .target(
             name: "DDLCommands",
             dependencies: [
-                "FixtureCheck", "HDF5Files", "GradCheck", "Autodiff", "TensorCore",
+                "DDLModel", "Layers", "FixtureCheck", "HDF5Files", "GradCheck", "Autodiff", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +66,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore", "GradCheck"]),
         .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TensorCore"]),
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "Autodiff", "TensorCore"]),
+        .testTarget(name: "DDLModelTests", dependencies: ["DDLModel", "Layers", "GradCheck", "HDF5Files", "Autodiff", "TensorCore"]),
         .testTarget(name: "FixtureCheckTests", dependencies: ["FixtureCheck", "HDF5Files", "TensorCore"]),
         .testTarget(name: "DDLCommandsTests", dependencies: ["DDLCommands"]),
     ],

@@ -39,3 +39,16 @@ public func concat<S>(_ parts: [Variable<S>], axis: Int) -> Variable<S> {
         return zip(pieces, needs).map { $1 ? $0 : nil }
     }
 }
+
+extension Variable {
+    /// Element `i` of a rank-1 value, as a `[1]` tensor (broadcasts against anything).
+    public func element(at i: Int) -> Variable {
+        precondition(shape.count == 1 && i >= 0 && i < shape[0], "element(at: \(i)) of a value of shape \(describe(shape))")
+        let n = shape[0]
+        return Variable.record("element", value: Tensor(shape: [1], scalars: [value.scalars[i]]), parents: [self]) { g, _ in
+            var d = Tensor<Scalar>.zeros([n])
+            d[flat: i] = g.scalars[0]
+            return [d]
+        }
+    }
+}

@@ -6,8 +6,8 @@ import TensorCore
 /// gradient per parent (nil for parents that need none); `backward()` walks the graph once in
 /// reverse topological order and accumulates into the parents' gradients.
 public final class Variable<Scalar: TensorScalar> {
-    /// The forward value.
-    public let value: Tensor<Scalar>
+    /// The forward value; a leaf's value can be replaced with `assign(_:)`.
+    public private(set) var value: Tensor<Scalar>
     /// The accumulated gradient of the last `backward()`; kept for leaves, freed for
     /// intermediates unless the graph is retained.
     public internal(set) var grad: Tensor<Scalar>?
@@ -61,6 +61,20 @@ public final class Variable<Scalar: TensorScalar> {
 
     /// Clears the stored gradient.
     public func zeroGrad() { grad = nil }
+
+    /// Replaces a leaf's value (an optimiser step, a loaded checkpoint), keeping its shape.
+    public func assign(_ newValue: Tensor<Scalar>) {
+        precondition(isLeaf, "assign: only a leaf's value can be replaced, not the result of \(operation)")
+        precondition(newValue.shape == value.shape,
+                     "assign: new value \(describe(newValue.shape)) does not match \(describe(value.shape))")
+        value = newValue
+    }
+
+    /// Sets a leaf's gradient directly (optimiser tests, gradient clipping).
+    public func setGrad(_ g: Tensor<Scalar>?) {
+        if let g { precondition(g.shape == value.shape, "setGrad: \(describe(g.shape)) vs \(describe(value.shape))") }
+        grad = g
+    }
 }
 
 extension Variable: CustomStringConvertible {

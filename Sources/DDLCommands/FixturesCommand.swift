@@ -17,7 +17,7 @@ public struct FixturesCommand: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Run fixtures through the Swift implementation and compare (PASS/FAIL per file).",
             discussion: """
-                With no files, checks every .h5 file below --dir. Prints one line per fixture: the
+                With no files, checks every .h5 file below --dir (except checkpoints/). Prints one line per fixture: the
                 component, the largest absolute and relative error on the outputs and on the
                 gradients, and PASS or FAIL; a file that cannot be interpreted is reported with
                 the reason. Exits non-zero on any failure or error.
@@ -40,14 +40,14 @@ public struct FixturesCommand: ParsableCommand {
             if summary.failed > 0 { throw ExitCode(1) }
         }
 
-        /// Every `.h5` file below `dir`, sorted.
+        /// Every fixture file below `dir`, sorted (`checkpoints/` holds checkpoints, not fixtures).
         public static func fixtureFiles(below dir: String) throws -> [String] {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw ValidationError("no fixture folder at \(dir)")
             }
             let all = FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? []
-            return all.filter { $0.hasSuffix(".h5") }.sorted().map { dir + "/" + $0 }
+            return all.filter { $0.hasSuffix(".h5") && !$0.hasPrefix("checkpoints/") }.sorted().map { dir + "/" + $0 }
         }
 
         /// Verifies each file, reporting a line for each; errors count as failures.

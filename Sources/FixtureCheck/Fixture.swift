@@ -27,6 +27,9 @@ public struct Fixture {
     public let configJSON: String
     /// `float64` or `float32`: the precision the Swift side runs in.
     public let dtype: String
+    /// A tolerance the file sets for itself (root attributes `atol`, `rtol`), overriding the
+    /// defaults of its dtype; generate.py says why wherever it sets one.
+    public let tolerance: (atol: Double, rtol: Double)?
     /// Input names in call order.
     public let inputOrder: [String]
     /// Who made the file: script, versions, seed, date.
@@ -51,6 +54,11 @@ public struct Fixture {
         dtype = try root.stringAttribute("dtype")
         guard dtype == "float64" || dtype == "float32" else {
             throw FixtureError(file: path, path: "/@dtype", "dtype must be float64 or float32, found '\(dtype)'")
+        }
+        if root.hasAttribute("atol") || root.hasAttribute("rtol") {
+            tolerance = (try root.numberAttribute("atol"), try root.numberAttribute("rtol"))
+        } else {
+            tolerance = nil
         }
         let order = try root.stringAttribute("input_order")
         guard let names = try? JSONDecoder().decode([String].self, from: Data(order.utf8)) else {

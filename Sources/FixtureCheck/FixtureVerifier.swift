@@ -42,13 +42,13 @@ public struct FixtureVerifier: Sendable {
     /// The runners, by the components they understand.
     public let runners: [any ComponentRunner]
 
-    /// A verifier with the given runners (the ops' by default).
-    public init(runners: [any ComponentRunner] = FixtureVerifier.opRunners) {
+    /// A verifier with the given runners (every op and DDL component by default).
+    public init(runners: [any ComponentRunner] = FixtureVerifier.allRunners) {
         self.runners = runners
     }
 
-    /// The runners of the tensor core's ops.
-    public static let opRunners: [any ComponentRunner] = [OpRunner(), BatchNormRunner()]
+    /// The runners of the tensor core's ops and of every DDL component.
+    public static let allRunners: [any ComponentRunner] = [OpRunner(), BatchNormRunner(), DDLComponentRunner()]
 
     /// Checks one fixture file: forward outputs, buffers after the forward pass, and the
     /// gradient of every input and parameter for the fixture's upstream gradients.
@@ -57,7 +57,7 @@ public struct FixtureVerifier: Sendable {
         guard let runner = runners.first(where: { $0.components.contains(fixture.component) }) else {
             throw fixture.error("/@component", "unknown component '\(fixture.component)'")
         }
-        let tol = tolerance ?? .default(for: fixture.dtype)
+        let tol = tolerance ?? fixture.tolerance.map { FixtureTolerance(atol: $0.atol, rtol: $0.rtol) } ?? .default(for: fixture.dtype)
         if fixture.dtype == "float32" {
             return try compare(fixture, runner.run(fixture, as: Float.self), tol)
         }

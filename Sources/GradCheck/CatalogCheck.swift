@@ -51,7 +51,7 @@ extension OpCase {
         let comparison = passed ? gradient : (valuePassed.passed ? gradient : valuePassed)
         return GradCheckReport(
             inputShapes: [x.shape], outputShape: y.shape,
-            inputs: [InputCheck(name: inputs[0].name, shape: x.shape, comparison: comparison)],
+            inputs: [InputCheck(name: inputs[0].name, shape: x.shape, comparison: comparison, checkedElements: x.value.count)],
             zeroUpstreamPassed: !y.requiresGrad, backwardTwicePassed: true)
     }
 

@@ -23,14 +23,27 @@ public struct GradCheckSettings: Sendable {
     public var atol: Double = 1e-5
     /// Relative tolerance.
     public var rtol: Double = 1e-3
-    /// Seed of the random upstream gradient.
+    /// Seed of the random upstream gradient (and of the sampled elements).
     public var seed: UInt64 = 0x5EED
+    /// At most this many elements of each tensor are perturbed (a seeded sample, always
+    /// including the first and last element); nil checks every element.
+    public var maxElementsPerTensor: Int?
 
-    public init(eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3, seed: UInt64 = 0x5EED) {
+    public init(eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3, seed: UInt64 = 0x5EED, maxElementsPerTensor: Int? = nil) {
         self.eps = eps
         self.atol = atol
         self.rtol = rtol
         self.seed = seed
+        self.maxElementsPerTensor = maxElementsPerTensor
+    }
+
+    /// The element offsets of a tensor of `count` elements that a check perturbs.
+    func elements(count: Int, salt: Int) -> [Int] {
+        guard let limit = maxElementsPerTensor, count > limit, limit >= 2 else { return Array(0..<count) }
+        var g = RandomGenerator(seed: seed &+ UInt64(salt))
+        var picked = Set([0, count - 1])
+        while picked.count < limit { picked.insert(Int(g.next() % UInt64(count))) }
+        return picked.sorted()
     }
 }
 
@@ -39,6 +52,15 @@ public struct InputCheck: Sendable {
     public let name: String
     public let shape: [Int]
     public let comparison: Closeness
+    /// How many elements were perturbed.
+    public let checkedElements: Int
+
+    public init(name: String, shape: [Int], comparison: Closeness, checkedElements: Int) {
+        self.name = name
+        self.shape = shape
+        self.comparison = comparison
+        self.checkedElements = checkedElements
+    }
 }
 
 /// The outcome of a gradient check of one function.
@@ -78,22 +100,32 @@ public struct GradCheckReport: Sendable, CustomStringConvertible {
 /// Checks the analytic gradients of `f` against central finite differences, in `Double`.
 ///
 /// The function's output is projected on a fixed random upstream `R` (seeded), so the
-/// objective is `⟨f(x), R⟩`; every element of every differentiable input is perturbed by
-/// `±eps` and the difference quotient compared with the backward pass's gradient for
-/// upstream `R`. Also checks that a zero upstream gives zero gradients and that a second
-/// forward + backward gives identical gradients. `f` must be deterministic: draw any
-/// randomness from a generator it creates from a fixed seed.
+/// objective is `⟨f(x), R⟩`; every element of every differentiable input and of every
+/// parameter is perturbed by `±eps` (or a seeded sample of them, see
+/// `maxElementsPerTensor`) and the difference quotient compared with the backward pass's
+/// gradient for upstream `R`. Also checks that a zero upstream gives zero gradients and that
+/// a second forward + backward gives identical gradients. `f` must be deterministic: draw
+/// any randomness from a generator it creates from a fixed seed.
+///
+/// - Parameters:
+///   - inputs: fresh leaves are made of these for every call of `f`.
+///   - parameters: leaves that `f` uses directly (a layer's weights); they are perturbed
+///     in place with `assign` and restored.
 public func gradcheck(
-    _ inputs: [CheckedInput], settings: GradCheckSettings = GradCheckSettings(),
+    _ inputs: [CheckedInput], parameters: [(name: String, variable: Variable<Double>)] = [],
+    settings: GradCheckSettings = GradCheckSettings(),
     _ f: ([Variable<Double>]) -> Variable<Double>
 ) -> GradCheckReport {
     func analytic(upstream: Tensor<Double>?) -> (output: Tensor<Double>, grads: [Tensor<Double>]) {
         let vars = inputs.map { Variable($0.value, requiresGrad: $0.differentiable) }
+        for p in parameters { p.variable.zeroGrad() }
         let y = f(vars)
         var generator = RandomGenerator(seed: settings.seed)
         let r = upstream ?? Tensor<Double>.normal(y.shape, generator: &generator)
         y.backward(upstream: r)
-        let grads = zip(inputs, vars).filter { $0.0.differentiable }.map { $0.1.grad ?? Tensor.zeros($0.0.value.shape) }
+        var grads = zip(inputs, vars).filter { $0.0.differentiable }.map { $0.1.grad ?? Tensor.zeros($0.0.value.shape) }
+        grads += parameters.map { $0.variable.grad ?? Tensor.zeros($0.variable.shape) }
+        for p in parameters { p.variable.zeroGrad() }
         return (y.value, grads)
     }
 
@@ -110,21 +142,51 @@ public func gradcheck(
 
     var checks: [InputCheck] = []
     var gradIndex = 0
-    for (i, input) in inputs.enumerated() where input.differentiable {
-        var values = inputs.map(\.value)
-        var numeric = Tensor<Double>.zeros(input.value.shape)
-        for e in 0..<input.value.count {
-            let original = values[i][flat: e]
-            values[i][flat: e] = original + settings.eps
-            let plus = objective(values)
-            values[i][flat: e] = original - settings.eps
-            let minus = objective(values)
-            values[i][flat: e] = original
-            numeric[flat: e] = (plus - minus) / (2 * settings.eps)
+    func record(_ name: String, _ shape: [Int], _ indices: [Int], _ numeric: [Double]) {
+        let a = Tensor(shape: [indices.count], scalars: indices.map { grads[gradIndex].scalars[$0] })
+        let n = Tensor(shape: [indices.count], scalars: numeric)
+        var comparison = compare(a, n, atol: settings.atol, rtol: settings.rtol)
+        if let bad = comparison.firstFailure?.first {
+            let index = Tensor<Double>.zeros(shape).multiIndex(indices[bad])
+            comparison = Closeness(
+                passed: false, maxAbsError: comparison.maxAbsError, maxRelError: comparison.maxRelError, firstFailure: index,
+                reason: "first mismatch at \(index): analytic \(a.scalars[bad]) vs numeric \(numeric[bad]) "
+                    + "(atol \(settings.atol), rtol \(settings.rtol)); max abs \(comparison.maxAbsError), max rel \(comparison.maxRelError)")
         }
-        let comparison = compare(grads[gradIndex], numeric, atol: settings.atol, rtol: settings.rtol)
-        checks.append(InputCheck(name: input.name, shape: input.value.shape, comparison: comparison))
+        checks.append(InputCheck(name: name, shape: shape, comparison: comparison, checkedElements: indices.count))
         gradIndex += 1
+    }
+
+    let values = inputs.map(\.value)
+    for (i, input) in inputs.enumerated() where input.differentiable {
+        var perturbed = values
+        let indices = settings.elements(count: input.value.count, salt: i)
+        let numeric = indices.map { e -> Double in
+            let original = perturbed[i][flat: e]
+            perturbed[i][flat: e] = original + settings.eps
+            let plus = objective(perturbed)
+            perturbed[i][flat: e] = original - settings.eps
+            let minus = objective(perturbed)
+            perturbed[i][flat: e] = original
+            return (plus - minus) / (2 * settings.eps)
+        }
+        record(input.name, input.value.shape, indices, numeric)
+    }
+    for (k, p) in parameters.enumerated() {
+        let original = p.variable.value
+        let indices = settings.elements(count: original.count, salt: 1000 + k)
+        let numeric = indices.map { e -> Double in
+            var t = original
+            t[flat: e] = original[flat: e] + settings.eps
+            p.variable.assign(t)
+            let plus = objective(values)
+            t[flat: e] = original[flat: e] - settings.eps
+            p.variable.assign(t)
+            let minus = objective(values)
+            p.variable.assign(original)
+            return (plus - minus) / (2 * settings.eps)
+        }
+        record(p.name, original.shape, indices, numeric)
     }
 
     let zero = analytic(upstream: Tensor.zeros(output.shape))
@@ -133,6 +195,6 @@ public func gradcheck(
     let twicePassed = again.grads == grads
 
     return GradCheckReport(
-        inputShapes: inputs.map(\.value.shape), outputShape: output.shape, inputs: checks,
+        inputShapes: inputs.map(\.value.shape) + parameters.map(\.variable.shape), outputShape: output.shape, inputs: checks,
         zeroUpstreamPassed: zeroPassed, backwardTwicePassed: twicePassed)
 }

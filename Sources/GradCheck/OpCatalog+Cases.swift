@@ -83,5 +83,6 @@ extension OpCase {
         OpCase("dropout", "train p=0.5", [.init("x", [4, 6])], .dropout(p: 0.5, training: true, seed: 7)),
         OpCase("dropout", "eval", [.init("x", [4, 6])], .dropout(p: 0.5, training: false, seed: 7)),
         OpCase("detach", "stop-gradient", [.init("x", [3, 4])], .detach),
+        OpCase("element", "1 of [3]", [.init("x", [3])], .element(1)),
     ]
 }

@@ -58,6 +58,8 @@ public enum CatalogOp: Sendable {
     case dropout(p: Double, training: Bool, seed: UInt64)
     /// Stop-gradient: the value passes, the gradient must be exactly zero.
     case detach
+    /// One element of a rank-1 value.
+    case element(Int)
 }
 
 /// One checked case: an op at given input shapes.
@@ -137,6 +139,7 @@ public struct OpCase: Sendable {
             var g = RandomGenerator(seed: seed)
             return x[0].dropout(p: p, training: training, generator: &g)
         case .detach: return x[0].detached()
+        case .element(let i): return x[0].element(at: i)
         }
     }
 }

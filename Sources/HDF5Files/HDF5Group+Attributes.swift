@@ -1,6 +1,9 @@
 import CHDF5
 
 extension HDF5Group {
+    /// Whether this object has an attribute of that name.
+    public func hasAttribute(_ name: String) -> Bool { H5Aexists(id, name) > 0 }
+
     /// The names of this object's attributes.
     public func attributeNames() throws(HDF5Error) -> [String] {
         let count = H5Aget_num_attrs(id)

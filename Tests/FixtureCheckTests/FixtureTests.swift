@@ -14,7 +14,7 @@ let fixturesFolder: String = {
 /// Every committed fixture, relative to `fixtures/`.
 let committedFixtures: [String] = {
     let all = FileManager.default.enumerator(atPath: fixturesFolder)?.compactMap { $0 as? String } ?? []
-    return all.filter { $0.hasSuffix(".h5") }.sorted()
+    return all.filter { $0.hasSuffix(".h5") && !$0.hasPrefix("checkpoints/") }.sorted()
 }()
 
 @Suite("PyTorch fixtures")
@@ -27,7 +27,7 @@ struct FixtureTests {
     func committedFixtureMatches(_ file: String) throws {
         let report = try FixtureVerifier().verify(path: fixturesFolder + "/" + file)
         let failures = report.comparisons.filter { !$0.result.passed }.map { "\($0.name): \($0.result)" }
-        #expect(report.passed, "\(failures)")
+        #expect(failures.isEmpty, "\(failures.prefix(3).joined(separator: "\n"))")
         #expect(report.comparisons.contains { $0.name.hasPrefix("outputs/") })
     }
 

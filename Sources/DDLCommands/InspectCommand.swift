@@ -1,0 +1,76 @@
+import ArgumentParser
+import Autodiff
+import DDLModel
+import Layers
+import TensorCore
+
+/// `ddl inspect`: the shapes and parameter counts of a configuration.
+public struct InspectCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print every level, attention and head shape and the parameter counts of a DDL model.",
+        discussion: "Runs one evaluation-mode forward pass of a single zero image through the DDM and its DFEMs."
+    )
+
+    @OptionGroup public var model: ModelOptions
+
+    public init() {}
+
+    public func run() throws {
+        for line in Self.report(model.config()) { print(line) }
+    }
+
+    /// The lines `ddl inspect` prints for a configuration.
+    public static func report(_ config: DDLConfig) -> [String] {
+        let ddm = DDM<Float>(config, seed: 0)
+        let x = Variable(Tensor<Float>.zeros([1, 3, config.inputSize, config.inputSize]))
+        let out = withoutGradients { ddm(x, mode: .eval) }
+        func shape(_ v: Variable<Float>) -> String { describe(Array(v.shape.dropFirst())) }
+        var lines = ["preset \(config.preset.rawValue), variant \(config.variant.rawValue), width \(config.width), input \(config.inputSize)×\(config.inputSize), \(config.classes) classes"]
+        for (j, u) in out.us.enumerated() { lines.append("u_\(j + 1)  \(shape(u))") }
+        for (j, a) in out.expressionAs.enumerated() { lines.append("S_e a_\(j + 1)  \(shape(a))") }
+        for (j, a) in out.disturbanceAs.enumerated() { lines.append("S_d a_\(j + 1)  \(shape(a))") }
+        lines.append("expression head input (a_out)  \(shape(out.aOut))")
+        lines.append("logits  \(shape(out.logits))")
+        if let fd = out.fd { lines.append("f_d  \(shape(fd))") }
+        lines.append("DDM trainable parameters  \(ddm.parameterCount)")
+        for (k, factors) in config.dfemFactorGroups.enumerated() {
+            let dfem = DFEM<Float>(width: config.width, factors: factors, finalPReLU: config.finalPReLU, seed: 1)
+            let names = factors.map { "\($0.name) \($0.classes)" }.joined(separator: ", ")
+            let fp = withoutGradients { dfem(x, mode: .eval).fp }
+            lines.append("DFEM \(k) (\(names)): f_p \(shape(fp)), trainable parameters \(dfem.parameterCount)")
+        }
+        if config.variant.usesDisturbanceBranch {
+            var g = RandomGenerator(seed: 2)
+            lines.append("D trainable parameters  \(Discriminator<Float>(generator: &g).parameterCount)")
+        }
+        return lines
+    }
+}
+
+/// Options that pick a model configuration, shared by the commands that build one.
+public struct ModelOptions: ParsableArguments {
+    @Option(help: "paper or official.") public var preset: String = "paper"
+    @Option(help: "A Table 1 variant: \(Variant.allCases.map(\.rawValue).joined(separator: ", ")).")
+    public var variant: String = "ddl_gar_id_il_p"
+    @Option(help: "Width w (64 in the paper).") public var width: Int = 64
+    @Option(help: "Input side (90 in the paper).") public var input: Int = 90
+    @Option(help: "Expression classes.") public var classes: Int = 7
+
+    public init() {}
+
+    public func validate() throws {
+        guard Preset(rawValue: preset) != nil else { throw ValidationError("unknown preset '\(preset)': use paper or official") }
+        guard Variant(rawValue: variant) != nil else {
+            throw ValidationError("unknown variant '\(variant)': use one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard width >= 1, classes >= 2 else { throw ValidationError("--width must be ≥ 1 and --classes ≥ 2") }
+        guard input >= 16 else { throw ValidationError("--input must be at least 16 (five levels halve it)") }
+    }
+
+    /// The configuration these options describe.
+    public func config() -> DDLConfig {
+        DDLConfig(preset: Preset(rawValue: preset) ?? .paper, variant: Variant(rawValue: variant) ?? .ddlGARIDILP,
+                  width: width, inputSize: input, classes: classes)
+    }
+}

@@ -1,0 +1,116 @@
+import Autodiff
+import TensorCore
+
+/// Batch normalisation over axis 1 (BatchNorm2d on `[N, C, H, W]`, BatchNorm1d on `[N, C]`):
+/// `weight`, `bias`; buffers `running_mean`, `running_var`, `num_batches_tracked`.
+/// Momentum 0.1, eps 1e-5, unbiased running variance (PyTorch semantics).
+public struct BatchNorm<Scalar: TensorScalar>: Layer {
+    public var weight: Variable<Scalar>
+    public var bias: Variable<Scalar>
+    public let runningMean: Buffer<Scalar>
+    public let runningVariance: Buffer<Scalar>
+    public let batchesTracked: Counter
+    public let momentum: Scalar
+    public let eps: Scalar
+
+    /// A layer of `channels` with PyTorch's initial state (γ = 1, β = 0, mean 0, variance 1).
+    public init(_ channels: Int, momentum: Scalar = 0.1, eps: Scalar = 1e-5) {
+        weight = Variable(.ones([channels]), requiresGrad: true)
+        bias = Variable(.zeros([channels]), requiresGrad: true)
+        runningMean = Buffer(.zeros([channels]))
+        runningVariance = Buffer(.ones([channels]))
+        batchesTracked = Counter()
+        self.momentum = momentum
+        self.eps = eps
+    }
+
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
+        if mode.training { batchesTracked.value += 1 }
+        return batchNorm(
+            x, gamma: weight, beta: bias, runningMean: &runningMean.value, runningVariance: &runningVariance.value,
+            training: mode.training, momentum: momentum, eps: eps)
+    }
+
+    public func stateEntries() -> [StateEntry<Scalar>] {
+        [.parameter("weight", weight), .parameter("bias", bias), .buffer("running_mean", runningMean),
+         .buffer("running_var", runningVariance), .counter("num_batches_tracked", batchesTracked)]
+    }
+}
+
+/// PReLU with learnable slopes: one shared (`[1]`, as everywhere in DDL) or one per channel.
+public struct PReLU<Scalar: TensorScalar>: Layer {
+    public var weight: Variable<Scalar>
+
+    /// PyTorch's `nn.PReLU(num_parameters)` with slopes initialised to `initial`.
+    public init(count: Int = 1, initial: Scalar = 0.25) {
+        weight = Variable(Tensor(repeating: initial, shape: [count]), requiresGrad: true)
+    }
+
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> { prelu(x, slope: weight) }
+
+    public func stateEntries() -> [StateEntry<Scalar>] { [.parameter("weight", weight)] }
+}
+
+/// Stateless layers: activations, pooling, dropout.
+public struct LeakyReLU<Scalar: TensorScalar>: Layer {
+    public let slope: Scalar
+    public init(slope: Scalar = 0.01) { self.slope = slope }
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> { x.leakyRelu(slope: slope) }
+    public func stateEntries() -> [StateEntry<Scalar>] { [] }
+}
+
+/// The logistic function as a layer.
+public struct Sigmoid<Scalar: TensorScalar>: Layer {
+    public init() {}
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> { x.sigmoid() }
+    public func stateEntries() -> [StateEntry<Scalar>] { [] }
+}
+
+/// Dropout: active only when the mode asks for it, with masks from the mode's random source.
+public struct Dropout<Scalar: TensorScalar>: Layer {
+    public let p: Double
+    public init(p: Double = 0.5) { self.p = p }
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
+        guard mode.training, mode.dropout, p > 0 else { return x }
+        guard let random = mode.random else { preconditionFailure("Dropout: training mode needs a random source") }
+        return x.dropout(p: p, training: true, generator: &random.generator)
+    }
+    public func stateEntries() -> [StateEntry<Scalar>] { [] }
+}
+
+/// Max pooling with a square window.
+public struct MaxPool2d<Scalar: TensorScalar>: Layer {
+    public let kernel: Int, stride: Int, padding: Int
+    public init(kernel: Int, stride: Int, padding: Int = 0) { self.kernel = kernel; self.stride = stride; self.padding = padding }
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
+        maxPool2d(x, kernel: kernel, stride: stride, padding: padding)
+    }
+    public func stateEntries() -> [StateEntry<Scalar>] { [] }
+}
+
+/// Average pooling with a square window (`count_include_pad=True`).
+public struct AvgPool2d<Scalar: TensorScalar>: Layer {
+    public let kernel: Int, stride: Int, padding: Int
+    public init(kernel: Int, stride: Int, padding: Int = 0) { self.kernel = kernel; self.stride = stride; self.padding = padding }
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
+        avgPool2d(x, kernel: kernel, stride: stride, padding: padding)
+    }
+    public func stateEntries() -> [StateEntry<Scalar>] { [] }
+}
+
+/// Adaptive average pooling to a fixed output size.
+public struct AdaptiveAvgPool2d<Scalar: TensorScalar>: Layer {
+    public let height: Int, width: Int
+    public init(_ height: Int, _ width: Int) { self.height = height; self.width = width }
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
+        adaptiveAvgPool2d(x, outHeight: height, outWidth: width)
+    }
+    public func stateEntries() -> [StateEntry<Scalar>] { [] }
+}
+
+/// `[N, …] → [N, rest]`.
+public struct Flatten<Scalar: TensorScalar>: Layer {
+    public init() {}
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> { x.flattened() }
+    public func stateEntries() -> [StateEntry<Scalar>] { [] }
+}

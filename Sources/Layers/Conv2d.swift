@@ -1,0 +1,64 @@
+import Autodiff
+import TensorCore
+
+/// A 2-D convolution layer: `weight [out, in, k, k]`, optional `bias [out]`.
+public struct Conv2d<Scalar: TensorScalar>: Layer {
+    public var weight: Variable<Scalar>
+    public var bias: Variable<Scalar>?
+    public let stride: Int
+    public let padding: Int
+
+    /// A layer with the given tensors (tests inject weights through this).
+    public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>?, stride: Int = 1, padding: Int = 0) {
+        precondition(weight.rank == 4, "Conv2d: weight must be [out, in, k, k], got \(describe(weight.shape))")
+        self.weight = Variable(weight, requiresGrad: true)
+        self.bias = bias.map { Variable($0, requiresGrad: true) }
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// A layer initialised as PyTorch does (Kaiming-uniform weight, uniform bias ±1/√fanIn).
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool, generator: inout RandomGenerator
+    ) {
+        let w = Tensor<Scalar>.kaimingUniform([outChannels, inChannels, kernel, kernel], generator: &generator)
+        let b = bias ? Tensor<Scalar>.biasUniform([outChannels], fanIn: inChannels * kernel * kernel, generator: &generator) : nil
+        self.init(weight: w, bias: b, stride: stride, padding: padding)
+    }
+
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
+        conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    }
+
+    public func stateEntries() -> [StateEntry<Scalar>] {
+        [.parameter("weight", weight)] + (bias.map { [.parameter("bias", $0)] } ?? [])
+    }
+}
+
+/// A fully connected layer: `weight [out, in]`, optional `bias [out]`; `y = x·Wᵀ + b`.
+public struct Linear<Scalar: TensorScalar>: Layer {
+    public var weight: Variable<Scalar>
+    public var bias: Variable<Scalar>?
+
+    public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
+        precondition(weight.rank == 2, "Linear: weight must be [out, in], got \(describe(weight.shape))")
+        self.weight = Variable(weight, requiresGrad: true)
+        self.bias = bias.map { Variable($0, requiresGrad: true) }
+    }
+
+    /// A layer initialised as PyTorch does.
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: inout RandomGenerator) {
+        let w = Tensor<Scalar>.kaimingUniform([outFeatures, inFeatures], generator: &generator)
+        let b = bias ? Tensor<Scalar>.biasUniform([outFeatures], fanIn: inFeatures, generator: &generator) : nil
+        self.init(weight: w, bias: b)
+    }
+
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
+        linear(x, weight: weight, bias: bias)
+    }
+
+    public func stateEntries() -> [StateEntry<Scalar>] {
+        [.parameter("weight", weight)] + (bias.map { [.parameter("bias", $0)] } ?? [])
+    }
+}
