@@ -121,7 +121,7 @@ extension Fixture {
 struct DDLComponentRunner: ComponentRunner {
     let components = [
         "preact_block", "trunk", "attention_block", "multilevel_concat", "expression_head", "disturbance_head",
-        "dfem", "discriminator", "loss_ad", "loss_adv", "loss_at", "joint_loss", "ddm", "ddl_step",
+        "dfem", "discriminator", "loss_at", "joint_loss", "ddm", "ddl_step",
     ]
 
     func run<S: TensorScalar>(_ f: Fixture, as: S.Type) throws -> ComponentRun<S> {
@@ -189,18 +189,14 @@ struct DDLComponentRunner: ComponentRunner {
             run.outputs["loss"] = dfemLoss(out.logits, labels: labels)
             run.buffersAfter = f.buffersAfter(dfem)
         case "discriminator":
-            let d = Discriminator<S>(generator: &g)
-            run.parameters = try f.bind(d)
-            run.outputs["logits"] = d(try f.input(leaves, "f"), mode: mode)
-        case "loss_ad":
+            // D(f_p_0), L_AD over the DFEM features (f_d detached) and L_adv, back-propagated together.
             let d = Discriminator<S>(generator: &g)
             run.parameters = try f.bind(d)
             let fps = try (0..<(c.dfems?.count ?? 1)).map { try f.input(leaves, "f_p_\($0)") }
-            run.outputs["loss"] = adversarialDiscriminatorLoss(d, fp: fps, fd: try f.input(leaves, "f_d"), mode: mode)
-        case "loss_adv":
-            let d = Discriminator<S>(generator: &g)
-            run.parameters = try f.bind(d)
-            run.outputs["loss"] = adversarialLoss(d, fd: try f.input(leaves, "f_d"), mode: mode)
+            let fd = try f.input(leaves, "f_d")
+            run.outputs["logits"] = d(fps[0], mode: mode)
+            run.outputs["loss_ad"] = adversarialDiscriminatorLoss(d, fp: fps, fd: fd, mode: mode)
+            run.outputs["loss_adv"] = adversarialLoss(d, fd: fd, mode: mode)
         case "loss_at":
             let ddmMaps = try (0..<5).map { try f.input(leaves, "d_\($0)") }
             let groups = try (0..<(c.dfems?.count ?? 1)).map { k in try (0..<5).map { try f.input(leaves, "p_\(k)_\($0)") } }

@@ -133,3 +133,14 @@ struct ModeTests {
         #expect(x.dropout(p: 0.3, training: false, generator: &g4).value == x.value)
     }
 }
+
+@Suite("element(at:)")
+struct ElementTests {
+    @Test func selectsAndRoutesTheGradient() {
+        let v = Variable(Tensor<Double>(shape: [3], scalars: [4, 5, 6]), requiresGrad: true)
+        let e = v.element(at: 1)
+        #expect(e.value.scalars == [5])
+        (e * Variable(Tensor(shape: [1], scalars: [2]))).sum().backward()
+        #expect(v.grad?.scalars == [0, 2, 0])
+    }
+}

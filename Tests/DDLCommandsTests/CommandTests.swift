@@ -1,6 +1,7 @@
 import Foundation
 import DDLCommands
 import GradCheck
+import ArgumentParser
 import Testing
 
 @Suite("ddl command line")
@@ -55,5 +56,22 @@ struct FixturesCommandTests {
         #expect(summary.failed == 2)
         #expect(lines[0].hasPrefix("ERROR \(bad)"))
         #expect(lines[1].contains("no such file"))
+    }
+}
+
+@Suite("ddl exit codes")
+struct ExitCodeTests {
+    @Test func fixturesVerifyExitsNonZeroOnACorruptFile() throws {
+        let bad = NSTemporaryDirectory() + "ddl-corrupt-\(UUID().uuidString).h5"
+        try Data([0x89, 0x48, 0x44, 0x46]).write(to: URL(fileURLWithPath: bad))
+        let command = try FixturesCommand.Verify.parse([bad])
+        #expect(throws: ExitCode(1)) { try command.run() }
+    }
+
+    @Test func inspectReportsTheConcatOfThePaper() throws {
+        let lines = InspectCommand.report(try ModelOptions.parse(["--width", "8", "--input", "90"]).config())
+        #expect(lines.contains("expression head input (a_out)  [184, 6, 6]"))
+        #expect(lines.contains { $0.hasPrefix("DDM trainable parameters") })
+        #expect(throws: (any Error).self) { try InspectCommand.parse(["--variant", "ddl_q"]) }
     }
 }

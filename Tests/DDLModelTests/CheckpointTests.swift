@@ -43,7 +43,7 @@ struct CheckpointTests {
         }
     }
 
-    @Test(arguments: ["ddm_paper_ddl_gar_w4.h5", "ddm_official_ddl_gar_id_il_p_w4.h5"])
+    @Test(arguments: ["ddm_paper_ddl_gar_w2.h5", "ddm_official_ddl_gar_id_il_p_w2.h5"])
     func pyTorchWrittenDDMMatchesPyTorchOutputs(_ file: String) throws {
         let path = checkpointFixtures + "/" + file
         let (ddm, _) = try DDM<Float>.load(from: path)
@@ -58,7 +58,7 @@ struct CheckpointTests {
     }
 
     @Test func pyTorchWrittenDFEMMatchesPyTorchOutputs() throws {
-        let path = checkpointFixtures + "/dfem_paper_w4.h5"
+        let path = checkpointFixtures + "/dfem_paper_w2.h5"
         let (dfem, meta) = try DFEM<Float>.load(from: path)
         #expect(meta.config.factors.map(\.name) == ["gender", "race", "age"])
         let reference = try HDF5File.open(path).root.group("reference")
@@ -72,33 +72,34 @@ struct CheckpointTests {
     }
 
     @Test func anotherVariantOrWidthIsRefusedWithEveryMismatch() throws {
-        let path = checkpointFixtures + "/ddm_paper_ddl_gar_w4.h5"
+        let path = checkpointFixtures + "/ddm_paper_ddl_gar_w2.h5"
+        #expect(try Checkpoint.metadata(of: path).config.width == 2)
         let otherWidth = DDM<Float>(DDLConfig(preset: .paper, variant: .ddlGAR, width: 8, inputSize: 20), seed: 0)
         do {
             try Checkpoint.load(into: otherWidth, kind: .ddm, from: path)
-            Issue.record("a width-4 checkpoint loaded into a width-8 model")
+            Issue.record("a width-2 checkpoint loaded into a width-8 model")
         } catch let e as StateDictMismatch {
             #expect(e.file == path)
             #expect(e.missing.isEmpty && e.unexpected.isEmpty)
-            #expect(e.wrongShape.contains { $0.name == "trunk.stem.conv.weight" && $0.model == [8, 3, 3, 3] && $0.file == [4, 3, 3, 3] })
-            #expect(e.description.contains("trunk.stem.conv.weight: model [8, 3, 3, 3], file [4, 3, 3, 3]"))
+            #expect(e.wrongShape.contains { $0.name == "trunk.stem.conv.weight" && $0.model == [8, 3, 3, 3] && $0.file == [2, 3, 3, 3] })
+            #expect(e.description.contains("trunk.stem.conv.weight: model [8, 3, 3, 3], file [2, 3, 3, 3]"))
         }
-        let baseline = DDM<Float>(DDLConfig(preset: .paper, variant: .baselineMAT, width: 4, inputSize: 20), seed: 0)
+        let baseline = DDM<Float>(DDLConfig(preset: .paper, variant: .baselineMAT, width: 2, inputSize: 20), seed: 0)
         do {
             try Checkpoint.load(into: baseline, kind: .ddm, from: path)
             Issue.record("a ddl_gar checkpoint loaded into a baseline_mat model")
         } catch let e as StateDictMismatch {
-            #expect(e.unexpected.contains { $0.name == "disturbance_head.fc.weight" && $0.shape == [128, 32] })
+            #expect(e.unexpected.contains { $0.name == "disturbance_head.fc.weight" && $0.shape == [128, 16] })
             #expect(e.missing.isEmpty)
         }
-        let official = DDM<Float>(DDLConfig(preset: .official, variant: .ddlGAR, width: 4, inputSize: 20), seed: 0)
+        let official = DDM<Float>(DDLConfig(preset: .official, variant: .ddlGAR, width: 2, inputSize: 20), seed: 0)
         #expect(throws: StateDictMismatch.self) { try Checkpoint.load(into: official, kind: .ddm, from: path) }
     }
 
     @Test func wrongKindAndNonCheckpointsAreRefused() throws {
         let dfem = DFEM<Float>(width: 4, factors: [Factor("gender", 3)], finalPReLU: false, seed: 0)
         #expect(throws: CheckpointError.self) {
-            try Checkpoint.load(into: dfem, kind: .dfem, from: checkpointFixtures + "/ddm_paper_ddl_gar_w4.h5")
+            try Checkpoint.load(into: dfem, kind: .dfem, from: checkpointFixtures + "/ddm_paper_ddl_gar_w2.h5")
         }
         let plain = scratchFolder() + "/plain.h5"
         try HDF5File.write(to: plain) { try $0.writeTensor("x", Tensor<Float>.zeros([1])) }
@@ -112,7 +113,7 @@ struct CheckpointTests {
     }
 
     @Test func aFailedLoadChangesNothing() throws {
-        let path = checkpointFixtures + "/ddm_paper_ddl_gar_w4.h5"
+        let path = checkpointFixtures + "/ddm_paper_ddl_gar_w2.h5"
         let model = DDM<Float>(DDLConfig(preset: .paper, variant: .ddlGAR, width: 8, inputSize: 20), seed: 5)
         let before = model.namedParameters().map(\.variable.value)
         _ = try? Checkpoint.load(into: model, kind: .ddm, from: path)

@@ -20,7 +20,7 @@ let committedFixtures: [String] = {
 @Suite("PyTorch fixtures")
 struct FixtureTests {
     @Test func fixturesAreCommitted() {
-        #expect(committedFixtures.count >= 37)
+        #expect(committedFixtures.count >= 65)
     }
 
     @Test("every committed fixture matches", arguments: committedFixtures)
