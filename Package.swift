@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "HDF5Files", targets: ["HDF5Files"]),
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "DDLModel", targets: ["DDLModel"]),
+        .library(name: "FaceData", targets: ["FaceData"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,15 +51,19 @@ let package = Package(
         // The DDL model: trunk, attention blocks, heads, DDM, DFEM, discriminator, losses,
         // variants and presets, checkpoints.
         .target(name: "DDLModel", dependencies: ["Layers", "Autodiff", "TensorCore", "HDF5Files"]),
+        // Face data: the in-memory face set, the synthetic disturbed-faces generator.
+        .target(name: "FaceData", dependencies: ["HDF5Files", "TensorCore"]),
+        // Training: optimisers, schedules, batches and augmentation, the two stages, evaluation.
+        .target(name: "Training", dependencies: ["DDLModel", "Layers", "FaceData", "HDF5Files", "Autodiff", "TensorCore"]),
         // Central-difference gradient checks and the catalogue of checked ops.
         .target(name: "GradCheck", dependencies: ["Autodiff", "TensorCore"]),
         // PyTorch fixtures: reading the schema of fixtures/README.md and checking components.
-        .target(name: "FixtureCheck", dependencies: ["DDLModel", "Layers", "HDF5Files", "GradCheck", "Autodiff", "TensorCore"]),
+        .target(name: "FixtureCheck", dependencies: ["Training", "DDLModel", "Layers", "HDF5Files", "GradCheck", "Autodiff", "TensorCore"]),
         // Subcommands of the `ddl` tool, in a library so tests can run them.
         .target(
             name: "DDLCommands",
             dependencies: [
-                "DDLModel", "Layers", "FixtureCheck", "HDF5Files", "GradCheck", "Autodiff", "TensorCore",
+                "Training", "FaceData", "DDLModel", "Layers", "FixtureCheck", "HDF5Files", "GradCheck", "Autodiff", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +72,8 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore", "GradCheck"]),
         .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TensorCore"]),
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "Autodiff", "TensorCore"]),
+        .testTarget(name: "FaceDataTests", dependencies: ["FaceData", "HDF5Files", "TensorCore"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "FaceData", "DDLModel", "Layers", "HDF5Files", "Autodiff", "TensorCore"]),
         .testTarget(name: "DDLModelTests", dependencies: ["DDLModel", "Layers", "GradCheck", "HDF5Files", "Autodiff", "TensorCore"]),
         .testTarget(name: "FixtureCheckTests", dependencies: ["FixtureCheck", "HDF5Files", "TensorCore"]),
         .testTarget(name: "DDLCommandsTests", dependencies: ["DDLCommands"]),

@@ -3,15 +3,17 @@ import TensorCore
 extension Variable {
     /// `max(x, 0)`.
     public func relu() -> Variable {
-        Variable.record("relu", value: value.map { $0 > 0 ? $0 : 0 }, parents: [self]) { g, _ in
-            [g.zip(self.value) { d, x in x > 0 ? d : 0 }]
+        let input = value
+        return Variable.record("relu", value: input.map { $0 > 0 ? $0 : 0 }, parents: [self]) { g, _ in
+            [g.zip(input) { d, x in x > 0 ? d : 0 }]
         }
     }
 
     /// `x` for `x > 0`, `slope·x` otherwise, for a constant slope (LeakyReLU).
     public func leakyRelu(slope: Scalar = 0.01) -> Variable {
-        Variable.record("leaky_relu", value: value.map { $0 > 0 ? $0 : slope * $0 }, parents: [self]) { g, _ in
-            [g.zip(self.value) { d, x in x > 0 ? d : slope * d }]
+        let input = value
+        return Variable.record("leaky_relu", value: input.map { $0 > 0 ? $0 : slope * $0 }, parents: [self]) { g, _ in
+            [g.zip(input) { d, x in x > 0 ? d : slope * d }]
         }
     }
 
@@ -42,8 +44,9 @@ extension Variable {
 
 /// PReLU with a learnable slope: one shared (`[1]`) or one per channel (`[C]`, axis 1).
 public func prelu<S>(_ x: Variable<S>, slope: Variable<S>) -> Variable<S> {
-    Variable.record("prelu", value: Tensor.prelu(x.value, slope: slope.value), parents: [x, slope]) { g, needs in
-        let r = Tensor.preluBackward(x.value, slope: slope.value, upstream: g)
+    let (input, a) = (x.value, slope.value)
+    return Variable.record("prelu", value: Tensor.prelu(input, slope: a), parents: [x, slope]) { g, needs in
+        let r = Tensor.preluBackward(input, slope: a, upstream: g)
         return [needs[0] ? r.input : nil, needs[1] ? r.slope : nil]
     }
 }

@@ -19,18 +19,20 @@ public func - <S>(a: Variable<S>, b: Variable<S>) -> Variable<S> {
 
 /// `a ⊙ b` with broadcasting.
 public func * <S>(a: Variable<S>, b: Variable<S>) -> Variable<S> {
-    Variable.record("mul", value: a.value * b.value, parents: [a, b]) { g, needs in
-        [needs[0] ? (g * b.value).summed(toShape: a.shape) : nil,
-         needs[1] ? (g * a.value).summed(toShape: b.shape) : nil]
+    let (x, y) = (a.value, b.value)
+    return Variable.record("mul", value: x * y, parents: [a, b]) { g, needs in
+        [needs[0] ? (g * y).summed(toShape: x.shape) : nil,
+         needs[1] ? (g * x).summed(toShape: y.shape) : nil]
     }
 }
 
 /// `a / b` with broadcasting.
 public func / <S>(a: Variable<S>, b: Variable<S>) -> Variable<S> {
-    let y = a.value / b.value
+    let (numerator, denominator) = (a.value, b.value)
+    let y = numerator / denominator
     return Variable.record("div", value: y, parents: [a, b]) { g, needs in
-        [needs[0] ? (g / b.value).summed(toShape: a.shape) : nil,
-         needs[1] ? (-(g * y) / b.value).summed(toShape: b.shape) : nil]
+        [needs[0] ? (g / denominator).summed(toShape: numerator.shape) : nil,
+         needs[1] ? (-(g * y) / denominator).summed(toShape: denominator.shape) : nil]
     }
 }
 

@@ -5,11 +5,12 @@ import TensorCore
 public func conv2d<S>(
     _ x: Variable<S>, weight: Variable<S>, bias: Variable<S>?, stride: Int = 1, padding: Int = 0
 ) -> Variable<S> {
-    let y = Tensor.conv2d(x.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
+    let (input, w) = (x.value, weight.value)
+    let y = Tensor.conv2d(input, weight: w, bias: bias?.value, stride: stride, padding: padding)
     let parents = bias.map { [x, weight, $0] } ?? [x, weight]
     return Variable.record("conv2d", value: y, parents: parents) { g, needs in
         let r = Tensor.conv2dBackward(
-            x.value, weight: weight.value, upstream: g, stride: stride, padding: padding,
+            input, weight: w, upstream: g, stride: stride, padding: padding,
             needInput: needs[0], needWeight: needs[1], needBias: needs.count > 2 && needs[2])
         return bias == nil ? [r.input, r.weight] : [r.input, r.weight, r.bias]
     }

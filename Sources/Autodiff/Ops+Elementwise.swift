@@ -3,8 +3,9 @@ import TensorCore
 extension Variable {
     /// `x²`.
     public func squared() -> Variable {
-        Variable.record("square", value: value.map { $0 * $0 }, parents: [self]) { g, _ in
-            [g.zip(self.value) { d, x in 2 * x * d }]
+        let input = value
+        return Variable.record("square", value: input.map { $0 * $0 }, parents: [self]) { g, _ in
+            [g.zip(input) { d, x in 2 * x * d }]
         }
     }
 
@@ -18,8 +19,9 @@ extension Variable {
             }
             return Scalar.pow(x, e)
         }
-        return Variable.record("pow", value: value.map { power($0, p) }, parents: [self]) { g, _ in
-            [g.zip(self.value) { d, x in d * p * power(x, p - 1) }]
+        let input = value
+        return Variable.record("pow", value: input.map { power($0, p) }, parents: [self]) { g, _ in
+            [g.zip(input) { d, x in d * p * power(x, p - 1) }]
         }
     }
 
@@ -39,8 +41,9 @@ extension Variable {
 
     /// `log x` (natural).
     public func log() -> Variable {
-        Variable.record("log", value: value.map { Scalar.log($0) }, parents: [self]) { g, _ in
-            [g.zip(self.value) { d, x in d / x }]
+        let input = value
+        return Variable.record("log", value: input.map { Scalar.log($0) }, parents: [self]) { g, _ in
+            [g.zip(input) { d, x in d / x }]
         }
     }
 

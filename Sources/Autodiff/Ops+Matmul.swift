@@ -2,9 +2,10 @@ import TensorCore
 
 /// Matrix product `a[m, k] · b[k, n]` through BLAS.
 public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>) -> Variable<S> {
-    Variable.record("matmul", value: Tensor.matmul(a.value, b.value), parents: [a, b]) { g, needs in
-        [needs[0] ? Tensor.matmul(g, b.value, transposeB: true) : nil,
-         needs[1] ? Tensor.matmul(a.value, g, transposeA: true) : nil]
+    let (x, y) = (a.value, b.value)
+    return Variable.record("matmul", value: Tensor.matmul(x, y), parents: [a, b]) { g, needs in
+        [needs[0] ? Tensor.matmul(g, y, transposeB: true) : nil,
+         needs[1] ? Tensor.matmul(x, g, transposeA: true) : nil]
     }
 }
 
@@ -18,13 +19,14 @@ public func linear<S>(_ x: Variable<S>, weight: Variable<S>, bias: Variable<S>?)
             throw ShapeError("linear", "bias \(describe(bias.shape)) does not match weight \(describe(weight.shape))")
         }
     }
-    var y = Tensor.matmul(x.value, weight.value, transposeB: true)
+    let (input, w) = (x.value, weight.value)
+    var y = Tensor.matmul(input, w, transposeB: true)
     if let bias { y = y + bias.value }
     let parents = bias.map { [x, weight, $0] } ?? [x, weight]
     return Variable.record("linear", value: y, parents: parents) { g, needs in
         var grads: [Tensor<S>?] = [
-            needs[0] ? Tensor.matmul(g, weight.value) : nil,
-            needs[1] ? Tensor.matmul(g, x.value, transposeA: true) : nil,
+            needs[0] ? Tensor.matmul(g, w) : nil,
+            needs[1] ? Tensor.matmul(g, input, transposeA: true) : nil,
         ]
         if bias != nil { grads.append(needs[2] ? g.sum(alongAxes: [0]) : nil) }
         return grads

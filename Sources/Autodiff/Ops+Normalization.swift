@@ -27,16 +27,17 @@ public func batchNorm<S>(
         mean = runningMean.scalars
         invStd = runningVariance.scalars.map { 1 / ($0 + eps).squareRoot() }
     }
-    let y = Tensor.batchNormApply(x.value, mean: mean, invStd: invStd, gamma: gamma.value, beta: beta.value)
+    let (input, scale) = (x.value, gamma.value)
+    let y = Tensor.batchNormApply(input, mean: mean, invStd: invStd, gamma: scale, beta: beta.value)
     return Variable.record("batch_norm", value: y, parents: [x, gamma, beta]) { g, needs in
-        let (sumDy, sumDyX) = Tensor.batchNormReductions(x.value, upstream: g, mean: mean, invStd: invStd)
+        let (sumDy, sumDyX) = Tensor.batchNormReductions(input, upstream: g, mean: mean, invStd: invStd)
         var dx: Tensor<S>? = nil
         if needs[0] {
             if training {
                 dx = Tensor.batchNormTrainingInputGradient(
-                    x.value, upstream: g, mean: mean, invStd: invStd, gamma: gamma.value, sumDy: sumDy, sumDyXhat: sumDyX)
+                    input, upstream: g, mean: mean, invStd: invStd, gamma: scale, sumDy: sumDy, sumDyXhat: sumDyX)
             } else {
-                dx = Tensor.scaledPerChannel(g, zip(gamma.value.scalars, invStd).map { $0 * $1 })
+                dx = Tensor.scaledPerChannel(g, zip(scale.scalars, invStd).map { $0 * $1 })
             }
         }
         return [
@@ -50,8 +51,9 @@ public func batchNorm<S>(
 extension Variable {
     /// `x / max(‖x‖₂, eps)` along `axis` (PyTorch's `F.normalize`; Eq. 7's normalisation).
     public func l2Normalized(axis: Int, eps: Scalar = 1e-12) -> Variable {
-        Variable.record("l2_normalize", value: Tensor.l2Normalized(value, axis: axis, eps: eps), parents: [self]) { g, _ in
-            [Tensor.l2NormalizedBackward(self.value, upstream: g, axis: axis, eps: eps)]
+        let input = value
+        return Variable.record("l2_normalize", value: Tensor.l2Normalized(input, axis: axis, eps: eps), parents: [self]) { g, _ in
+            [Tensor.l2NormalizedBackward(input, upstream: g, axis: axis, eps: eps)]
         }
     }
 

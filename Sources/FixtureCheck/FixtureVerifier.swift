@@ -47,8 +47,8 @@ public struct FixtureVerifier: Sendable {
         self.runners = runners
     }
 
-    /// The runners of the tensor core's ops and of every DDL component.
-    public static let allRunners: [any ComponentRunner] = [OpRunner(), BatchNormRunner(), DDLComponentRunner()]
+    /// The runners of the tensor core's ops, of every DDL component and of the optimisers.
+    public static let allRunners: [any ComponentRunner] = [OpRunner(), BatchNormRunner(), DDLComponentRunner(), OptimizerRunner()]
 
     /// Checks one fixture file: forward outputs, buffers after the forward pass, and the
     /// gradient of every input and parameter for the fixture's upstream gradients.

@@ -144,3 +144,16 @@ struct ElementTests {
         #expect(v.grad?.scalars == [0, 2, 0])
     }
 }
+
+@Suite("Pullbacks use the values of their forward pass")
+struct CapturedValueTests {
+    @Test func assigningAParameterAfterTheForwardPassDoesNotChangeItsGradients() {
+        let w = Variable(Tensor<Double>(shape: [1, 2], scalars: [1, 2]), requiresGrad: true)
+        let x = Variable(Tensor<Double>(shape: [1, 2], scalars: [3, 4]), requiresGrad: true)
+        let y = linear(x, weight: w, bias: nil).sum()
+        w.assign(Tensor(shape: [1, 2], scalars: [100, 200]))  // e.g. another optimiser stepped
+        y.backward()
+        #expect(x.grad?.scalars == [1, 2])
+        #expect(w.grad?.scalars == [3, 4])
+    }
+}

@@ -1,0 +1,202 @@
+import Autodiff
+import DDLModel
+import FaceData
+import Foundation
+import HDF5Files
+import Layers
+import TensorCore
+
+/// Stage 2: the DDM of a Table 1 variant with its frozen DFEMs and the discriminator D.
+/// Each batch: one D step on `L_AD` (Eq. 6), then one DDM step on the joint loss (Eq. 11);
+/// the baselines train on `L_CE` alone.
+public final class DDMTraining {
+    public let ddm: DDM<Float>
+    public let discriminator: Discriminator<Float>?
+    public let dfems: [DFEM<Float>]
+    public let config: DDLConfig
+    public let options: TrainingOptions
+    public let directory: String
+    let optimizer: Adam<Float>
+    let discriminatorOptimizer: Adam<Float>?
+    let train: FaceSet
+    let test: FaceSet?
+    public private(set) var state: RunState
+
+    public var checkpointPath: String { directory + "/checkpoint.h5" }
+    public var logPath: String { directory + "/log.jsonl" }
+
+    /// A run of `config` on `train` (evaluated on `test` after every epoch), with the DFEMs of
+    /// `dfemPaths` (one per factor group of the configuration; none for baselines).
+    public init(
+        config: DDLConfig, options: TrainingOptions, train: FaceSet, test: FaceSet?, dfemPaths: [String],
+        directory: String, resume: Bool
+    ) throws {
+        guard train.count > 0, train.expressions.contains(where: { $0 >= 0 }) else {
+            throw TrainingError.emptySet("the expression training set")
+        }
+        if let test, test.count == 0 { throw TrainingError.emptySet("the test set") }
+        for s in [train] + (test.map { [$0] } ?? []) {
+            guard s.expressionClasses == config.classes else {
+                throw TrainingError.classMismatch("the model has \(config.classes) expression classes, the data \(s.expressionClasses)")
+            }
+            guard options.crop <= s.size else {
+                throw TrainingError.classMismatch("crop \(options.crop) is larger than the \(s.size)×\(s.size) images")
+            }
+        }
+        self.config = config
+        self.options = options
+        self.train = train
+        self.test = test
+        self.directory = directory
+        ddm = DDM(config, seed: deriveSeed(options.seed, "ddm", 0))
+        optimizer = Adam(ddm.namedParameters(), learningRate: options.learningRate, beta1: options.beta1,
+                         beta2: options.beta2, weightDecay: options.weightDecay)
+        if config.variant.usesDisturbanceBranch {
+            var g = RandomGenerator(seed: deriveSeed(options.seed, "discriminator", 0))
+            let d = Discriminator<Float>(generator: &g)
+            discriminator = d
+            discriminatorOptimizer = Adam(d.namedParameters(), learningRate: options.learningRate, beta1: options.beta1,
+                                          beta2: options.beta2, weightDecay: options.weightDecay)
+            let groups = config.dfemFactorGroups
+            guard dfemPaths.count == groups.count else {
+                throw TrainingError.classMismatch("\(config.variant.rawValue) (\(config.preset.rawValue)) needs \(groups.count) DFEM checkpoint(s) for \(groups.map { $0.map(\.name).joined(separator: "+") }.joined(separator: ", ")), got \(dfemPaths.count)")
+            }
+            var loaded: [DFEM<Float>] = []
+            for (path, factors) in zip(dfemPaths, groups) {
+                let (dfem, meta) = try DFEM<Float>.load(from: path)
+                guard meta.config.width == config.width else {
+                    throw TrainingError.classMismatch("\(path): DFEM width \(meta.config.width), DDM width \(config.width)")
+                }
+                guard Set(dfem.factors.map(\.name)) == Set(factors.map(\.name)) else {
+                    throw TrainingError.classMismatch("\(path): DFEM factors \(dfem.factors.map(\.name)), the variant needs \(factors.map(\.name))")
+                }
+                loaded.append(dfem)
+            }
+            dfems = loaded
+        } else {
+            discriminator = nil
+            discriminatorOptimizer = nil
+            dfems = []
+        }
+        state = RunState(epoch: 0, options: options, dfemPaths: dfemPaths)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if resume {
+            guard FileManager.default.fileExists(atPath: checkpointPath) else { throw TrainingError.noCheckpoint(checkpointPath) }
+            let root = try HDF5File.open(checkpointPath).root
+            let meta = try Checkpoint.metadata(of: checkpointPath)
+            var problems = options.differences(from: try RunState.read(from: root).options)
+            if meta.config != config { problems.append("model: checkpoint \(meta.config.json), now \(config.json)") }
+            guard problems.isEmpty else { throw TrainingError.resumeMismatch(file: checkpointPath, problems: problems) }
+            let saved = try RunState.read(from: root)
+            try Checkpoint.load(into: ddm, kind: .ddm, from: checkpointPath)
+            try optimizer.read(from: root.group("optimizer").group("ddm"))
+            if let discriminator, let discriminatorOptimizer {
+                try discriminator.readState(from: root.group("discriminator").group("state_dict"))
+                try discriminatorOptimizer.read(from: root.group("optimizer").group("discriminator"))
+            }
+            state = saved
+            state.options = options
+            try EpochLog(path: logPath).truncate(fromEpoch: state.epoch)
+        } else {
+            try? FileManager.default.removeItem(atPath: logPath)
+        }
+    }
+
+    /// Trains until `options.epochs`, evaluating on the test set and checkpointing after every epoch.
+    public func run(report: (TrainingEvent) -> Void = { _ in }) throws {
+        let log = EpochLog(path: logPath)
+        let augmentation = Augmentation(crop: options.crop, flip: options.flip)
+        if state.epoch > 0 { report(.note("resumed \(checkpointPath) after epoch \(state.epoch)")) }
+        let labelled = train.expressions.indices.filter { train.expressions[$0] >= 0 }
+        while state.epoch < options.epochs {
+            let epoch = state.epoch
+            let rate = options.schedule.rate(epoch: epoch)
+            optimizer.learningRate = rate
+            discriminatorOptimizer?.learningRate = rate
+            var g = RandomGenerator(seed: deriveSeed(options.seed, "augment", epoch))
+            let mode = Mode(training: true, dropout: options.dropout, random: RandomSource(seed: deriveSeed(options.seed, "dropout", epoch)))
+            let batches = EpochOrder(count: labelled.count, batchSize: options.batchSize, seed: options.seed, epoch: epoch,
+                                     dropLast: labelled.count > options.batchSize).batches.map { $0.map { labelled[$0] } }
+            var sums: [String: Double] = [:]
+            var correct = 0, seen = 0
+            let clock = ContinuousClock(), start = clock.now
+            for (b, batch) in batches.enumerated() {
+                let x = Variable(augmentation.batch(train, indices: batch, training: true, generator: &g, as: Float.self))
+                let labels = batch.map { train.expressions[$0] }
+                let terms = try step(x, labels: labels, mode: mode, epoch: epoch, batch: b)
+                for (k, v) in terms.losses { sums[k, default: 0] += v }
+                correct += zip(terms.predictions, labels).filter { $0 == $1 }.count
+                seen += batch.count
+                let elapsed = seconds(clock.now - start)
+                report(.batch(stage: "ddm", epoch: epoch, epochs: options.epochs, batch: b, batches: batches.count,
+                              loss: (sums["loss"] ?? 0) / Double(b + 1), accuracy: Double(correct) / Double(seen),
+                              imagesPerSecond: Double(seen) / max(elapsed, 1e-9)))
+            }
+            let elapsed = seconds(clock.now - start)
+            let testAccuracy = test.map { evaluate(ddm, on: $0, augmentation: augmentation).accuracy }
+            if let testAccuracy, testAccuracy > (state.bestAccuracy ?? -1) {
+                state.bestAccuracy = testAccuracy
+                state.bestEpoch = epoch + 1
+            }
+            let record = EpochRecord(
+                stage: "ddm", epoch: epoch, learningRate: rate, losses: sums.mapValues { $0 / Double(max(batches.count, 1)) },
+                trainAccuracy: Double(correct) / Double(max(seen, 1)), testAccuracy: testAccuracy,
+                seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9))
+            state.epoch += 1
+            try save(to: checkpointPath)
+            try log.append(record)
+            report(.epoch(record))
+        }
+    }
+
+    /// One batch: the D step on `L_AD`, then the DDM step on the joint loss (or `L_CE`).
+    func step(_ x: Variable<Float>, labels: [Int], mode: Mode, epoch: Int, batch: Int) throws -> (losses: [String: Double], predictions: [Int]) {
+        let out = ddm(x, mode: mode)
+        let ce = crossEntropy(logits: out.logits, labels: labels)
+        var losses = ["loss_ce": Double(ce.value.scalar)]
+        var loss = ce
+        if let d = discriminator, let dOptimizer = discriminatorOptimizer, let fd = out.fd {
+            let frozen = withoutGradients { dfems.map { $0(x, mode: .eval) } }
+            let ad = adversarialDiscriminatorLoss(d, fp: frozen.map(\.fp), fd: fd, mode: mode)
+            losses["loss_ad"] = Double(ad.value.scalar)
+            try check(ad, "L_AD", epoch, batch)
+            dOptimizer.zeroGrad()
+            ad.backward()
+            dOptimizer.step()
+            let adv = adversarialLoss(d, fd: fd, mode: mode)
+            let at = attentionTransferLoss(out.attentionTransferMaps, frozen.map(\.attentionTransferMaps), normalisation: config.atNormalisation)
+            losses["loss_adv"] = Double(adv.value.scalar)
+            losses["loss_at"] = Double(at.value.scalar)
+            loss = jointLoss(ce: ce, adversarial: adv, attentionTransfer: at, lambda1: Float(config.lambda1), lambda2: Float(config.lambda2))
+        }
+        losses["loss"] = Double(loss.value.scalar)
+        try check(loss, "the joint loss", epoch, batch)
+        optimizer.zeroGrad()
+        loss.backward()
+        discriminator?.zeroGrad()  // D's gradients from L_adv are not D's to use
+        optimizer.step()
+        return (losses, argmaxRows(out.logits.value))
+    }
+
+    func check(_ loss: Variable<Float>, _ name: String, _ epoch: Int, _ batch: Int) throws {
+        let value = Double(loss.value.scalar)
+        guard value.isFinite else {
+            let path = directory + "/nonfinite.h5"
+            try save(to: path)
+            throw TrainingError.nonFinite(loss: name, value: value, epoch: epoch, batch: batch, savedTo: path)
+        }
+    }
+
+    /// Writes the DDM, D, both optimisers and the run state atomically.
+    public func save(to path: String) throws {
+        try Checkpoint.save(ddm, metadata: CheckpointMetadata(model: .ddm, config: config, epoch: state.epoch), to: path) { root in
+            let o = try root.createGroup("optimizer")
+            try self.optimizer.write(to: o.createGroup("ddm"))
+            if let d = self.discriminator, let dOptimizer = self.discriminatorOptimizer {
+                try d.writeState(to: root.createGroup("discriminator").createGroup("state_dict"))
+                try dOptimizer.write(to: o.createGroup("discriminator"))
+            }
+            try self.state.write(to: root)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Autodiff
+import DDLModel
+import FaceData
+import Foundation
+import HDF5Files
+import Layers
+import TensorCore
+
+/// Stage 1: multi-task training of a DFEM on disturbance-labelled faces (Eq. 1), missing
+/// labels (−1) ignored.
+public final class DFEMTraining {
+    public let dfem: DFEM<Float>
+    public let config: DDLConfig
+    public let options: TrainingOptions
+    public let directory: String
+    let optimizer: Adam<Float>
+    let set: FaceSet
+    public private(set) var state: RunState
+
+    /// The checkpoint of a run directory.
+    public var checkpointPath: String { directory + "/checkpoint.h5" }
+    public var logPath: String { directory + "/log.jsonl" }
+
+    /// A run on `set` with the DFEM of `config` (its `factors` are the DFEM's heads);
+    /// resumes from `directory/checkpoint.h5` when `resume` is set.
+    public init(config: DDLConfig, options: TrainingOptions, set: FaceSet, directory: String, resume: Bool) throws {
+        guard set.count > 0 else { throw TrainingError.emptySet("the disturbance-labelled set") }
+        for f in config.factors {
+            guard let classes = set.factorClasses[f.name] else {
+                throw TrainingError.classMismatch("the DFEM has a \(f.name) head but the set has no \(f.name) labels (it has \(set.factorClasses.keys.sorted().joined(separator: ", ")))")
+            }
+            guard classes == f.classes else {
+                throw TrainingError.classMismatch("the DFEM's \(f.name) head has \(f.classes) classes, the set's labels \(classes)")
+            }
+        }
+        guard options.crop <= set.size else {
+            throw TrainingError.classMismatch("crop \(options.crop) is larger than the \(set.size)×\(set.size) images")
+        }
+        self.config = config
+        self.options = options
+        self.set = set
+        self.directory = directory
+        dfem = DFEM(width: config.width, factors: config.factors, finalPReLU: config.finalPReLU, seed: deriveSeed(options.seed, "dfem", 0))
+        optimizer = Adam(dfem.namedParameters(), learningRate: options.learningRate, beta1: options.beta1,
+                         beta2: options.beta2, weightDecay: options.weightDecay)
+        state = RunState(epoch: 0, options: options)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if resume {
+            guard FileManager.default.fileExists(atPath: checkpointPath) else { throw TrainingError.noCheckpoint(checkpointPath) }
+            let root = try HDF5File.open(checkpointPath).root
+            let saved = try RunState.read(from: root)
+            let differences = options.differences(from: saved.options)
+            guard differences.isEmpty else { throw TrainingError.resumeMismatch(file: checkpointPath, problems: differences) }
+            try Checkpoint.load(into: dfem, kind: .dfem, from: checkpointPath)
+            try optimizer.read(from: root.group("optimizer").group("dfem"))
+            state = saved
+            state.options = options
+            try EpochLog(path: logPath).truncate(fromEpoch: state.epoch)
+        } else {
+            try? FileManager.default.removeItem(atPath: logPath)
+        }
+    }
+
+    /// Trains until `options.epochs`, checkpointing after every epoch.
+    public func run(report: (TrainingEvent) -> Void = { _ in }) throws {
+        let log = EpochLog(path: logPath)
+        let augmentation = Augmentation(crop: options.crop, flip: options.flip)
+        if state.epoch > 0 { report(.note("resumed \(checkpointPath) after epoch \(state.epoch)")) }
+        while state.epoch < options.epochs {
+            let epoch = state.epoch
+            optimizer.learningRate = options.schedule.rate(epoch: epoch)
+            var g = RandomGenerator(seed: deriveSeed(options.seed, "augment", epoch))
+            let random = RandomSource(seed: deriveSeed(options.seed, "dropout", epoch))
+            let mode = Mode(training: true, dropout: options.dropout, random: random)
+            let batches = EpochOrder(count: set.count, batchSize: options.batchSize, seed: options.seed, epoch: epoch, dropLast: set.count > options.batchSize).batches
+            var sums: [String: Double] = [:]
+            let clock = ContinuousClock(), start = clock.now
+            var seen = 0
+            for (b, batch) in batches.enumerated() {
+                let x = Variable(augmentation.batch(set, indices: batch, training: true, generator: &g, as: Float.self))
+                var labels: [String: [Int]] = [:]
+                for f in config.factors { labels[f.name] = batch.map { set.factors[f.name]?[$0] ?? -1 } }
+                let out = dfem(x, mode: mode)
+                let loss = dfemLoss(out.logits, labels: labels)
+                let value = Double(loss.value.scalar)
+                guard value.isFinite else {
+                    let path = directory + "/nonfinite.h5"
+                    try save(to: path)
+                    throw TrainingError.nonFinite(loss: "the DFEM loss", value: value, epoch: epoch, batch: b, savedTo: path)
+                }
+                optimizer.zeroGrad()
+                loss.backward()
+                optimizer.step()
+                sums["loss", default: 0] += value
+                for (f, l) in out.logits {
+                    sums["loss_\(f.name)", default: 0] += Double(crossEntropy(logits: l.detached(), labels: labels[f.name] ?? []).value.scalar)
+                }
+                seen += batch.count
+                let elapsed = seconds(clock.now - start)
+                report(.batch(stage: "dfem", epoch: epoch, epochs: options.epochs, batch: b, batches: batches.count,
+                              loss: (sums["loss"] ?? 0) / Double(b + 1), accuracy: nil, imagesPerSecond: Double(seen) / max(elapsed, 1e-9)))
+            }
+            let elapsed = seconds(clock.now - start)
+            let record = EpochRecord(
+                stage: "dfem", epoch: epoch, learningRate: optimizer.learningRate,
+                losses: sums.mapValues { $0 / Double(max(batches.count, 1)) }, trainAccuracy: nil, testAccuracy: nil,
+                seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9))
+            state.epoch += 1
+            try save(to: checkpointPath)
+            try log.append(record)
+            report(.epoch(record))
+        }
+    }
+
+    /// Writes the DFEM, its optimiser and the run state atomically.
+    public func save(to path: String) throws {
+        var c = config
+        c.factors = dfem.factors
+        try Checkpoint.save(dfem, metadata: CheckpointMetadata(model: .dfem, config: c, epoch: state.epoch), to: path) { root in
+            try self.optimizer.write(to: root.createGroup("optimizer").createGroup("dfem"))
+            try self.state.write(to: root)
+        }
+    }
+}
+
+/// A duration in seconds.
+func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}

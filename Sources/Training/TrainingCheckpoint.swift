@@ -1,0 +1,71 @@
+import DDLModel
+import HDF5Files
+import Layers
+import TensorCore
+
+extension Optimizer {
+    /// Writes the optimiser's state tensors and step count into `group`.
+    public func write(to group: HDF5Group) throws {
+        try group.setAttribute("step_count", Int64(stepCount))
+        try group.setAttribute("learning_rate", learningRate)
+        for (name, tensor) in stateTensors() { try group.writeTensor(name, tensor) }
+    }
+
+    /// Restores the optimiser from a group written by `write(to:)`.
+    public func read(from group: HDF5Group) throws {
+        var state: [String: Tensor<Scalar>] = [:]
+        for name in try group.names() { state[name] = try group.readTensor(name, as: Scalar.self) }
+        do {
+            try restore(state: state, stepCount: Int(try group.integerAttribute("step_count")))
+        } catch let e as OptimizerStateError {
+            throw TrainingError.resumeMismatch(file: group.file.path, problems: e.problems.map { "\(group.path): \($0)" })
+        }
+        learningRate = try group.numberAttribute("learning_rate")
+    }
+}
+
+/// The training state of a run, in one HDF5 checkpoint written atomically after every epoch:
+/// the main model under `state_dict/` (so `DDM.load` and `DFEM.load` read it), other models
+/// under `<role>/state_dict/`, optimisers under `optimizer/<role>/`, and the run's options,
+/// epoch and best result as attributes of `training/`.
+public struct RunState: Sendable {
+    /// Completed epochs.
+    public var epoch: Int
+    public var options: TrainingOptions
+    /// Best test accuracy so far and the epoch (1-based) it was reached (test-set selection).
+    public var bestAccuracy: Double?
+    public var bestEpoch: Int?
+    /// Paths of the frozen DFEM checkpoints a DDM run uses.
+    public var dfemPaths: [String]
+
+    public init(epoch: Int, options: TrainingOptions, bestAccuracy: Double? = nil, bestEpoch: Int? = nil, dfemPaths: [String] = []) {
+        self.epoch = epoch
+        self.options = options
+        self.bestAccuracy = bestAccuracy
+        self.bestEpoch = bestEpoch
+        self.dfemPaths = dfemPaths
+    }
+
+    func write(to root: HDF5Group) throws {
+        let t = try root.createGroup("training")
+        try t.setAttribute("options", options.json)
+        try t.setAttribute("completed_epochs", Int64(epoch))
+        if let bestAccuracy, let bestEpoch {
+            try t.setAttribute("best_accuracy", bestAccuracy)
+            try t.setAttribute("best_epoch", Int64(bestEpoch))
+        }
+        try t.setAttribute("dfem_paths", dfemPaths.joined(separator: "\n"))
+    }
+
+    static func read(from root: HDF5Group) throws -> RunState {
+        let t = try root.group("training")
+        let options = try TrainingOptions.parse(try t.stringAttribute("options"))
+        let paths = try t.stringAttribute("dfem_paths").split(separator: "\n").map(String.init)
+        var state = RunState(epoch: Int(try t.integerAttribute("completed_epochs")), options: options, dfemPaths: paths)
+        if t.hasAttribute("best_accuracy") {
+            state.bestAccuracy = try t.numberAttribute("best_accuracy")
+            state.bestEpoch = Int(try t.integerAttribute("best_epoch"))
+        }
+        return state
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// The hyper-parameters of a training run; the defaults are the specification's
+/// (Adam 1e-4, betas 0.5/0.999, weight decay 5e-4, ÷10 after epochs 10, 18, 25, 32,
+/// 40 epochs, batch 16).
+public struct TrainingOptions: Codable, Sendable, Equatable {
+    public var epochs = 40
+    public var batchSize = 16
+    public var learningRate = 1e-4
+    public var beta1 = 0.5
+    public var beta2 = 0.999
+    public var weightDecay = 5e-4
+    /// Epochs after which the rate is multiplied by `gamma`.
+    public var milestones = [10, 18, 25, 32]
+    public var gamma = 0.1
+    /// The run's seed: initial weights, shuffles, crops, flips and dropout masks.
+    public var seed: UInt64 = 0
+    /// Augmentation of the training images.
+    public var crop = 90
+    public var flip = true
+    /// Dropout in the heads during training.
+    public var dropout = true
+
+    public init() {}
+
+    /// The options as one line of JSON.
+    public var json: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return (try? e.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Parses options written by `json`.
+    public static func parse(_ json: String) throws -> TrainingOptions {
+        try JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8))
+    }
+
+    /// The schedule of the learning rate.
+    public var schedule: MultiStepSchedule { MultiStepSchedule(base: learningRate, milestones: milestones, gamma: gamma) }
+
+    /// The fields in which `other` differs, ignoring `epochs` (a resumed run may go longer).
+    public func differences(from other: TrainingOptions) -> [String] {
+        var a = self, b = other
+        a.epochs = 0
+        b.epochs = 0
+        guard a != b else { return [] }
+        let left = (try? JSONSerialization.jsonObject(with: Data(a.json.utf8))) as? [String: Any] ?? [:]
+        let right = (try? JSONSerialization.jsonObject(with: Data(b.json.utf8))) as? [String: Any] ?? [:]
+        return left.keys.sorted().filter { "\(left[$0] ?? "")" != "\(right[$0] ?? "")" }
+            .map { "\($0): checkpoint \(right[$0] ?? "nil"), now \(left[$0] ?? "nil")" }
+    }
+}
+
+/// What one epoch measured: every loss term, accuracies, the rate and the speed.
+public struct EpochRecord: Codable, Sendable, Equatable {
+    public var stage: String
+    public var epoch: Int
+    public var learningRate: Double
+    /// Mean of each loss term over the epoch's batches (`loss`, `loss_ce`, `loss_adv`,
+    /// `loss_at`, `loss_ad`; for a DFEM `loss` and `loss_<factor>`).
+    public var losses: [String: Double]
+    public var trainAccuracy: Double?
+    public var testAccuracy: Double?
+    public var seconds: Double
+    public var imagesPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case stage, epoch, losses, seconds
+        case learningRate = "lr", trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy"
+        case imagesPerSecond = "images_per_second"
+    }
+
+    /// One JSON line.
+    public var json: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return (try? e.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// A run that cannot go on, with what to do about it.
+public enum TrainingError: Error, CustomStringConvertible, Sendable {
+    case nonFinite(loss: String, value: Double, epoch: Int, batch: Int, savedTo: String)
+    case emptySet(String)
+    case classMismatch(String)
+    case resumeMismatch(file: String, problems: [String])
+    case noCheckpoint(String)
+
+    public var description: String {
+        switch self {
+        case .nonFinite(let loss, let value, let epoch, let batch, let path):
+            "\(loss) became \(value) at epoch \(epoch + 1), batch \(batch + 1); the state before that step is saved in \(path) (try a lower --lr)"
+        case .emptySet(let what): "\(what) has no usable image"
+        case .classMismatch(let what): what
+        case .resumeMismatch(let file, let problems): "\(file): cannot resume, the run differs: " + problems.joined(separator: "; ")
+        case .noCheckpoint(let file): "\(file): no checkpoint to resume from"
+        }
+    }
+}
