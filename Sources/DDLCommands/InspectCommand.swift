@@ -55,7 +55,7 @@ public struct ModelOptions: ParsableArguments {
     public var variant: String = "ddl_gar_id_il_p"
     @Option(help: "Width w (64 in the paper).") public var width: Int = 64
     @Option(help: "Input side (90 in the paper).") public var input: Int = 90
-    @Option(help: "Expression classes.") public var classes: Int = 7
+    @Option(help: "Expression classes (default 7; training takes the data's count unless set).") public var classes: Int?
 
     public init() {}
 
@@ -64,13 +64,16 @@ public struct ModelOptions: ParsableArguments {
         guard Variant(rawValue: variant) != nil else {
             throw ValidationError("unknown variant '\(variant)': use one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard width >= 1, classes >= 2 else { throw ValidationError("--width must be ≥ 1 and --classes ≥ 2") }
+        guard width >= 1, (classes ?? 7) >= 2 else { throw ValidationError("--width must be ≥ 1 and --classes ≥ 2") }
         guard input >= 16 else { throw ValidationError("--input must be at least 16 (five levels halve it)") }
     }
 
     /// The configuration these options describe.
     public func config() -> DDLConfig {
         DDLConfig(preset: Preset(rawValue: preset) ?? .paper, variant: Variant(rawValue: variant) ?? .ddlGARIDILP,
-                  width: width, inputSize: input, classes: classes)
+                  width: width, inputSize: input, classes: classes ?? 7)
     }
+
+    /// Whether `--classes` was given.
+    public var classesWereSet: Bool { classes != nil }
 }

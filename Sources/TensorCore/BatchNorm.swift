@@ -30,6 +30,8 @@ extension Tensor {
     }
 
     /// Mean and biased variance per channel (axis 1), accumulated in `Double` by two passes.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func channelStatistics() -> ChannelStatistics<Scalar> {
         requireShapes { () throws(ShapeError) in
             guard rank >= 2 else { throw ShapeError("batch_norm", "input \(describe(shape)) needs [N, C, …]") }
@@ -54,6 +56,8 @@ extension Tensor {
     }
 
     /// `y = (x − mean)·invStd·γ + β` per channel.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func batchNormApply(
         _ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor
     ) -> Tensor {
@@ -83,6 +87,8 @@ extension Tensor {
 
     /// Moves running estimates towards the batch: `r ← (1 − momentum)·r + momentum·batch`,
     /// with the unbiased variance (PyTorch semantics).
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func updateRunningStatistics(
         mean runningMean: inout Tensor, variance runningVariance: inout Tensor,
         batch: ChannelStatistics<Scalar>, momentum: Scalar
@@ -95,6 +101,8 @@ extension Tensor {
     }
 
     /// Per-channel `Σ dy` and `Σ dy·x̂` with `x̂ = (x − mean)·invStd`, accumulated in `Double`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func batchNormReductions(
         _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar]
     ) -> (sumDy: [Double], sumDyXhat: [Double]) {
@@ -122,6 +130,8 @@ extension Tensor {
 
     /// Input gradient of batch norm in training mode (batch statistics):
     /// `dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func batchNormTrainingInputGradient(
         _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor,
         sumDy: [Double], sumDyXhat: [Double]
@@ -150,6 +160,8 @@ extension Tensor {
 
     /// Multiplies each channel (axis 1) by its factor: the input gradient of batch norm in
     /// evaluation mode is `scaledPerChannel(dy, γ·invStd)`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func scaledPerChannel(_ x: Tensor, _ factors: [Scalar]) -> Tensor {
         let (n, c, s) = x.channelLayout()
         precondition(factors.count == c, "scaledPerChannel: \(factors.count) factors for \(describe(x.shape))")

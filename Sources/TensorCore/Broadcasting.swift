@@ -67,6 +67,8 @@ struct BroadcastPlan {
 extension Tensor {
     /// Applies `op` elementwise to two tensors broadcast against each other.
     @inlinable
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func broadcasting(
         _ a: Tensor, _ b: Tensor, operation: String, _ op: (Scalar, Scalar) -> Scalar
     ) -> Tensor {
@@ -93,6 +95,8 @@ extension Tensor {
 
     /// Sums this tensor down to `target`, a shape it was broadcast from (the backward of
     /// broadcasting). Axes of size 1 in `target` and missing leading axes are summed over.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func summed(toShape target: [Int]) -> Tensor {
         if target == shape { return self }
         let plan = requireShapes { () throws(ShapeError) -> BroadcastPlan in
@@ -121,6 +125,8 @@ extension Tensor {
 
     /// Applies `f` to every element.
     @inlinable
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func map(_ f: (Scalar) -> Scalar) -> Tensor {
         Tensor(shape: shape) { out in
             scalars.withUnsafeBufferPointer { p in
@@ -131,6 +137,8 @@ extension Tensor {
 
     /// Combines two tensors of the same shape element by element.
     @inlinable
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public func zip(_ other: Tensor, operation: String = "zip", _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
         requireShapes { () throws(ShapeError) in
             guard shape == other.shape else {
@@ -141,6 +149,8 @@ extension Tensor {
     }
 
     /// Adds `other` (same shape) into this tensor in place.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public mutating func addInPlace(_ other: Tensor) {
         requireShapes { () throws(ShapeError) in
             guard shape == other.shape else {

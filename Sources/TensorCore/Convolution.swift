@@ -163,6 +163,8 @@ func scatterSamples<S: TensorScalar>(
 extension Tensor {
     /// 2-D convolution (cross-correlation, as PyTorch) of `x[N, C, H, W]` with
     /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`, by unfolding and BLAS gemm.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
         let g = requireShapes { () throws(ShapeError) -> Conv2dGeometry in
             let g = try Conv2dGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
@@ -225,6 +227,8 @@ extension Tensor {
     /// Gradients of `conv2d` given the upstream gradient `dy[N, Cout, Ho, Wo]`: each returned
     /// only when asked for. The weight gradient is `Σ_n dy_n · colsᵀ`, the input gradient folds
     /// `weightᵀ · dy_n` back; both are gemms over chunks of samples.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func conv2dBackward(
         _ x: Tensor, weight: Tensor, upstream dy: Tensor, stride: Int, padding: Int,
         needInput: Bool, needWeight: Bool, needBias: Bool

@@ -24,6 +24,8 @@ extension Tensor {
     /// Eq. 2/4. A label of −1 leaves that sample out (Eq. 1's missing labels); when no sample is
     /// labelled the loss is 0 and so is every gradient (PyTorch would give NaN here).
     /// Returns the loss, the number of labelled samples and the log-probabilities.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func crossEntropy(logits: Tensor, labels: [Int]) -> (loss: Scalar, labelled: Int, logProbabilities: Tensor) {
         requireShapes { () throws(ShapeError) in
             guard logits.rank == 2, logits.shape[0] == labels.count else {
@@ -43,6 +45,8 @@ extension Tensor {
 
     /// Logits gradient of `crossEntropy` scaled by the upstream scalar `g`:
     /// `(softmax − onehot)·g / labelled` on labelled rows, 0 elsewhere.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func crossEntropyBackward(logProbabilities logp: Tensor, labels: [Int], upstream g: Scalar) -> Tensor {
         let k = logp.shape[1]
         let labelled = labels.filter { $0 >= 0 }.count
@@ -58,6 +62,8 @@ extension Tensor {
 
     /// Binary cross-entropy with logits, mean over all elements, in the stable form
     /// `max(x, 0) − x·t + log(1 + e^{−|x|})`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func binaryCrossEntropyWithLogits(_ x: Tensor, targets t: Tensor) -> Scalar {
         requireShapes { () throws(ShapeError) in
             guard x.shape == t.shape else {
@@ -74,6 +80,8 @@ extension Tensor {
 
     /// Gradients of `binaryCrossEntropyWithLogits` scaled by `g`: logits `(σ(x) − t)·g/n`,
     /// targets `−x·g/n`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
     public static func binaryCrossEntropyWithLogitsBackward(_ x: Tensor, targets t: Tensor, upstream g: Scalar) -> (logits: Tensor, targets: Tensor) {
         let scale = g / Scalar(Swift.max(x.count, 1))
         let dx = x.zip(t) { v, y in (sigmoid(v) - y) * scale }

@@ -61,10 +61,20 @@ public final class DFEMTraining {
         }
     }
 
+    /// Factors whose label a horizontal flip would change (a yaw or a light direction
+    /// mirrors), so training images are not flipped when the DFEM has such a head.
+    public static let flipSensitiveFactors: Set<String> = ["pose", "illumination"]
+
+    /// Whether training images are flipped: as asked, unless a head's label would change.
+    public var flips: Bool {
+        options.flip && config.factors.allSatisfy { !Self.flipSensitiveFactors.contains($0.name) }
+    }
+
     /// Trains until `options.epochs`, checkpointing after every epoch.
     public func run(report: (TrainingEvent) -> Void = { _ in }) throws {
         let log = EpochLog(path: logPath)
-        let augmentation = Augmentation(crop: options.crop, flip: options.flip)
+        let augmentation = Augmentation(crop: options.crop, flip: flips)
+        if options.flip && !flips { report(.note("no horizontal flips: a flip would change the pose and illumination labels")) }
         if state.epoch > 0 { report(.note("resumed \(checkpointPath) after epoch \(state.epoch)")) }
         while state.epoch < options.epochs {
             let epoch = state.epoch

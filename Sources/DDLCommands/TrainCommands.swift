@@ -1,0 +1,139 @@
+import ArgumentParser
+import DDLModel
+import FaceData
+import Foundation
+import Training
+
+/// `ddl pretrain-dfem`: stage 1, a DFEM per factor group of the variant.
+public struct PretrainDFEMCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "pretrain-dfem",
+        abstract: "Stage 1: train the DFEM(s) of a variant on disturbance-labelled faces (Eq. 1).",
+        discussion: """
+            Trains one DFEM with every factor of the variant (paper preset) or one per source
+            database (official preset), each in RUN/dfem-<k>/ (checkpoint.h5, log.jsonl). Missing
+            labels (−1) are left out of their head's loss. Without data options the synthetic
+            disturbed faces are used.
+            """
+    )
+    @OptionGroup public var model: ModelOptions
+    @OptionGroup public var training: TrainingArguments
+    @OptionGroup public var data: DataArguments
+
+    public init() {}
+
+    public func run() throws {
+        let set = try data.disturbanceSet()
+        var config = model.config()
+        guard config.variant.usesDisturbanceBranch else {
+            throw ValidationError("\(config.variant.rawValue) has no disturbance branch, so no DFEM to train")
+        }
+        config.factors = try factors(of: config.variant, in: set)
+        let options = training.options(imageSize: set.size)
+        config.inputSize = options.crop
+        let progress = ProgressPrinter()
+        for (k, group) in config.dfemFactorGroups.enumerated() {
+            var c = config
+            c.factors = group
+            let directory = training.run + "/dfem-\(k)"
+            FileHandle.standardError.write(Data("DFEM \(k): \(group.map { "\($0.name) \($0.classes)" }.joined(separator: ", ")) on \(set.count) faces → \(directory)\n".utf8))
+            let run = try DFEMTraining(config: c, options: options, set: set, directory: directory, resume: training.resume)
+            try run.run(report: progress.callAsFunction)
+            print(run.checkpointPath)
+        }
+    }
+}
+
+/// `ddl train`: stage 2, the DDM of a variant with its frozen DFEMs and D.
+public struct TrainCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Stage 2: train the DDM of a Table 1 variant (D step on L_AD, then DDM step on Eq. 11 per batch).",
+        discussion: """
+            Writes RUN/checkpoint.h5 after every epoch (atomically) and RUN/log.jsonl (every loss
+            term and accuracy per epoch); --resume continues from the checkpoint and gives the
+            same weights as an uninterrupted run. ddl variants need the DFEM checkpoint(s) of
+            `ddl pretrain-dfem` (--dfem, once per DFEM); baselines need none.
+            """
+    )
+    @OptionGroup public var model: ModelOptions
+    @OptionGroup public var training: TrainingArguments
+    @OptionGroup public var data: DataArguments
+    @Option(help: "A DFEM checkpoint (repeat for the official preset's two DFEMs).") public var dfem: [String] = []
+
+    public init() {}
+
+    public func run() throws {
+        let (train, test) = try data.expressionSets()
+        var config = model.config()
+        let options = training.options(imageSize: train.size)
+        config.inputSize = options.crop
+        config.classes = model.classesWereSet ? config.classes : train.expressionClasses
+        if config.variant.usesDisturbanceBranch {
+            guard !dfem.isEmpty else {
+                throw ValidationError("\(config.variant.rawValue) needs --dfem CHECKPOINT (from `ddl pretrain-dfem`) for each of its \(config.dfemFactorGroups.count) DFEM(s)")
+            }
+            // The DFEMs' own factor classes (from their checkpoints) define the configuration's.
+            var loaded: [Factor] = []
+            for path in dfem { loaded += try Checkpoint.metadata(of: path).config.factors }
+            let byName = Dictionary(loaded.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            config.factors = try config.variant.factors.map { f in
+                guard let found = byName[f.name] else { throw ValidationError("no --dfem checkpoint has a \(f.name) head") }
+                return found
+            }
+        }
+        let run = try DDMTraining(config: config, options: options, train: train, test: test, dfemPaths: dfem,
+                                  directory: training.run, resume: training.resume)
+        FileHandle.standardError.write(Data("\(config.variant.rawValue) (\(config.preset.rawValue)), width \(config.width), \(train.count) training faces, \(test?.count ?? 0) test faces → \(training.run)\n".utf8))
+        try run.run(report: ProgressPrinter().callAsFunction)
+        let records = try EpochLog(path: run.logPath).records()
+        if let last = records.last?.testAccuracy {
+            print("test accuracy (last epoch): \(format(last * 100, 2))%")
+        }
+        if let best = run.state.bestAccuracy, let epoch = run.state.bestEpoch {
+            print("test accuracy (best epoch \(epoch), test-set selection): \(format(best * 100, 2))%")
+        }
+    }
+}
+
+/// `ddl evaluate`: accuracy, per-class accuracy and confusion matrix of a DDM checkpoint.
+public struct EvaluateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate a DDM checkpoint on a test set: accuracy, per-class accuracy, confusion matrix.",
+        discussion: "With the run's log.jsonl beside the checkpoint, also prints the last-epoch and best-epoch (test-set selection) accuracies."
+    )
+    @Option(help: "A DDM checkpoint (a run's checkpoint.h5).") public var checkpoint: String
+    @OptionGroup public var data: DataArguments
+    @Flag(help: "Print JSON.") public var json = false
+
+    public init() {}
+
+    public func run() throws {
+        let (model, meta) = try DDM<Float>.load(from: checkpoint)
+        let (_, maybeTest) = try data.expressionSets()
+        guard let test = maybeTest else { throw ValidationError("no test set: give --test FILE or a --data folder with test.h5") }
+        guard test.expressionClasses == meta.config.classes else {
+            throw ValidationError("\(checkpoint) has \(meta.config.classes) expression classes, the test set \(test.expressionClasses)")
+        }
+        let report = evaluate(model, on: test, augmentation: Augmentation(crop: meta.config.inputSize, flip: false))
+        if json {
+            let data = try JSONEncoder().encode(report)
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("\(checkpoint): \(meta.config.variant.rawValue) (\(meta.config.preset.rawValue)), epoch \(meta.epoch), \(report.total) test faces")
+        print("accuracy \(format(report.accuracy * 100, 2))%")
+        let names = (0..<meta.config.classes).map { $0 < expressionNames.count ? expressionNames[$0] : "class \($0)" }
+        for (c, a) in report.perClass.enumerated() {
+            print("  \(names[c]): \(a.map { format($0 * 100, 1) + "%" } ?? "no sample")")
+        }
+        print("confusion (rows true, columns predicted):")
+        for row in report.confusion { print("  " + row.map { String($0) }.joined(separator: "\t")) }
+        let logPath = URL(fileURLWithPath: checkpoint).deletingLastPathComponent().appendingPathComponent("log.jsonl").path
+        if let records = try? EpochLog(path: logPath).records(), let last = records.last?.testAccuracy,
+           let best = records.compactMap({ r in r.testAccuracy.map { (r.epoch, $0) } }).max(by: { $0.1 < $1.1 }) {
+            print("log: last epoch \(format(last * 100, 2))%, best epoch \(best.0 + 1) \(format(best.1 * 100, 2))% (test-set selection)")
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import DDLModel
+import FaceData
+import Foundation
+import Training
+
+/// Hyper-parameters shared by `pretrain-dfem` and `train` (defaults: the specification's).
+public struct TrainingArguments: ParsableArguments {
+    @Option(help: "Epochs.") public var epochs: Int = 40
+    @Option(help: "Batch size (16 for RAF-DB, 8 elsewhere in the paper).") public var batchSize: Int = 16
+    @Option(name: .customLong("lr"), help: "Adam learning rate.") public var learningRate: Double = 1e-4
+    @Option(help: "Adam β1.") public var beta1: Double = 0.5
+    @Option(help: "Adam β2.") public var beta2: Double = 0.999
+    @Option(help: "Weight decay (L2 added to the gradient).") public var weightDecay: Double = 5e-4
+    @Option(help: "Epochs after which the rate is divided, comma-separated.") public var milestones: String = "10,18,25,32"
+    @Option(help: "Factor applied at each milestone.") public var gamma: Double = 0.1
+    @Option(help: "Seed of weights, shuffles, crops, flips and dropout.") public var seed: UInt64 = 0
+    @Option(help: "Training crop side (default: 90% of the image side, i.e. 90 of 100).") public var crop: Int?
+    @Flag(help: "No horizontal flips.") public var noFlip = false
+    @Flag(help: "No dropout in the heads.") public var noDropout = false
+    @Option(help: "Run folder (checkpoint.h5, log.jsonl).") public var run: String
+    @Flag(help: "Resume from the run folder's checkpoint.") public var resume = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard epochs >= 1, batchSize >= 1, learningRate > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
+        guard parsedMilestones() != nil else { throw ValidationError("--milestones must be comma-separated epochs, got '\(milestones)'") }
+    }
+
+    func parsedMilestones() -> [Int]? {
+        let parts = milestones.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.contains(nil) ? nil : parts.compactMap { $0 }
+    }
+
+    /// The options for images of side `size`.
+    public func options(imageSize size: Int) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs
+        o.batchSize = batchSize
+        o.learningRate = learningRate
+        o.beta1 = beta1
+        o.beta2 = beta2
+        o.weightDecay = weightDecay
+        o.milestones = parsedMilestones() ?? []
+        o.gamma = gamma
+        o.seed = seed
+        o.crop = crop ?? Int((Double(size) * 0.9).rounded())
+        o.flip = !noFlip
+        o.dropout = !noDropout
+        return o
+    }
+}
+
+/// Where the faces come from: a folder of face-set files, single files, or (by default) the
+/// synthetic disturbed faces made in memory.
+public struct DataArguments: ParsableArguments {
+    @Option(help: "Folder with train.h5, test.h5 and disturbance.h5 (as `ddl synth` or `ddl data prepare` write them).")
+    public var data: String?
+    @Option(help: "Expression training set (face-set file).") public var train: String?
+    @Option(help: "Expression test set (face-set file).") public var test: String?
+    @Option(help: "Disturbance-labelled set (face-set file).") public var disturbance: String?
+    @OptionGroup(title: "Synthetic data (used when no file is given)") public var synthetic: SyntheticArguments
+
+    public init() {}
+
+    func file(_ explicit: String?, _ name: String) -> String? {
+        if let explicit { return explicit }
+        if let data { return data + "/" + name }
+        return nil
+    }
+
+    func load(_ path: String, _ what: String) throws -> FaceSet {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no \(what) at \(path)" + (data != nil ? " (does the --data folder hold it?)" : ""))
+        }
+        return try FaceSet.load(from: path)
+    }
+
+    /// The expression training and test sets.
+    public func expressionSets() throws -> (train: FaceSet, test: FaceSet?) {
+        if let data {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("no data folder at \(data)")
+            }
+        }
+        if let trainPath = file(train, "train.h5") {
+            let testPath = file(test, "test.h5")
+            return (try load(trainPath, "training set"), try testPath.map { try load($0, "test set") })
+        }
+        let s = synthetic.expressionSets()
+        return (s.train, s.test)
+    }
+
+    /// The disturbance-labelled set.
+    public func disturbanceSet() throws -> FaceSet {
+        if let path = file(disturbance, "disturbance.h5") { return try load(path, "disturbance-labelled set") }
+        return synthetic.disturbanceSet()
+    }
+}
+
+/// The factors of a variant with the class counts of a data set (synthetic identities are
+/// fewer than Multi-PIE's 337, for example).
+func factors(of variant: Variant, in set: FaceSet) throws -> [Factor] {
+    try variant.factors.map { f in
+        guard let classes = set.factorClasses[f.name] else {
+            throw ValidationError("\(variant.rawValue) needs \(f.name) labels; the disturbance set has \(set.factorClasses.keys.sorted().joined(separator: ", "))")
+        }
+        return Factor(f.name, classes)
+    }
+}
