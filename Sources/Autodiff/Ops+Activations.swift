@@ -4,24 +4,24 @@ extension Variable {
     /// `max(x, 0)`.
     public func relu() -> Variable {
         let input = value
-        return Variable.record("relu", value: input.map { $0 > 0 ? $0 : 0 }, parents: [self]) { g, _ in
-            [g.zip(input) { d, x in x > 0 ? d : 0 }]
+        return Variable.record("relu", value: .pointwise(.relu, input), parents: [self]) { g, _ in
+            [.pointwiseGradient(.relu, upstream: g, saved: input)]
         }
     }
 
     /// `x` for `x > 0`, `slope·x` otherwise, for a constant slope (LeakyReLU).
     public func leakyRelu(slope: Scalar = 0.01) -> Variable {
-        let input = value
-        return Variable.record("leaky_relu", value: input.map { $0 > 0 ? $0 : slope * $0 }, parents: [self]) { g, _ in
-            [g.zip(input) { d, x in x > 0 ? d : slope * d }]
+        let input = value, s = Double(slope)
+        return Variable.record("leaky_relu", value: .pointwise(.leakyRelu(slope: s), input), parents: [self]) { g, _ in
+            [.pointwiseGradient(.leakyRelu(slope: s), upstream: g, saved: input)]
         }
     }
 
     /// The logistic function.
     public func sigmoid() -> Variable {
-        let y = value.map(Tensor<Scalar>.sigmoid)
+        let y = Tensor.pointwise(.sigmoid, value)
         return Variable.record("sigmoid", value: y, parents: [self]) { g, _ in
-            [g.zip(y) { d, s in d * s * (1 - s) }]
+            [.pointwiseGradient(.sigmoid, upstream: g, saved: y)]
         }
     }
 

@@ -4,46 +4,38 @@ extension Variable {
     /// `x²`.
     public func squared() -> Variable {
         let input = value
-        return Variable.record("square", value: input.map { $0 * $0 }, parents: [self]) { g, _ in
-            [g.zip(input) { d, x in 2 * x * d }]
+        return Variable.record("square", value: .pointwise(.square, input), parents: [self]) { g, _ in
+            [.pointwiseGradient(.square, upstream: g, saved: input)]
         }
     }
 
     /// `x^p` for a constant exponent; integral exponents accept negative bases.
     public func pow(_ p: Scalar) -> Variable {
-        let integral = p.rounded() == p && abs(p) < Scalar(1 << 30)
-        func power(_ x: Scalar, _ e: Scalar) -> Scalar {
-            if integral {
-                let n = Int(e)
-                return Scalar.pow(x, n)
-            }
-            return Scalar.pow(x, e)
-        }
-        let input = value
-        return Variable.record("pow", value: input.map { power($0, p) }, parents: [self]) { g, _ in
-            [g.zip(input) { d, x in d * p * power(x, p - 1) }]
+        let input = value, e = Double(p)
+        return Variable.record("pow", value: .pointwise(.pow(e), input), parents: [self]) { g, _ in
+            [.pointwiseGradient(.pow(e), upstream: g, saved: input)]
         }
     }
 
     /// `√x`.
     public func sqrt() -> Variable {
-        let y = value.map { $0.squareRoot() }
+        let y = Tensor.pointwise(.sqrt, value)
         return Variable.record("sqrt", value: y, parents: [self]) { g, _ in
-            [g.zip(y) { d, r in d / (2 * r) }]
+            [.pointwiseGradient(.sqrt, upstream: g, saved: y)]
         }
     }
 
     /// `eˣ`.
     public func exp() -> Variable {
-        let y = value.map { Scalar.exp($0) }
-        return Variable.record("exp", value: y, parents: [self]) { g, _ in [g * y] }
+        let y = Tensor.pointwise(.exp, value)
+        return Variable.record("exp", value: y, parents: [self]) { g, _ in [.pointwiseGradient(.exp, upstream: g, saved: y)] }
     }
 
     /// `log x` (natural).
     public func log() -> Variable {
         let input = value
-        return Variable.record("log", value: input.map { Scalar.log($0) }, parents: [self]) { g, _ in
-            [g.zip(input) { d, x in d / x }]
+        return Variable.record("log", value: .pointwise(.log, input), parents: [self]) { g, _ in
+            [.pointwiseGradient(.log, upstream: g, saved: input)]
         }
     }
 

@@ -9,9 +9,7 @@ extension Tensor {
     }
 
     /// `max(x, 0) + a·min(x, 0)` with one shared slope or one per channel (axis 1).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func prelu(_ x: Tensor, slope: Tensor) -> Tensor {
+    static func preluKernel(_ x: Tensor, slope: Tensor) -> Tensor {
         requireShapes { () throws(ShapeError) in try validatePReLU(x.shape, slopes: slope.count) }
         if slope.count == 1 {
             let a = slope.scalars[0]
@@ -31,9 +29,7 @@ extension Tensor {
     }
 
     /// Gradients of PReLU: `dx = dy·(x > 0 ? 1 : a)`, `da = Σ_{x ≤ 0} dy·x` (per slope).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func preluBackward(_ x: Tensor, slope: Tensor, upstream dy: Tensor) -> (input: Tensor, slope: Tensor) {
+    static func preluBackwardKernel(_ x: Tensor, slope: Tensor, upstream dy: Tensor) -> (input: Tensor, slope: Tensor) {
         let shared = slope.count == 1
         let (n, c, s) = x.rank >= 2 ? x.channelLayout() : (1, 1, x.count)
         var da = [Double](repeating: 0, count: slope.count)
@@ -60,8 +56,6 @@ extension Tensor {
 
     /// The logistic function `1 / (1 + e^{−x})`, computed without overflow for large `|x|`.
     @inlinable
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public static func sigmoid(_ v: Scalar) -> Scalar {
         if v >= 0 { return 1 / (1 + Scalar.exp(-v)) }
         let e = Scalar.exp(v)

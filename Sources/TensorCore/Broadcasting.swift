@@ -67,8 +67,6 @@ struct BroadcastPlan {
 extension Tensor {
     /// Applies `op` elementwise to two tensors broadcast against each other.
     @inlinable
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public static func broadcasting(
         _ a: Tensor, _ b: Tensor, operation: String, _ op: (Scalar, Scalar) -> Scalar
     ) -> Tensor {
@@ -95,9 +93,7 @@ extension Tensor {
 
     /// Sums this tensor down to `target`, a shape it was broadcast from (the backward of
     /// broadcasting). Axes of size 1 in `target` and missing leading axes are summed over.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public func summed(toShape target: [Int]) -> Tensor {
+    func summedKernel(toShape target: [Int]) -> Tensor {
         if target == shape { return self }
         let plan = requireShapes { () throws(ShapeError) -> BroadcastPlan in
             let b = try Shape.broadcast(shape, target, operation: "sum_to_shape")
@@ -125,8 +121,6 @@ extension Tensor {
 
     /// Applies `f` to every element.
     @inlinable
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func map(_ f: (Scalar) -> Scalar) -> Tensor {
         Tensor(shape: shape) { out in
             scalars.withUnsafeBufferPointer { p in
@@ -137,8 +131,6 @@ extension Tensor {
 
     /// Combines two tensors of the same shape element by element.
     @inlinable
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func zip(_ other: Tensor, operation: String = "zip", _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
         requireShapes { () throws(ShapeError) in
             guard shape == other.shape else {
@@ -149,9 +141,7 @@ extension Tensor {
     }
 
     /// Adds `other` (same shape) into this tensor in place.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public mutating func addInPlace(_ other: Tensor) {
+    mutating func addInPlaceKernel(_ other: Tensor) {
         requireShapes { () throws(ShapeError) in
             guard shape == other.shape else {
                 throw ShapeError("accumulate", "shapes \(describe(shape)) and \(describe(other.shape)) differ")
@@ -169,19 +159,19 @@ extension Tensor {
 
 extension Tensor {
     /// Elementwise sum with broadcasting.
-    public static func + (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, operation: "add", +) }
+    public static func + (a: Tensor, b: Tensor) -> Tensor { Scalar.kernels.binary(.add, a, b) }
     /// Elementwise difference with broadcasting.
-    public static func - (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, operation: "sub", -) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { Scalar.kernels.binary(.sub, a, b) }
     /// Elementwise product with broadcasting.
-    public static func * (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, operation: "mul", *) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { Scalar.kernels.binary(.mul, a, b) }
     /// Elementwise quotient with broadcasting.
-    public static func / (a: Tensor, b: Tensor) -> Tensor { broadcasting(a, b, operation: "div", /) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { Scalar.kernels.binary(.div, a, b) }
     /// Adds a scalar to every element.
-    public static func + (a: Tensor, s: Scalar) -> Tensor { a.map { $0 + s } }
+    public static func + (a: Tensor, s: Scalar) -> Tensor { Scalar.kernels.pointwise(.shift(Double(s)), a) }
     /// Multiplies every element by a scalar.
-    public static func * (a: Tensor, s: Scalar) -> Tensor { a.map { $0 * s } }
+    public static func * (a: Tensor, s: Scalar) -> Tensor { Scalar.kernels.pointwise(.scale(Double(s)), a) }
     /// Multiplies every element by a scalar.
-    public static func * (s: Scalar, a: Tensor) -> Tensor { a.map { $0 * s } }
+    public static func * (s: Scalar, a: Tensor) -> Tensor { Scalar.kernels.pointwise(.scale(Double(s)), a) }
     /// Negates every element.
-    public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
+    public static prefix func - (a: Tensor) -> Tensor { Scalar.kernels.pointwise(.negate, a) }
 }

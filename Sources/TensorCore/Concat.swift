@@ -18,9 +18,7 @@ extension Tensor {
     }
 
     /// Concatenation along `axis` (axis 1 joins channels).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func concat(_ parts: [Tensor], axis: Int) -> Tensor {
+    static func concatKernel(_ parts: [Tensor], axis: Int) -> Tensor {
         let (a, shape) = requireShapes { () throws(ShapeError) in try concatShape(parts.map(\.shape), axis: axis) }
         let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
         let row = shape[a] * inner
@@ -39,9 +37,7 @@ extension Tensor {
     }
 
     /// Splits along `axis` into pieces of the given sizes (the backward of `concat`).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public func split(sizes: [Int], axis: Int) -> [Tensor] {
+    func splitKernel(sizes: [Int], axis: Int) -> [Tensor] {
         let a = requireShapes { () throws(ShapeError) -> Int in
             let a = try Shape.axis(axis, rank: rank, operation: "split")
             guard sizes.reduce(0, +) == shape[a] else {

@@ -163,9 +163,7 @@ func scatterSamples<S: TensorScalar>(
 extension Tensor {
     /// 2-D convolution (cross-correlation, as PyTorch) of `x[N, C, H, W]` with
     /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`, by unfolding and BLAS gemm.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+    static func conv2dKernel(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
         let g = requireShapes { () throws(ShapeError) -> Conv2dGeometry in
             let g = try Conv2dGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
             if let b = bias, b.shape != [g.outChannels] {
@@ -227,9 +225,7 @@ extension Tensor {
     /// Gradients of `conv2d` given the upstream gradient `dy[N, Cout, Ho, Wo]`: each returned
     /// only when asked for. The weight gradient is `Σ_n dy_n · colsᵀ`, the input gradient folds
     /// `weightᵀ · dy_n` back; both are gemms over chunks of samples.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func conv2dBackward(
+    static func conv2dBackwardKernel(
         _ x: Tensor, weight: Tensor, upstream dy: Tensor, stride: Int, padding: Int,
         needInput: Bool, needWeight: Bool, needBias: Bool
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {

@@ -24,9 +24,7 @@ extension Tensor {
     /// Eq. 2/4. A label of −1 leaves that sample out (Eq. 1's missing labels); when no sample is
     /// labelled the loss is 0 and so is every gradient (PyTorch would give NaN here).
     /// Returns the loss, the number of labelled samples and the log-probabilities.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func crossEntropy(logits: Tensor, labels: [Int]) -> (loss: Scalar, labelled: Int, logProbabilities: Tensor) {
+    static func crossEntropyKernel(logits: Tensor, labels: [Int]) -> (loss: Scalar, labelled: Int, logProbabilities: Tensor) {
         requireShapes { () throws(ShapeError) in
             guard logits.rank == 2, logits.shape[0] == labels.count else {
                 throw ShapeError("cross_entropy", "logits \(describe(logits.shape)) need [N, K] with N = \(labels.count) labels")
@@ -45,9 +43,7 @@ extension Tensor {
 
     /// Logits gradient of `crossEntropy` scaled by the upstream scalar `g`:
     /// `(softmax − onehot)·g / labelled` on labelled rows, 0 elsewhere.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func crossEntropyBackward(logProbabilities logp: Tensor, labels: [Int], upstream g: Scalar) -> Tensor {
+    static func crossEntropyBackwardKernel(logProbabilities logp: Tensor, labels: [Int], upstream g: Scalar) -> Tensor {
         let k = logp.shape[1]
         let labelled = labels.filter { $0 >= 0 }.count
         var dx = [Scalar](repeating: 0, count: logp.count)
@@ -62,9 +58,7 @@ extension Tensor {
 
     /// Binary cross-entropy with logits, mean over all elements, in the stable form
     /// `max(x, 0) − x·t + log(1 + e^{−|x|})`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func binaryCrossEntropyWithLogits(_ x: Tensor, targets t: Tensor) -> Scalar {
+    static func binaryCrossEntropyWithLogitsKernel(_ x: Tensor, targets t: Tensor) -> Scalar {
         requireShapes { () throws(ShapeError) in
             guard x.shape == t.shape else {
                 throw ShapeError("bce_with_logits", "logits \(describe(x.shape)) and targets \(describe(t.shape)) differ")
@@ -80,9 +74,7 @@ extension Tensor {
 
     /// Gradients of `binaryCrossEntropyWithLogits` scaled by `g`: logits `(σ(x) − t)·g/n`,
     /// targets `−x·g/n`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func binaryCrossEntropyWithLogitsBackward(_ x: Tensor, targets t: Tensor, upstream g: Scalar) -> (logits: Tensor, targets: Tensor) {
+    static func binaryCrossEntropyWithLogitsBackwardKernel(_ x: Tensor, targets t: Tensor, upstream g: Scalar) -> (logits: Tensor, targets: Tensor) {
         let scale = g / Scalar(Swift.max(x.count, 1))
         let dx = x.zip(t) { v, y in (sigmoid(v) - y) * scale }
         let dt = x.map { -$0 * scale }

@@ -4,8 +4,6 @@ extension Tensor {
     /// Matrix product `op(a) · op(b)` of two rank-2 tensors through BLAS gemm.
     ///
     /// Shapes: `op(a)` is `[m, k]`, `op(b)` is `[k, n]`, the result `[m, n]`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
         let (m, k, n) = requireShapes { () throws(ShapeError) in
             try matmulShape(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB)
@@ -45,8 +43,6 @@ extension Tensor {
     }
 
     /// The transpose of a rank-2 tensor.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func transposed() -> Tensor {
         precondition(rank == 2, "transposed: needs a matrix, got \(describe(shape))")
         let r = shape[0], c = shape[1]

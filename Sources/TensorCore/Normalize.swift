@@ -2,8 +2,6 @@ import RealModule
 
 extension Tensor {
     /// The L2 norm of every fibre along `axis`, shaped `[outer, inner]` in a flat array.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func norms(alongAxis axis: Int) -> [Scalar] {
         let (outer, n, inner) = split(around: axis)
         var result = [Scalar](repeating: 0, count: outer * inner)
@@ -20,9 +18,7 @@ extension Tensor {
     }
 
     /// `x / max(‖x‖₂, eps)` along `axis` (PyTorch's `F.normalize`).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func l2Normalized(_ x: Tensor, axis: Int, eps: Scalar) -> Tensor {
+    static func l2NormalizedKernel(_ x: Tensor, axis: Int, eps: Scalar) -> Tensor {
         let a = requireShapes { () throws(ShapeError) in try Shape.axis(axis, rank: x.rank, operation: "l2_normalize") }
         let norms = x.norms(alongAxis: a)
         let (outer, n, inner) = x.split(around: a)
@@ -39,9 +35,7 @@ extension Tensor {
     }
 
     /// Backward of `l2Normalized`: `(dy − y·Σ dy·y)/‖x‖` where `‖x‖ > eps`, else `dy/eps`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func l2NormalizedBackward(_ x: Tensor, upstream dy: Tensor, axis: Int, eps: Scalar) -> Tensor {
+    static func l2NormalizedBackwardKernel(_ x: Tensor, upstream dy: Tensor, axis: Int, eps: Scalar) -> Tensor {
         let a = requireShapes { () throws(ShapeError) in try Shape.axis(axis, rank: x.rank, operation: "l2_normalize_backward") }
         let norms = x.norms(alongAxis: a)
         let (outer, n, inner) = x.split(around: a)
@@ -68,9 +62,7 @@ extension Tensor {
 
     /// A dropout mask: each element kept with probability `1 − p` and scaled by `1/(1 − p)`,
     /// otherwise 0. Drawn from `generator`, so the same seed gives the same mask.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func dropoutMask(_ shape: [Int], p: Double, generator: inout RandomGenerator) -> Tensor {
+    static func dropoutMaskKernel(_ shape: [Int], p: Double, generator: inout RandomGenerator) -> Tensor {
         precondition(p >= 0 && p <= 1, "dropout: probability \(p) is outside [0, 1]")
         let keep: Scalar = p < 1 ? Scalar(1 / (1 - p)) : 0
         return Tensor(shape: shape) { out in

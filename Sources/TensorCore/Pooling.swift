@@ -36,9 +36,7 @@ extension Tensor {
 
     /// Max pooling with a square window; padding counts as −∞. Returns the output and, for
     /// each output element, the offset within its input plane of the maximum (first on ties).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func maxPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> (output: Tensor, argmax: [Int32]) {
+    static func maxPool2dKernel(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> (output: Tensor, argmax: [Int32]) {
         let g = requireShapes { () throws(ShapeError) in
             try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
         }
@@ -71,9 +69,7 @@ extension Tensor {
     }
 
     /// Backward of max pooling: routes each upstream element to its recorded maximum.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func maxPool2dBackward(upstream dy: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
+    static func maxPool2dBackwardKernel(upstream dy: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
         precondition(inputShape.count == 4 && dy.rank == 4 && dy.count == argmax.count,
                      "max_pool2d_backward: upstream \(describe(dy.shape)) does not match the recorded pooling")
         let planes = inputShape[0] * inputShape[1], inPlane = inputShape[2] * inputShape[3]
@@ -91,9 +87,7 @@ extension Tensor {
 
     /// Average pooling with a square window; padded positions count as zeros in the divisor
     /// (`count_include_pad=True`, PyTorch's default), so the divisor is always `kernel²`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func avgPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
+    static func avgPool2dKernel(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
         let g = requireShapes { () throws(ShapeError) in
             try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "avg_pool2d")
         }
@@ -111,9 +105,7 @@ extension Tensor {
     }
 
     /// Backward of average pooling.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func avgPool2dBackward(upstream dy: Tensor, inputShape: [Int], kernel: Int, stride: Int, padding: Int) -> Tensor {
+    static func avgPool2dBackwardKernel(upstream dy: Tensor, inputShape: [Int], kernel: Int, stride: Int, padding: Int) -> Tensor {
         let g = requireShapes { () throws(ShapeError) in
             try poolGeometry(inputShape, kernel: kernel, stride: stride, padding: padding, operation: "avg_pool2d_backward")
         }
@@ -139,9 +131,7 @@ extension Tensor {
     }
 
     /// Adaptive average pooling of `x[N, C, H, W]` to `[N, C, outHeight, outWidth]`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func adaptiveAvgPool2d(_ x: Tensor, outHeight: Int, outWidth: Int) -> Tensor {
+    static func adaptiveAvgPool2dKernel(_ x: Tensor, outHeight: Int, outWidth: Int) -> Tensor {
         requireShapes { () throws(ShapeError) in
             guard x.rank == 4, outHeight >= 1, outWidth >= 1 else {
                 throw ShapeError("adaptive_avg_pool2d", "needs input [N, C, H, W] and a positive output size, got \(describe(x.shape)) → \(outHeight)×\(outWidth)")
@@ -165,9 +155,7 @@ extension Tensor {
     }
 
     /// Backward of adaptive average pooling.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func adaptiveAvgPool2dBackward(upstream dy: Tensor, inputShape: [Int]) -> Tensor {
+    static func adaptiveAvgPool2dBackwardKernel(upstream dy: Tensor, inputShape: [Int]) -> Tensor {
         precondition(inputShape.count == 4 && dy.rank == 4 && dy.shape[0...1] == inputShape[0...1],
                      "adaptive_avg_pool2d_backward: upstream \(describe(dy.shape)) vs input \(describe(inputShape))")
         let h = inputShape[2], w = inputShape[3], oh = dy.shape[2], ow = dy.shape[3]

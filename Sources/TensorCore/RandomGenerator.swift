@@ -41,8 +41,6 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
 extension Tensor {
     /// Elements drawn uniformly from `[low, high)`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public static func uniform(
         _ shape: [Int], low: Scalar = 0, high: Scalar = 1, generator: inout RandomGenerator
     ) -> Tensor {
@@ -53,8 +51,6 @@ extension Tensor {
     }
 
     /// Elements drawn from a normal distribution (Box–Muller on the generator's stream).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public static func normal(
         _ shape: [Int], mean: Scalar = 0, std: Scalar = 1, generator: inout RandomGenerator
     ) -> Tensor {
@@ -76,8 +72,6 @@ extension Tensor {
     /// PyTorch's default initialiser for convolution and linear weights:
     /// `kaiming_uniform_(a = √5)`, i.e. uniform in `±1/√fanIn`, with
     /// `fanIn = shape[1] · ∏ shape[2...]`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public static func kaimingUniform(_ shape: [Int], generator: inout RandomGenerator) -> Tensor {
         precondition(shape.count >= 2, "kaimingUniform: needs rank ≥ 2, got \(describe(shape))")
         let fanIn = shape.dropFirst().reduce(1, *)
@@ -86,8 +80,6 @@ extension Tensor {
     }
 
     /// PyTorch's default bias initialiser for a layer with `fanIn` inputs: uniform in `±1/√fanIn`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public static func biasUniform(_ shape: [Int], fanIn: Int, generator: inout RandomGenerator) -> Tensor {
         let bound = Scalar(1.0 / Double(max(fanIn, 1)).squareRoot())
         return uniform(shape, low: -bound, high: bound, generator: &generator)

@@ -17,8 +17,6 @@ extension Tensor {
     }
 
     /// Sum over the given axes (all axes when `axes` is nil).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func sum(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
         let axes = axes ?? Array(0..<rank)
         let kept = requireShapes { () throws(ShapeError) in
@@ -32,8 +30,6 @@ extension Tensor {
     }
 
     /// Mean over the given axes (all axes when `axes` is nil).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func mean(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
         let s = sum(alongAxes: axes, keepingDimensions: keepingDimensions)
         let n = count / Swift.max(s.count, 1)
@@ -41,8 +37,6 @@ extension Tensor {
     }
 
     /// Expands `self` (a reduced shape with size-1 axes) back to `shape` by repetition.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func broadcast(to target: [Int]) -> Tensor {
         Tensor.broadcasting(Tensor.zeros(target), self, operation: "broadcast_to") { _, b in b }
     }

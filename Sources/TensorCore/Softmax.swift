@@ -2,16 +2,12 @@ import RealModule
 
 extension Tensor {
     /// `(outer, size, inner)` of this shape around `axis`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func split(around axis: Int) -> (outer: Int, size: Int, inner: Int) {
         (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
     }
 
     /// Softmax (or log-softmax) along `axis`, shifted by the maximum for stability.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func softmax(_ x: Tensor, axis: Int, log: Bool = false) -> Tensor {
+    static func softmaxKernel(_ x: Tensor, axis: Int, log: Bool = false) -> Tensor {
         let a = requireShapes { () throws(ShapeError) in try Shape.axis(axis, rank: x.rank, operation: log ? "log_softmax" : "softmax") }
         let (outer, n, inner) = x.split(around: a)
         return Tensor(shape: x.shape) { out in
@@ -37,9 +33,7 @@ extension Tensor {
 
     /// Backward of softmax given its output `y`: `dx = y·(dy − Σ dy·y)`; of log-softmax:
     /// `dx = dy − softmax·Σ dy`.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
-    public static func softmaxBackward(output y: Tensor, upstream dy: Tensor, axis: Int, log: Bool) -> Tensor {
+    static func softmaxBackwardKernel(output y: Tensor, upstream dy: Tensor, axis: Int, log: Bool) -> Tensor {
         let a = requireShapes { () throws(ShapeError) in try Shape.axis(axis, rank: y.rank, operation: "softmax_backward") }
         let (outer, n, inner) = y.split(around: a)
         return Tensor(shape: y.shape) { out in

@@ -29,13 +29,9 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     }
 
     /// A tensor of zeros.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public static func zeros(_ shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
 
     /// A tensor of ones.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public static func ones(_ shape: [Int]) -> Tensor { Tensor(repeating: 1, shape: shape) }
 
     /// A rank-0 tensor holding one value.
@@ -92,8 +88,6 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     }
 
     /// The row-major offset of a multi-index, checked against the shape.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func offset(_ index: [Int]) -> Int {
         precondition(index.count == rank, "index \(index) has rank \(index.count), tensor \(describe(shape))")
         var off = 0
@@ -105,8 +99,6 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     }
 
     /// The multi-index of a row-major offset.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func multiIndex(_ offset: Int) -> [Int] {
         var rest = offset
         var index = [Int](repeating: 0, count: rank)
@@ -119,8 +111,6 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
 
     /// The same elements under another shape with the same element count (a view: no copy).
     /// One size may be `-1` and is inferred.
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func reshaped(_ newShape: [Int]) -> Tensor {
         requireShapes { () throws(ShapeError) in try Tensor.validateReshape(shape, newShape) }
         return Tensor(shape: Tensor.inferShape(newShape, count: count), scalars: scalars)
@@ -148,8 +138,6 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     }
 
     /// The tensor viewed as `[shape[0], rest]` (a view: no copy).
-    @_specialize(exported: true, where Scalar == Float)
-    @_specialize(exported: true, where Scalar == Double)
     public func flattened() -> Tensor {
         precondition(rank >= 1, "flattened: needs rank ≥ 1, got \(describe(shape))")
         return reshaped([shape[0], -1])

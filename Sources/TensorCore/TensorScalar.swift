@@ -10,6 +10,9 @@ where Self.RawSignificand: FixedWidthInteger {
     /// A short name for reports and files: `"float32"` or `"float64"`.
     static var dtypeName: String { get }
 
+    /// Every kernel, specialised for this scalar type (see `KernelTable`).
+    static var kernels: KernelTable<Self> { get }
+
     /// Row-major general product `C[m×n] = alpha·op(A)·op(B) + beta·C` (BLAS `?gemm`).
     ///
     /// `op(A)` is `m×k` and `op(B)` is `k×n`; `lda`, `ldb`, `ldc` are the row strides of the
@@ -24,6 +27,7 @@ where Self.RawSignificand: FixedWidthInteger {
 
 extension Float: TensorScalar {
     public static var dtypeName: String { "float32" }
+    public static let kernels = KernelTable<Float>.make()
 
     @inlinable
     public static func gemm(
@@ -40,6 +44,7 @@ extension Float: TensorScalar {
 
 extension Double: TensorScalar {
     public static var dtypeName: String { "float64" }
+    public static let kernels = KernelTable<Double>.make()
 
     @inlinable
     public static func gemm(
