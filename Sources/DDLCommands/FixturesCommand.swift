@@ -36,7 +36,7 @@ public struct FixturesCommand: ParsableCommand {
             let paths = files.isEmpty ? try Self.fixtureFiles(below: dir) : files
             guard !paths.isEmpty else { throw ValidationError("no fixture files found below \(dir)") }
             let summary = Self.verify(paths) { print($0) }
-            print("\(summary.passed) passed, \(summary.failed) failed")
+            print(summary.failed == 0 ? "all \(summary.passed) fixtures match" : "\(summary.failed) of \(summary.passed + summary.failed) fixtures FAIL")
             if summary.failed > 0 { throw ExitCode(1) }
         }
 

@@ -29,7 +29,7 @@ public struct GradcheckCommand: ParsableCommand {
     public func run() throws {
         let results = Self.check(filter: filter, settings: GradCheckSettings(eps: eps, atol: atol, rtol: rtol)) { print($0.line) }
         let failed = results.filter { !$0.report.passed }.count
-        print("\(results.count - failed) passed, \(failed) failed")
+        print(failed == 0 ? "all \(results.count) op cases pass" : "\(failed) of \(results.count) op cases FAIL")
         if results.isEmpty {
             throw ValidationError("no op case matches '\(filter ?? "")'")
         }
