@@ -70,6 +70,15 @@ public final class Variable<Scalar: TensorScalar> {
         value = newValue
     }
 
+    /// Updates a leaf's value in place (an optimiser step), without copying it when nothing
+    /// else holds it; the shape must stay the same.
+    public func update(_ body: (inout Tensor<Scalar>) -> Void) {
+        precondition(isLeaf, "update: only a leaf's value can be changed, not the result of \(operation)")
+        let shape = value.shape
+        body(&value)
+        precondition(value.shape == shape, "update: the shape changed from \(describe(shape)) to \(describe(value.shape))")
+    }
+
     /// Sets a leaf's gradient directly (optimiser tests, gradient clipping).
     public func setGrad(_ g: Tensor<Scalar>?) {
         if let g { precondition(g.shape == value.shape, "setGrad: \(describe(g.shape)) vs \(describe(value.shape))") }

@@ -20,10 +20,31 @@ static inline void ddl_dgemm(int transA, int transB, int m, int n, int k, double
                 transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-/// Sets the number of threads OpenBLAS uses for its products.
-static inline void ddl_blas_set_threads(int n) { openblas_set_num_threads(n); }
+/// The thread limit chosen for large products (0 = OpenBLAS's default, read on first use),
+/// and the count last set, so that switching costs nothing when it does not change.
+static int ddl_blas_limit_value = 0;
+static int ddl_blas_current = 0;
 
-/// The number of threads OpenBLAS currently uses.
-static inline int ddl_blas_threads(void) { return openblas_get_num_threads(); }
+/// The largest number of threads a product may use.
+static inline int ddl_blas_limit(void) {
+    if (ddl_blas_limit_value == 0) ddl_blas_limit_value = openblas_get_num_threads();
+    return ddl_blas_limit_value;
+}
+
+/// Sets the largest number of threads a product may use.
+static inline void ddl_blas_set_limit(int n) {
+    ddl_blas_limit_value = n < 1 ? 1 : n;
+    ddl_blas_current = 0;
+}
+
+/// Runs the next products on all allowed threads (`large` non-zero) or on one.
+static inline void ddl_blas_fit(int large) {
+    int limit = ddl_blas_limit();
+    int want = large ? limit : 1;
+    if (want != ddl_blas_current) {
+        openblas_set_num_threads(want);
+        ddl_blas_current = want;
+    }
+}
 
 #endif

@@ -6,15 +6,25 @@ import TensorCore
 public struct BenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure kernel throughput (build with -c release for meaningful numbers).",
+        abstract: "Measure training and inference speed, or one kernel (build with -c release).",
         discussion: """
-            --op conv2d times a convolution forward and backward (input and weight gradients) at a
-            ResNet-like shape, next to the BLAS gemm of the same machine at the shape of the
-            convolution's main product. Reports the median of --repeats runs.
+            --config paper|quick times one full DDL training step (a frozen DFEM, a D step on L_AD,
+            a DDM step on the joint loss, Adam) and inference, at the paper's configuration
+            (batch 16, 90×90, width 64, paper preset) or the main job's (width 8, 36×36): images
+            per second, peak resident memory, the step's convolution and product rate against
+            this machine's gemm, and with --profile the time per kernel. bench/compare runs the
+            PyTorch reference beside it.
+            --op conv2d times a convolution forward and backward at a ResNet-like shape next to
+            the gemm at the shape of its main product. Medians of --repeats runs.
             """
     )
 
-    @Option(help: "What to measure: conv2d or gemm.")
+    @Option(help: "A configuration for the training-step benchmark: paper or quick.")
+    public var config: String?
+    @Flag(help: "With --config, print where the step's time goes, per kernel.")
+    public var profile = false
+
+    @Option(help: "A kernel to measure: conv2d or gemm.")
     public var op: String = "conv2d"
     @Option(help: "Batch size.") public var batch: Int = 16
     @Option(help: "Input and output channels.") public var channels: Int = 64
@@ -27,6 +37,9 @@ public struct BenchCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
+        if let config, StepBenchmark.configurations[config] == nil {
+            throw ValidationError("--config must be paper or quick, got '\(config)'")
+        }
         guard ["conv2d", "gemm"].contains(op) else { throw ValidationError("--op must be conv2d or gemm, got '\(op)'") }
         guard batch > 0, channels > 0, size >= kernel, repeats > 0 else {
             throw ValidationError("--batch, --channels and --repeats must be positive and --size at least --kernel")
@@ -35,6 +48,10 @@ public struct BenchCommand: ParsableCommand {
 
     public func run() throws {
         if let threads { BLASThreads.set(threads) }
+        if let config {
+            runStep(config)
+            return
+        }
         let rows = op == "gemm" ? [gemmRow()] : [gemmRow(), convRow()]
         if json {
             let items = rows.map { "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}" }
@@ -46,6 +63,38 @@ public struct BenchCommand: ParsableCommand {
     }
 
     struct Row { let name: String; let seconds: Double; let gflops: Double }
+
+    func runStep(_ config: String) {
+        let r = StepBenchmark(name: config, repeats: repeats).run()
+        let achieved = r.stepFlops / r.trainSeconds / 1e9
+        if json {
+            var fields = [
+                "\"implementation\": \"swift\"", "\"config\": \"\(config)\"", "\"threads\": \(BLASThreads.count)",
+                "\"batch\": \(r.batch)", "\"train_step_seconds\": \(r.trainSeconds)",
+                "\"train_images_per_second\": \(Double(r.batch) / r.trainSeconds)",
+                "\"inference_seconds\": \(r.inferenceSeconds)",
+                "\"inference_images_per_second\": \(Double(r.batch) / r.inferenceSeconds)",
+                "\"peak_rss_mib\": \(r.peakMiB)", "\"step_gflop\": \(r.stepFlops / 1e9)",
+                "\"achieved_gflops\": \(achieved)", "\"gemm_gflops\": \(r.gemmGflops)",
+            ]
+            let kernels = r.profile.map { "\"\($0.name)\": {\"calls\": \($0.entry.calls), \"seconds\": \($0.entry.seconds), \"gflop\": \($0.entry.flops / 1e9)}" }
+            fields.append("\"profile\": {" + kernels.joined(separator: ", ") + "}")
+            print("{" + fields.joined(separator: ", ") + "}")
+            return
+        }
+        print("config \(config): batch \(r.batch), \(BLASThreads.count) BLAS threads, float32, median of \(repeats)")
+        print("training step: \(format(r.trainSeconds * 1000)) ms, \(format(Double(r.batch) / r.trainSeconds)) images/s")
+        print("inference:     \(format(r.inferenceSeconds * 1000)) ms, \(format(Double(r.batch) / r.inferenceSeconds)) images/s")
+        print("step arithmetic \(format(r.stepFlops / 1e9)) GFLOP: \(format(achieved)) GFLOP/s, gemm \(format(r.gemmGflops)) GFLOP/s (\(format(100 * achieved / r.gemmGflops))% of it)")
+        print("peak resident memory \(format(r.peakMiB)) MiB")
+        if profile {
+            print("per kernel (one profiled step, \(format(r.profiledSeconds * 1000)) ms):")
+            for (name, e) in r.profile {
+                let rate = e.flops > 0 ? ", \(format(e.flops / e.seconds / 1e9)) GFLOP/s" : ""
+                print("  \(name): \(e.calls) calls, \(format(e.seconds * 1000)) ms (\(format(100 * e.seconds / r.profiledSeconds))%)\(rate)")
+            }
+        }
+    }
 
     /// Median wall time of `body` over `repeats` runs, after one warm-up.
     func median(_ body: () -> Void) -> Double {

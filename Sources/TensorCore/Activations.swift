@@ -40,12 +40,14 @@ extension Tensor {
                         for ch in 0..<c {
                             let k = shared ? 0 : ch
                             let a = slope.scalars[k], base = (b * c + ch) * s
-                            var acc = 0.0
+                            var acc: Scalar = 0
                             for t in 0..<s {
                                 let v = p[base + t], g = pd[base + t]
-                                if v > 0 { out[base + t] = g } else { out[base + t] = a * g; acc += Double(g * v) }
+                                let positive = v > 0
+                                out[base + t] = positive ? g : a * g
+                                acc += positive ? 0 : g * v
                             }
-                            da[k] += acc
+                            da[k] += Double(acc)
                         }
                     }
                 }

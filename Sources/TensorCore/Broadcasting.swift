@@ -159,19 +159,19 @@ extension Tensor {
 
 extension Tensor {
     /// Elementwise sum with broadcasting.
-    public static func + (a: Tensor, b: Tensor) -> Tensor { Scalar.kernels.binary(.add, a, b) }
+    public static func + (a: Tensor, b: Tensor) -> Tensor { binary(.add, a, b) }
     /// Elementwise difference with broadcasting.
-    public static func - (a: Tensor, b: Tensor) -> Tensor { Scalar.kernels.binary(.sub, a, b) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { binary(.sub, a, b) }
     /// Elementwise product with broadcasting.
-    public static func * (a: Tensor, b: Tensor) -> Tensor { Scalar.kernels.binary(.mul, a, b) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { binary(.mul, a, b) }
     /// Elementwise quotient with broadcasting.
-    public static func / (a: Tensor, b: Tensor) -> Tensor { Scalar.kernels.binary(.div, a, b) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { binary(.div, a, b) }
     /// Adds a scalar to every element.
-    public static func + (a: Tensor, s: Scalar) -> Tensor { Scalar.kernels.pointwise(.shift(Double(s)), a) }
+    public static func + (a: Tensor, s: Scalar) -> Tensor { pointwise(.shift(Double(s)), a) }
     /// Multiplies every element by a scalar.
-    public static func * (a: Tensor, s: Scalar) -> Tensor { Scalar.kernels.pointwise(.scale(Double(s)), a) }
+    public static func * (a: Tensor, s: Scalar) -> Tensor { pointwise(.scale(Double(s)), a) }
     /// Multiplies every element by a scalar.
-    public static func * (s: Scalar, a: Tensor) -> Tensor { Scalar.kernels.pointwise(.scale(Double(s)), a) }
+    public static func * (s: Scalar, a: Tensor) -> Tensor { pointwise(.scale(Double(s)), a) }
     /// Negates every element.
-    public static prefix func - (a: Tensor) -> Tensor { Scalar.kernels.pointwise(.negate, a) }
+    public static prefix func - (a: Tensor) -> Tensor { pointwise(.negate, a) }
 }

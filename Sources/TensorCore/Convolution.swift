@@ -1,3 +1,4 @@
+import Dispatch
 import RealModule
 
 /// The geometry of a 2-D convolution or pooling window over an NCHW input.
@@ -173,45 +174,20 @@ extension Tensor {
         }
         let k = g.patchSize, q = g.outPlane, co = g.outChannels
         var out = Tensor(shape: g.outputShape) { _ in }
-        let chunk = g.samplesPerChunk
-        var cols = [Scalar](repeating: 0, count: g.isPointwise && chunk == 1 ? 0 : k * chunk * q)
-        var product = [Scalar](repeating: 0, count: chunk > 1 ? co * chunk * q : 0)
-        x.scalars.withUnsafeBufferPointer { px in
-            weight.scalars.withUnsafeBufferPointer { pw in
+        x.storage.withUnsafeBufferPointer { px in
+            weight.storage.withUnsafeBufferPointer { pw in
                 out.storage.withUnsafeMutableBufferPointer { po in
-                    cols.withUnsafeMutableBufferPointer { pc in
-                        product.withUnsafeMutableBufferPointer { pp in
-                            var n0 = 0
-                            while n0 < g.batch {
-                                let nb = min(chunk, g.batch - n0)
-                                let colsPtr: UnsafePointer<Scalar>
-                                if g.isPointwise && nb == 1 {
-                                    colsPtr = px.start + n0 * k * q
-                                } else if g.isPointwise {
-                                    gatherSamples(px.start, n0: n0, nb: nb, rows: k, q: q, into: pc.start)
-                                    colsPtr = UnsafePointer(pc.start)
-                                } else {
-                                    g.im2col(px, n0: n0, nb: nb, into: pc.start)
-                                    colsPtr = UnsafePointer(pc.start)
-                                }
-                                let target = nb == 1 ? po.start + n0 * co * q : pp.start
-                                Scalar.gemm(
-                                    transA: false, transB: false, m: co, n: nb * q, k: k,
-                                    alpha: 1, a: pw.start, lda: k, b: colsPtr, ldb: nb * q,
-                                    beta: 0, c: target, ldc: nb * q)
-                                if nb > 1 {
-                                    scatterSamples(pp.start, n0: n0, nb: nb, rows: co, q: q, into: po.start, accumulate: false)
-                                }
-                                n0 += nb
-                            }
-                            if let bias {
-                                bias.scalars.withUnsafeBufferPointer { pb in
-                                    for n in 0..<g.batch {
-                                        for c in 0..<co {
-                                            let base = (n * co + c) * q, b = pb[c]
-                                            for t in 0..<q { po[base + t] += b }
-                                        }
-                                    }
+                    let (xs, ws, os) = (SendablePointer(px.start), SendablePointer(pw.start), SendableMutablePointer(po.start))
+                    let count = px.count
+                    g.forEachSampleRange { range in
+                        g.forwardSamples(range, x: xs.pointer, count: count, weight: ws.pointer, out: os.pointer)
+                    }
+                    if let bias {
+                        bias.storage.withUnsafeBufferPointer { pb in
+                            for n in 0..<g.batch {
+                                for c in 0..<co {
+                                    let base = (n * co + c) * q, b = pb[c]
+                                    for t in 0..<q { po[base + t] += b }
                                 }
                             }
                         }
@@ -219,6 +195,7 @@ extension Tensor {
                 }
             }
         }
+        _ = k
         return out
     }
 
@@ -237,54 +214,25 @@ extension Tensor {
             return g
         }
         let k = g.patchSize, q = g.outPlane, co = g.outChannels
-        let chunk = g.samplesPerChunk
         var dx = needInput ? [Scalar](repeating: 0, count: x.count) : []
-        var dw = needWeight ? [Scalar](repeating: 0, count: weight.count) : []
-        var cols = [Scalar](repeating: 0, count: k * chunk * q)
-        var dyT = [Scalar](repeating: 0, count: chunk > 1 ? co * chunk * q : 0)
+        let workers = g.workerCount
+        // One weight-gradient buffer per worker, added in a fixed order at the end.
+        var dw = needWeight ? [Scalar](repeating: 0, count: weight.count * workers) : []
         if needInput || needWeight {
-            x.scalars.withUnsafeBufferPointer { px in
-                weight.scalars.withUnsafeBufferPointer { pw in
-                    dy.scalars.withUnsafeBufferPointer { pdy in
-                        cols.withUnsafeMutableBufferPointer { pc in
-                            dyT.withUnsafeMutableBufferPointer { pt in
-                                dx.withUnsafeMutableBufferPointer { pdx in
-                                    dw.withUnsafeMutableBufferPointer { pdw in
-                                        var n0 = 0
-                                        while n0 < g.batch {
-                                            let nb = min(chunk, g.batch - n0)
-                                            let dyPtr: UnsafePointer<Scalar>
-                                            if nb == 1 {
-                                                dyPtr = pdy.start + n0 * co * q
-                                            } else {
-                                                gatherSamples(pdy.start, n0: n0, nb: nb, rows: co, q: q, into: pt.start)
-                                                dyPtr = UnsafePointer(pt.start)
-                                            }
-                                            if needWeight {
-                                                if g.isPointwise {
-                                                    gatherSamples(px.start, n0: n0, nb: nb, rows: k, q: q, into: pc.start)
-                                                } else {
-                                                    g.im2col(px, n0: n0, nb: nb, into: pc.start)
-                                                }
-                                                Scalar.gemm(
-                                                    transA: false, transB: true, m: co, n: k, k: nb * q,
-                                                    alpha: 1, a: dyPtr, lda: nb * q, b: pc.start, ldb: nb * q,
-                                                    beta: 1, c: pdw.start, ldc: k)
-                                            }
-                                            if needInput {
-                                                Scalar.gemm(
-                                                    transA: true, transB: false, m: k, n: nb * q, k: co,
-                                                    alpha: 1, a: pw.start, lda: k, b: dyPtr, ldb: nb * q,
-                                                    beta: 0, c: pc.start, ldc: nb * q)
-                                                if g.isPointwise {
-                                                    scatterSamples(UnsafePointer(pc.start), n0: n0, nb: nb, rows: k, q: q, into: pdx.start, accumulate: true)
-                                                } else {
-                                                    g.col2im(UnsafePointer(pc.start), n0: n0, nb: nb, into: pdx)
-                                                }
-                                            }
-                                            n0 += nb
-                                        }
-                                    }
+            x.storage.withUnsafeBufferPointer { px in
+                weight.storage.withUnsafeBufferPointer { pw in
+                    dy.storage.withUnsafeBufferPointer { pdy in
+                        dx.withUnsafeMutableBufferPointer { pdx in
+                            dw.withUnsafeMutableBufferPointer { pdw in
+                                let xs = SendablePointer(px.start), ws = SendablePointer(pw.start), dys = SendablePointer(pdy.start)
+                                let dxs = needInput ? SendableMutablePointer(pdx.start) : nil
+                                let dws = needWeight ? SendableMutablePointer(pdw.start) : nil
+                                let wcount = weight.count, count = px.count
+                                g.forEachSampleRange { range in
+                                    let worker = g.worker(of: range)
+                                    g.backwardSamples(
+                                        range, x: xs.pointer, count: count, weight: ws.pointer, dy: dys.pointer,
+                                        dx: dxs?.pointer, dw: dws.map { $0.pointer + worker * wcount })
                                 }
                             }
                         }
@@ -292,6 +240,12 @@ extension Tensor {
                 }
             }
         }
+        if needWeight && workers > 1 {
+            let n = weight.count
+            for w in 1..<workers { for i in 0..<n { dw[i] += dw[w * n + i] } }
+            dw.removeLast(n * (workers - 1))
+        }
+        _ = k
         var db: Tensor? = nil
         if needBias {
             db = Tensor(shape: [co]) { out in
@@ -312,5 +266,115 @@ extension Tensor {
             needWeight ? Tensor(shape: weight.shape, scalars: dw) : nil,
             db
         )
+    }
+}
+
+/// A pointer that may cross into a worker thread; the workers write disjoint regions.
+struct SendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafePointer<T>
+    init(_ p: UnsafePointer<T>) { pointer = p }
+}
+
+/// A mutable pointer that may cross into a worker thread; the workers write disjoint regions.
+struct SendableMutablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
+    init(_ p: UnsafeMutablePointer<T>) { pointer = p }
+}
+
+extension Conv2dGeometry {
+    /// Two workers when the products are small enough that BLAS runs them on one thread and
+    /// the batch can be split; otherwise one (BLAS then uses every thread itself).
+    var workerCount: Int {
+        let perChunk = outChannels * patchSize * outPlane * samplesPerChunk
+        return BLASThreads.count >= 2 && batch >= 2 && perChunk < BLASThreads.parallelThreshold ? 2 : 1
+    }
+
+    /// The worker that handles a sample range.
+    func worker(of range: Range<Int>) -> Int { range.lowerBound == 0 ? 0 : 1 }
+
+    /// Calls `body` for the batch as one range, or for two halves on two threads.
+    func forEachSampleRange(_ body: @Sendable (Range<Int>) -> Void) {
+        guard workerCount == 2 else { return body(0..<batch) }
+        let half = (batch + 1) / 2
+        DispatchQueue.concurrentPerform(iterations: 2) { i in body(i == 0 ? 0..<half : half..<batch) }
+    }
+
+    /// The forward products of samples `range` into `out`.
+    func forwardSamples<S: TensorScalar>(
+        _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>, out: UnsafeMutablePointer<S>
+    ) {
+        let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
+        var cols = [S](repeating: 0, count: isPointwise && chunk == 1 ? 0 : k * chunk * q)
+        var product = [S](repeating: 0, count: chunk > 1 ? co * chunk * q : 0)
+        let input = UnsafeBufferPointer(start: x, count: count)
+        cols.withUnsafeMutableBufferPointer { pc in
+            product.withUnsafeMutableBufferPointer { pp in
+                var n0 = range.lowerBound
+                while n0 < range.upperBound {
+                    let nb = min(chunk, range.upperBound - n0)
+                    let colsPtr: UnsafePointer<S>
+                    if isPointwise && nb == 1 {
+                        colsPtr = x + n0 * k * q
+                    } else if isPointwise {
+                        gatherSamples(x, n0: n0, nb: nb, rows: k, q: q, into: pc.start)
+                        colsPtr = UnsafePointer(pc.start)
+                    } else {
+                        im2col(input, n0: n0, nb: nb, into: pc.start)
+                        colsPtr = UnsafePointer(pc.start)
+                    }
+                    let target = nb == 1 ? out + n0 * co * q : pp.start
+                    S.gemm(transA: false, transB: false, m: co, n: nb * q, k: k, alpha: 1, a: weight, lda: k,
+                           b: colsPtr, ldb: nb * q, beta: 0, c: target, ldc: nb * q)
+                    if nb > 1 { scatterSamples(UnsafePointer(pp.start), n0: n0, nb: nb, rows: co, q: q, into: out, accumulate: false) }
+                    n0 += nb
+                }
+            }
+        }
+    }
+
+    /// The backward products of samples `range`: input gradients into `dx` (when given),
+    /// weight gradients added into `dw` (when given).
+    func backwardSamples<S: TensorScalar>(
+        _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>, dy: UnsafePointer<S>,
+        dx: UnsafeMutablePointer<S>?, dw: UnsafeMutablePointer<S>?
+    ) {
+        let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
+        var cols = [S](repeating: 0, count: k * chunk * q)
+        var dyT = [S](repeating: 0, count: chunk > 1 ? co * chunk * q : 0)
+        let input = UnsafeBufferPointer(start: x, count: count)
+        cols.withUnsafeMutableBufferPointer { pc in
+            dyT.withUnsafeMutableBufferPointer { pt in
+                var n0 = range.lowerBound
+                while n0 < range.upperBound {
+                    let nb = min(chunk, range.upperBound - n0)
+                    let dyPtr: UnsafePointer<S>
+                    if nb == 1 {
+                        dyPtr = dy + n0 * co * q
+                    } else {
+                        gatherSamples(dy, n0: n0, nb: nb, rows: co, q: q, into: pt.start)
+                        dyPtr = UnsafePointer(pt.start)
+                    }
+                    if let dw {
+                        if isPointwise {
+                            gatherSamples(x, n0: n0, nb: nb, rows: k, q: q, into: pc.start)
+                        } else {
+                            im2col(input, n0: n0, nb: nb, into: pc.start)
+                        }
+                        S.gemm(transA: false, transB: true, m: co, n: k, k: nb * q, alpha: 1, a: dyPtr, lda: nb * q,
+                               b: pc.start, ldb: nb * q, beta: 1, c: dw, ldc: k)
+                    }
+                    if let dx {
+                        S.gemm(transA: true, transB: false, m: k, n: nb * q, k: co, alpha: 1, a: weight, lda: k,
+                               b: dyPtr, ldb: nb * q, beta: 0, c: pc.start, ldc: nb * q)
+                        if isPointwise {
+                            scatterSamples(UnsafePointer(pc.start), n0: n0, nb: nb, rows: k, q: q, into: dx, accumulate: true)
+                        } else {
+                            col2im(UnsafePointer(pc.start), n0: n0, nb: nb, into: UnsafeMutableBufferPointer(start: dx, count: count))
+                        }
+                    }
+                    n0 += nb
+                }
+            }
+        }
     }
 }

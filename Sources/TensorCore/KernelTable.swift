@@ -73,6 +73,7 @@ public struct KernelTable<S: TensorScalar>: Sendable {
     let l2Normalized: @Sendable (Tensor<S>, Int, S) -> Tensor<S>
     let l2NormalizedBackward: @Sendable (Tensor<S>, Tensor<S>, Int, S) -> Tensor<S>
     let dropoutMask: @Sendable ([Int], Double, inout RandomGenerator) -> Tensor<S>
+    let adamUpdate: @Sendable (inout Tensor<S>, inout Tensor<S>, inout Tensor<S>, Tensor<S>, AdamCoefficients) -> Void
 
     /// The table of `S`; call it only where `S` is concrete (the conformances), so that the
     /// closures below are compiled for that type.
@@ -121,7 +122,8 @@ public struct KernelTable<S: TensorScalar>: Sendable {
             split: { $0.splitKernel(sizes: $1, axis: $2) },
             l2Normalized: { Tensor.l2NormalizedKernel($0, axis: $1, eps: $2) },
             l2NormalizedBackward: { Tensor.l2NormalizedBackwardKernel($0, upstream: $1, axis: $2, eps: $3) },
-            dropoutMask: { Tensor.dropoutMaskKernel($0, p: $1, generator: &$2) }
+            dropoutMask: { Tensor.dropoutMaskKernel($0, p: $1, generator: &$2) },
+            adamUpdate: { Tensor.adamUpdateKernel(value: &$0, m: &$1, v: &$2, gradient: $3, $4) }
         )
     }
 }
@@ -175,6 +177,53 @@ extension Tensor {
                 return g.zip(saved) { d, x in d * e * Scalar.pow(x, n) }
             }
             return g.zip(saved) { d, x in d * e * Scalar.pow(x, e - 1) }
+        }
+    }
+}
+
+/// The per-step numbers of one Adam update (PyTorch's `torch.optim.Adam`).
+public struct AdamCoefficients: Sendable {
+    /// `lr / (1 − β1ᵗ)`.
+    public var stepSize: Double
+    /// `1 − β1`, `β2`, `1 − β2`.
+    public var oneMinusBeta1: Double, beta2: Double, oneMinusBeta2: Double
+    /// L2 weight decay added to the gradient.
+    public var weightDecay: Double
+    public var eps: Double
+    /// `√(1 − β2ᵗ)`.
+    public var correction2Root: Double
+
+    public init(stepSize: Double, oneMinusBeta1: Double, beta2: Double, oneMinusBeta2: Double,
+                weightDecay: Double, eps: Double, correction2Root: Double) {
+        self.stepSize = stepSize
+        self.oneMinusBeta1 = oneMinusBeta1
+        self.beta2 = beta2
+        self.oneMinusBeta2 = oneMinusBeta2
+        self.weightDecay = weightDecay
+        self.eps = eps
+        self.correction2Root = correction2Root
+    }
+}
+
+extension Tensor {
+    /// One Adam update in place: `g ← g + wd·p`, `m ← m + (1 − β1)(g − m)`,
+    /// `v ← β2·v + (1 − β2)·g²`, `p ← p − stepSize · m / (√v/√(1 − β2ᵗ) + eps)`.
+    static func adamUpdateKernel(value: inout Tensor, m: inout Tensor, v: inout Tensor, gradient: Tensor, _ c: AdamCoefficients) {
+        let stepSize = Scalar(c.stepSize), b1 = Scalar(c.oneMinusBeta1), b2 = Scalar(c.beta2), c2 = Scalar(c.oneMinusBeta2)
+        let wd = Scalar(c.weightDecay), e = Scalar(c.eps), root = Scalar(c.correction2Root)
+        value.storage.withUnsafeMutableBufferPointer { pv in
+            m.storage.withUnsafeMutableBufferPointer { pm in
+                v.storage.withUnsafeMutableBufferPointer { pvv in
+                    gradient.storage.withUnsafeBufferPointer { pg in
+                        for i in 0..<pv.count {
+                            let grad = pg[i] + wd * pv[i]
+                            pm[i] += b1 * (grad - pm[i])
+                            pvv[i] = b2 * pvv[i] + c2 * grad * grad
+                            pv[i] -= stepSize * pm[i] / (pvv[i].squareRoot() / root + e)
+                        }
+                    }
+                }
+            }
         }
     }
 }

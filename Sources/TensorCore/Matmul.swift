@@ -8,7 +8,13 @@ extension Tensor {
         let (m, k, n) = requireShapes { () throws(ShapeError) in
             try matmulShape(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB)
         }
-        return Tensor(shape: [m, n]) { out in
+        return KernelProfile.measure("matmul", flops: 2 * Double(m) * Double(n) * Double(k)) {
+            matmulKernel(a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB)
+        }
+    }
+
+    static func matmulKernel(_ a: Tensor, _ b: Tensor, m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool) -> Tensor {
+        Tensor(shape: [m, n]) { out in
             guard m > 0, n > 0 else { return }
             if k == 0 {
                 for i in 0..<out.count { out[i] = 0 }

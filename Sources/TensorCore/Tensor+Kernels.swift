@@ -3,28 +3,28 @@
 
 extension Tensor {
     /// A unary pointwise map (ReLU, sigmoid, exp, log, sqrt, square, pow, …).
-    public static func pointwise(_ op: PointwiseOperation, _ x: Tensor) -> Tensor { Scalar.kernels.pointwise(op, x) }
+    public static func pointwise(_ op: PointwiseOperation, _ x: Tensor) -> Tensor { KernelProfile.measure("pointwise") { Scalar.kernels.pointwise(op, x) } }
 
     /// The gradient of a pointwise map for upstream `g`; `saved` is the map's input or output
     /// as `PointwiseGradient` says.
     public static func pointwiseGradient(_ op: PointwiseGradient, upstream g: Tensor, saved: Tensor) -> Tensor {
-        Scalar.kernels.pointwiseGradient(op, g, saved)
+        KernelProfile.measure("pointwise_backward") { Scalar.kernels.pointwiseGradient(op, g, saved) }
     }
 
     /// Elementwise binary operation with broadcasting.
-    public static func binary(_ op: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor { Scalar.kernels.binary(op, a, b) }
+    public static func binary(_ op: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor { KernelProfile.measure("binary") { Scalar.kernels.binary(op, a, b) } }
 
     /// Sums this tensor down to `target`, a shape it was broadcast from (the backward of
     /// broadcasting). Axes of size 1 in `target` and missing leading axes are summed over.
-    public func summed(toShape target: [Int]) -> Tensor { Scalar.kernels.summed(self, target) }
+    public func summed(toShape target: [Int]) -> Tensor { KernelProfile.measure("sum_to_shape") { Scalar.kernels.summed(self, target) } }
 
     /// Adds `other` (same shape) into this tensor in place.
-    public mutating func addInPlace(_ other: Tensor) { Scalar.kernels.addInPlace(&self, other) }
+    public mutating func addInPlace(_ other: Tensor) { KernelProfile.measure("accumulate") { Scalar.kernels.addInPlace(&self, other) } }
 
     /// 2-D convolution (cross-correlation, as PyTorch) of `x[N, C, H, W]` with
     /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`, by unfolding and BLAS gemm.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
-        Scalar.kernels.conv2d(x, weight, bias, stride, padding)
+        KernelProfile.measure("conv2d", flops: convolutionFlops(x.shape, weight.shape, stride, padding)) { Scalar.kernels.conv2d(x, weight, bias, stride, padding) }
     }
 
     /// Gradients of `conv2d` for the upstream gradient `dy[N, Cout, Ho, Wo]`, each returned
@@ -33,51 +33,51 @@ extension Tensor {
         _ x: Tensor, weight: Tensor, upstream dy: Tensor, stride: Int, padding: Int,
         needInput: Bool, needWeight: Bool, needBias: Bool
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
-        Scalar.kernels.conv2dBackward(x, weight, dy, stride, padding, needInput, needWeight, needBias)
+        KernelProfile.measure("conv2d_backward", flops: convolutionFlops(x.shape, weight.shape, stride, padding) * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))) { Scalar.kernels.conv2dBackward(x, weight, dy, stride, padding, needInput, needWeight, needBias) }
     }
 
     /// Max pooling with a square window; padding counts as −∞. Returns the output and, for
     /// each output element, the offset within its input plane of the maximum (first on ties).
     public static func maxPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> (output: Tensor, argmax: [Int32]) {
-        Scalar.kernels.maxPool2d(x, kernel, stride, padding)
+        KernelProfile.measure("max_pool2d") { Scalar.kernels.maxPool2d(x, kernel, stride, padding) }
     }
 
     /// Backward of max pooling: routes each upstream element to its recorded maximum.
     public static func maxPool2dBackward(upstream dy: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
-        Scalar.kernels.maxPool2dBackward(dy, argmax, inputShape)
+        KernelProfile.measure("max_pool2d_backward") { Scalar.kernels.maxPool2dBackward(dy, argmax, inputShape) }
     }
 
     /// Average pooling with a square window (`count_include_pad=True`: the divisor is `kernel²`).
     public static func avgPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
-        Scalar.kernels.avgPool2d(x, kernel, stride, padding)
+        KernelProfile.measure("avg_pool2d") { Scalar.kernels.avgPool2d(x, kernel, stride, padding) }
     }
 
     /// Backward of average pooling.
     public static func avgPool2dBackward(upstream dy: Tensor, inputShape: [Int], kernel: Int, stride: Int, padding: Int) -> Tensor {
-        Scalar.kernels.avgPool2dBackward(dy, inputShape, kernel, stride, padding)
+        KernelProfile.measure("avg_pool2d_backward") { Scalar.kernels.avgPool2dBackward(dy, inputShape, kernel, stride, padding) }
     }
 
     /// Adaptive average pooling of `x[N, C, H, W]` to `[N, C, outHeight, outWidth]` (PyTorch's bins).
     public static func adaptiveAvgPool2d(_ x: Tensor, outHeight: Int, outWidth: Int) -> Tensor {
-        Scalar.kernels.adaptiveAvgPool2d(x, outHeight, outWidth)
+        KernelProfile.measure("adaptive_avg_pool2d") { Scalar.kernels.adaptiveAvgPool2d(x, outHeight, outWidth) }
     }
 
     /// Backward of adaptive average pooling.
     public static func adaptiveAvgPool2dBackward(upstream dy: Tensor, inputShape: [Int]) -> Tensor {
-        Scalar.kernels.adaptiveAvgPool2dBackward(dy, inputShape)
+        KernelProfile.measure("adaptive_avg_pool2d_backward") { Scalar.kernels.adaptiveAvgPool2dBackward(dy, inputShape) }
     }
 
     /// Mean and biased variance per channel (axis 1), accumulated in `Double` by two passes.
-    public func channelStatistics() -> ChannelStatistics<Scalar> { Scalar.kernels.channelStatistics(self) }
+    public func channelStatistics() -> ChannelStatistics<Scalar> { KernelProfile.measure("batch_norm_statistics") { Scalar.kernels.channelStatistics(self) } }
 
     /// `y = (x − mean)·invStd·γ + β` per channel.
     public static func batchNormApply(_ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor) -> Tensor {
-        Scalar.kernels.batchNormApply(x, mean, invStd, gamma, beta)
+        KernelProfile.measure("batch_norm") { Scalar.kernels.batchNormApply(x, mean, invStd, gamma, beta) }
     }
 
     /// Per-channel `Σ dy` and `Σ dy·x̂` with `x̂ = (x − mean)·invStd`, accumulated in `Double`.
     public static func batchNormReductions(_ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar]) -> (sumDy: [Double], sumDyXhat: [Double]) {
-        Scalar.kernels.batchNormReductions(x, dy, mean, invStd)
+        KernelProfile.measure("batch_norm_backward") { Scalar.kernels.batchNormReductions(x, dy, mean, invStd) }
     }
 
     /// Input gradient of batch norm in training mode:
@@ -85,26 +85,26 @@ extension Tensor {
     public static func batchNormTrainingInputGradient(
         _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, sumDy: [Double], sumDyXhat: [Double]
     ) -> Tensor {
-        Scalar.kernels.batchNormTrainingInputGradient(x, dy, mean, invStd, gamma, sumDy, sumDyXhat)
+        KernelProfile.measure("batch_norm_backward") { Scalar.kernels.batchNormTrainingInputGradient(x, dy, mean, invStd, gamma, sumDy, sumDyXhat) }
     }
 
     /// Multiplies each channel (axis 1) by its factor.
-    public static func scaledPerChannel(_ x: Tensor, _ factors: [Scalar]) -> Tensor { Scalar.kernels.scaledPerChannel(x, factors) }
+    public static func scaledPerChannel(_ x: Tensor, _ factors: [Scalar]) -> Tensor { KernelProfile.measure("batch_norm_backward") { Scalar.kernels.scaledPerChannel(x, factors) } }
 
     /// `max(x, 0) + a·min(x, 0)` with one shared slope or one per channel (axis 1).
-    public static func prelu(_ x: Tensor, slope: Tensor) -> Tensor { Scalar.kernels.prelu(x, slope) }
+    public static func prelu(_ x: Tensor, slope: Tensor) -> Tensor { KernelProfile.measure("prelu") { Scalar.kernels.prelu(x, slope) } }
 
     /// Gradients of PReLU: `dx = dy·(x > 0 ? 1 : a)`, `da = Σ_{x ≤ 0} dy·x` (per slope).
     public static func preluBackward(_ x: Tensor, slope: Tensor, upstream dy: Tensor) -> (input: Tensor, slope: Tensor) {
-        Scalar.kernels.preluBackward(x, slope, dy)
+        KernelProfile.measure("prelu_backward") { Scalar.kernels.preluBackward(x, slope, dy) }
     }
 
     /// Softmax (or log-softmax) along `axis`, shifted by the maximum for stability.
-    public static func softmax(_ x: Tensor, axis: Int, log: Bool = false) -> Tensor { Scalar.kernels.softmax(x, axis, log) }
+    public static func softmax(_ x: Tensor, axis: Int, log: Bool = false) -> Tensor { KernelProfile.measure("softmax") { Scalar.kernels.softmax(x, axis, log) } }
 
     /// Backward of softmax (given its output) or log-softmax.
     public static func softmaxBackward(output y: Tensor, upstream dy: Tensor, axis: Int, log: Bool) -> Tensor {
-        Scalar.kernels.softmaxBackward(y, dy, axis, log)
+        KernelProfile.measure("softmax_backward") { Scalar.kernels.softmaxBackward(y, dy, axis, log) }
     }
 
     /// Softmax cross-entropy of `logits[N, K]`, mean over the labelled samples (−1 = missing;
@@ -129,17 +129,17 @@ extension Tensor {
     }
 
     /// Concatenation along `axis` (axis 1 joins channels).
-    public static func concat(_ parts: [Tensor], axis: Int) -> Tensor { Scalar.kernels.concat(parts, axis) }
+    public static func concat(_ parts: [Tensor], axis: Int) -> Tensor { KernelProfile.measure("concat") { Scalar.kernels.concat(parts, axis) } }
 
     /// Splits along `axis` into pieces of the given sizes (the backward of `concat`).
-    public func split(sizes: [Int], axis: Int) -> [Tensor] { Scalar.kernels.split(self, sizes, axis) }
+    public func split(sizes: [Int], axis: Int) -> [Tensor] { KernelProfile.measure("split") { Scalar.kernels.split(self, sizes, axis) } }
 
     /// `x / max(‖x‖₂, eps)` along `axis` (PyTorch's `F.normalize`).
-    public static func l2Normalized(_ x: Tensor, axis: Int, eps: Scalar) -> Tensor { Scalar.kernels.l2Normalized(x, axis, eps) }
+    public static func l2Normalized(_ x: Tensor, axis: Int, eps: Scalar) -> Tensor { KernelProfile.measure("l2_normalize") { Scalar.kernels.l2Normalized(x, axis, eps) } }
 
     /// Backward of `l2Normalized`.
     public static func l2NormalizedBackward(_ x: Tensor, upstream dy: Tensor, axis: Int, eps: Scalar) -> Tensor {
-        Scalar.kernels.l2NormalizedBackward(x, dy, axis, eps)
+        KernelProfile.measure("l2_normalize_backward") { Scalar.kernels.l2NormalizedBackward(x, dy, axis, eps) }
     }
 
     /// A dropout mask: each element kept with probability `1 − p` and scaled by `1/(1 − p)`,
@@ -147,4 +147,20 @@ extension Tensor {
     public static func dropoutMask(_ shape: [Int], p: Double, generator: inout RandomGenerator) -> Tensor {
         Scalar.kernels.dropoutMask(shape, p, &generator)
     }
+}
+
+extension Tensor {
+    /// One Adam step on a parameter `value` with its moment estimates `m` and `v`.
+    public static func adamUpdate(value: inout Tensor, m: inout Tensor, v: inout Tensor, gradient: Tensor, _ c: AdamCoefficients) {
+        precondition(value.shape == gradient.shape && m.shape == value.shape && v.shape == value.shape,
+                     "adamUpdate: parameter \(describe(value.shape)), gradient \(describe(gradient.shape)), moments \(describe(m.shape)), \(describe(v.shape))")
+        KernelProfile.measure("adam") { Scalar.kernels.adamUpdate(&value, &m, &v, gradient, c) }
+    }
+}
+
+/// Multiply-adds of a convolution counted as two operations each: `2·N·Cout·Ho·Wo·Cin·kh·kw`.
+func convolutionFlops(_ input: [Int], _ weight: [Int], _ stride: Int, _ padding: Int) -> Double {
+    guard input.count == 4, weight.count == 4, stride > 0 else { return 0 }
+    let ho = (input[2] + 2 * padding - weight[2]) / stride + 1, wo = (input[3] + 2 * padding - weight[3]) / stride + 1
+    return 2 * Double(input[0]) * Double(weight[0]) * Double(ho * wo) * Double(weight[1] * weight[2] * weight[3])
 }

@@ -36,6 +36,7 @@ extension Float: TensorScalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        BLASThreads.fit(m: m, n: n, k: k)
         ddl_sgemm(
             transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
             alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -53,6 +54,7 @@ extension Double: TensorScalar {
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
+        BLASThreads.fit(m: m, n: n, k: k)
         ddl_dgemm(
             transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
             alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -60,10 +62,23 @@ extension Double: TensorScalar {
 }
 
 /// Threading of the BLAS library behind every large product.
+///
+/// OpenBLAS's threads spin and yield on small products, which costs more than it gains;
+/// products below `parallelThreshold` multiply-adds therefore run on one thread and larger
+/// ones on `count` threads.
 public enum BLASThreads {
-    /// The number of threads OpenBLAS uses.
-    public static var count: Int { Int(ddl_blas_threads()) }
+    /// The largest number of threads a product may use (OpenBLAS's own default until set).
+    public static var count: Int { Int(ddl_blas_limit()) }
 
-    /// Sets the number of threads OpenBLAS uses (at least 1).
-    public static func set(_ n: Int) { ddl_blas_set_threads(Int32(max(1, n))) }
+    /// Sets the largest number of threads a product may use (at least 1).
+    public static func set(_ n: Int) { ddl_blas_set_limit(Int32(max(1, n))) }
+
+    /// Products with fewer multiply-adds than this run single-threaded.
+    public static let parallelThreshold = 1 << 24
+
+    /// Chooses the thread count for an `m×k · k×n` product.
+    @inlinable
+    public static func fit(m: Int, n: Int, k: Int) {
+        ddl_blas_fit(m &* n &* k >= parallelThreshold ? 1 : 0)
+    }
 }

@@ -151,31 +151,11 @@ public final class DDMTraining {
 
     /// One batch: the D step on `L_AD`, then the DDM step on the joint loss (or `L_CE`).
     func step(_ x: Variable<Float>, labels: [Int], mode: Mode, epoch: Int, batch: Int) throws -> (losses: [String: Double], predictions: [Int]) {
-        let out = ddm(x, mode: mode)
-        let ce = crossEntropy(logits: out.logits, labels: labels)
-        var losses = ["loss_ce": Double(ce.value.scalar)]
-        var loss = ce
-        if let d = discriminator, let dOptimizer = discriminatorOptimizer, let fd = out.fd {
-            let frozen = withoutGradients { dfems.map { $0(x, mode: .eval) } }
-            let ad = adversarialDiscriminatorLoss(d, fp: frozen.map(\.fp), fd: fd, mode: mode)
-            losses["loss_ad"] = Double(ad.value.scalar)
-            try check(ad, "L_AD", epoch, batch)
-            dOptimizer.zeroGrad()
-            ad.backward()
-            dOptimizer.step()
-            let adv = adversarialLoss(d, fd: fd, mode: mode)
-            let at = attentionTransferLoss(out.attentionTransferMaps, frozen.map(\.attentionTransferMaps), normalisation: config.atNormalisation)
-            losses["loss_adv"] = Double(adv.value.scalar)
-            losses["loss_at"] = Double(at.value.scalar)
-            loss = jointLoss(ce: ce, adversarial: adv, attentionTransfer: at, lambda1: Float(config.lambda1), lambda2: Float(config.lambda2))
-        }
-        losses["loss"] = Double(loss.value.scalar)
-        try check(loss, "the joint loss", epoch, batch)
-        optimizer.zeroGrad()
-        loss.backward()
-        discriminator?.zeroGrad()  // D's gradients from L_adv are not D's to use
-        optimizer.step()
-        return (losses, argmaxRows(out.logits.value))
+        let result = try DDLStep.run(
+            ddm: ddm, dfems: dfems, discriminator: discriminator, optimizer: optimizer,
+            discriminatorOptimizer: discriminatorOptimizer, x: x, labels: labels, mode: mode
+        ) { loss, name in try self.check(loss, name, epoch, batch) }
+        return result
     }
 
     func check(_ loss: Variable<Float>, _ name: String, _ epoch: Int, _ batch: Int) throws {

@@ -60,30 +60,15 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
 
     public func step() {
         stepCount += 1
-        let b1 = Scalar(1 - beta1), b2 = Scalar(beta2), c2 = Scalar(1 - beta2)
-        let wd = Scalar(weightDecay), e = Scalar(eps)
         for (k, p) in parameters.enumerated() {
             guard let g = p.variable.grad else { continue }
             steps[k] += 1
             let t = Double(steps[k])
-            let stepSize = Scalar(learningRate / (1 - Double.pow(beta1, t)))
-            let root = Scalar((1 - Double.pow(beta2, t)).squareRoot())
-            var value = p.variable.value
-            value.withUnsafeMutableBufferPointer { pv in
-                m[k].withUnsafeMutableBufferPointer { pm in
-                    v[k].withUnsafeMutableBufferPointer { pvv in
-                        g.scalars.withUnsafeBufferPointer { pg in
-                            for i in 0..<pv.count {
-                                let grad = pg[i] + wd * pv[i]
-                                pm[i] += b1 * (grad - pm[i])
-                                pvv[i] = b2 * pvv[i] + c2 * grad * grad
-                                pv[i] -= stepSize * pm[i] / (pvv[i].squareRoot() / root + e)
-                            }
-                        }
-                    }
-                }
-            }
-            p.variable.assign(value)
+            let c = AdamCoefficients(
+                stepSize: learningRate / (1 - Double.pow(beta1, t)), oneMinusBeta1: 1 - beta1, beta2: beta2,
+                oneMinusBeta2: 1 - beta2, weightDecay: weightDecay, eps: eps,
+                correction2Root: (1 - Double.pow(beta2, t)).squareRoot())
+            p.variable.update { Tensor.adamUpdate(value: &$0, m: &m[k], v: &v[k], gradient: g, c) }
         }
     }
 
