@@ -75,3 +75,28 @@ struct ExitCodeTests {
         #expect(throws: (any Error).self) { try InspectCommand.parse(["--variant", "ddl_q"]) }
     }
 }
+
+@Suite("The paper's tables")
+struct PaperTableTests {
+    @Test func table2HasNineColumnsPerDatabaseWithThePublishedBest() {
+        #expect(PaperTables.databases.allSatisfy { PaperTables.table2[$0]?.count == 9 })
+        #expect(PaperTables.table2["CK+"]?.max() == 99.16)
+        #expect(PaperTables.table2["SFEW"]?.last == 59.86)
+        #expect(PaperTables.table2Columns.count == 9)
+    }
+
+    @Test func table3And4RowsAreThePapersRows() {
+        #expect(PaperTables.table3.count == 12)
+        #expect(PaperTables.table3.last == PaperTables.Row(method: "DDL (proposed)", cells: ["99.16‡", "83.67", "88.26"]))
+        #expect(PaperTables.table3.first == PaperTables.Row(method: "LBP-TOP [42]", cells: ["88.99‡", "59.51", "68.13"]))
+        #expect(PaperTables.table4.count == 9)
+        #expect(PaperTables.table4.last == PaperTables.Row(method: "DDL (proposed)", cells: ["87.71", "59.86"]))
+        // The paper's DDL rows of Tables 3 and 4 are the best DDL variant of Table 2.
+        for (i, db) in ["CK+", "MMI", "Oulu-CASIA"].enumerated() {
+            let best = PaperTables.table2[db]?.dropFirst(3).max() ?? 0
+            #expect(PaperTables.table3.last?.cells[i].hasPrefix(String(format: "%.2f", best)) == true, "\(db)")
+        }
+        let lines = PaperTables.markdown(columns: PaperTables.table4Columns, rows: PaperTables.table4.map { ($0.method, $0.cells) })
+        #expect(lines[2] == "| IACNN [22] | - | 50.98 |")
+    }
+}
