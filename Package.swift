@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "DDLModel", targets: ["DDLModel"]),
         .library(name: "FaceData", targets: ["FaceData"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "FaceDatasets", targets: ["FaceDatasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,10 +52,19 @@ let package = Package(
         // The DDL model: trunk, attention blocks, heads, DDM, DFEM, discriminator, losses,
         // variants and presets, checkpoints.
         .target(name: "DDLModel", dependencies: ["Layers", "Autodiff", "TensorCore", "HDF5Files"]),
+        // Image decoding (libjpeg-turbo, libpng) with errors returned, never process exits.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
+        ),
+        // The real FER databases as distributed: layouts, alignment, folds, prepared caches.
+        .target(name: "FaceDatasets", dependencies: ["CImageCodecs", "FaceData", "HDF5Files", "TensorCore"]),
         // Face data: the in-memory face set, the synthetic disturbed-faces generator.
         .target(name: "FaceData", dependencies: ["HDF5Files", "TensorCore"]),
         // Training: optimisers, schedules, batches and augmentation, the two stages, evaluation.
         .target(name: "Training", dependencies: ["DDLModel", "Layers", "FaceData", "HDF5Files", "Autodiff", "TensorCore"]),
+        // The paper's tables: the Table 2 protocol over databases, stored results, summaries.
+        .target(name: "Reproduction", dependencies: ["Training", "FaceDatasets", "FaceData", "DDLModel", "TensorCore"]),
         // Central-difference gradient checks and the catalogue of checked ops.
         .target(name: "GradCheck", dependencies: ["Autodiff", "TensorCore"]),
         // PyTorch fixtures: reading the schema of fixtures/README.md and checking components.
@@ -63,7 +73,7 @@ let package = Package(
         .target(
             name: "DDLCommands",
             dependencies: [
-                "Training", "FaceData", "DDLModel", "Layers", "FixtureCheck", "HDF5Files", "GradCheck", "Autodiff", "TensorCore",
+                "Reproduction", "FaceDatasets", "Training", "FaceData", "DDLModel", "Layers", "FixtureCheck", "HDF5Files", "GradCheck", "Autodiff", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,10 +82,14 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore", "GradCheck"]),
         .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TensorCore"]),
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "Autodiff", "TensorCore"]),
+        .testTarget(name: "FaceDatasetsTests", dependencies: ["FaceDatasets", "CImageCodecs", "FaceData", "HDF5Files", "TensorCore"]),
         .testTarget(name: "FaceDataTests", dependencies: ["FaceData", "HDF5Files", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FaceData", "DDLModel", "Layers", "HDF5Files", "Autodiff", "TensorCore"]),
         .testTarget(name: "DDLModelTests", dependencies: ["DDLModel", "Layers", "GradCheck", "HDF5Files", "Autodiff", "TensorCore"]),
         .testTarget(name: "FixtureCheckTests", dependencies: ["FixtureCheck", "HDF5Files", "TensorCore"]),
+        .testTarget(name: "ReproductionTests", dependencies: ["Reproduction", "Training", "FaceData", "DDLModel"]),
+        // Re-runs the commands the Notebooks-md walkthroughs mark as checked.
+        .testTarget(name: "NotebookTests", dependencies: ["DDLCommands"]),
         .testTarget(name: "DDLCommandsTests", dependencies: ["DDLCommands"]),
     ],
     swiftLanguageModes: [.v6]

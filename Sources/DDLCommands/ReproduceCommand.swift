@@ -1,18 +1,21 @@
 import ArgumentParser
+import DDLModel
 import Foundation
+import Reproduction
 
 /// `ddl reproduce`: the paper's tables.
 public struct ReproduceCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "reproduce",
-        abstract: "The paper's Tables 3 and 4 beside this implementation's results.",
+        abstract: "Reproduce the paper's Tables 2–4.",
         discussion: """
-            table3 and table4 print the paper's comparison rows exactly, then a row for this
-            implementation from the stored results of a Table 2 run in --results (or "not run",
-            with the command that would fill it). The Table 2 reproduction command itself is
-            not built yet.
+            table2 runs every variant on every database found (10-fold subject-independent CV
+            for CK+, MMI, Oulu-CASIA; train/test for RAF-DB and SFEW), or on synthetic stand-ins
+            when no data root is given, storing each run as it finishes and printing the measured
+            table beside the paper's. table3 and table4 print the paper's comparison rows with a
+            row for this implementation from the stored results.
             """,
-        subcommands: [Table3.self, Table4.self]
+        subcommands: [Table2.self, Table3.self, Table4.self]
     )
 
     public init() {}
@@ -41,7 +44,7 @@ public struct ReproduceCommand: ParsableCommand {
         if let note { Swift.print(""); Swift.print(note) }
         if ourRow(columns: columns, results: results) == nil {
             Swift.print("")
-            Swift.print("The ddl-swift row fills from \(results)/results.json, which the Table 2 reproduction writes (not built yet; see the issue tracker).")
+            Swift.print("The ddl-swift row fills from \(results)/results.json: run `ddl reproduce table2 --out \(results)` (with --data-root for the real databases).")
         }
     }
 
@@ -64,6 +67,79 @@ public struct ReproduceCommand: ParsableCommand {
             ReproduceCommand.print(
                 title: "Table 4: Performance comparisons on the in-the-wild databases (accuracy %).",
                 columns: PaperTables.table4Columns, rows: PaperTables.table4, results: results, note: nil)
+        }
+    }
+}
+
+extension ReproduceCommand {
+    /// `ddl reproduce table2`.
+    public struct Table2: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Table 2: three baselines and six DDL variants on every database.",
+            discussion: """
+                With --data-root DIR, reads the prepared databases (DIR/CK+/faces.h5, DIR/MMI/faces.h5,
+                DIR/Oulu-CASIA/faces.h5, DIR/RAF-DB/{train,test}.h5, DIR/SFEW/{train,test}.h5 and
+                DIR/disturbance.h5 for the DFEMs; see docs/DATASETS.md). Without it, runs two synthetic
+                stand-ins (a lab-like and a wild-like database, marked †). Every finished run is stored
+                under --out/runs/ (atomically) and skipped on a re-run; a corrupt result file is
+                reported and run again. Writes table2.md, table2.csv and results.json to --out.
+                """
+        )
+        @Option(help: "Folder of prepared databases (none: synthetic stand-ins).") public var dataRoot: String?
+        @Option(help: "Databases to run, comma-separated (default: every one found).") public var databases: String?
+        @Option(help: "Variants to run, comma-separated (default: all nine).") public var variants: String?
+        @Option(help: "paper or official.") public var preset: String = "paper"
+        @Option(help: "quick (minutes) or paper (the paper's settings: width 64, 40 epochs, 10 folds).") public var scale: String = "quick"
+        @Option(help: "Results folder.") public var out: String = "runs/reproduce"
+
+        public init() {}
+
+        public func validate() throws {
+            guard Preset(rawValue: preset) != nil else { throw ValidationError("unknown preset '\(preset)'") }
+            guard ["quick", "paper"].contains(scale) else { throw ValidationError("--scale must be quick or paper") }
+            if let variants {
+                for v in variants.split(separator: ",") where Variant(rawValue: String(v)) == nil {
+                    throw ValidationError("unknown variant '\(v)'")
+                }
+            }
+        }
+
+        public func run() throws {
+            let scale = self.scale == "paper" ? ReproductionScale.paper : ReproductionScale.quick
+            var found: [Table2Database]
+            if let dataRoot {
+                found = PreparedDatabases.found(root: dataRoot, folds: scale.folds)
+                if found.isEmpty { throw ValidationError("no prepared database under \(dataRoot) (see docs/DATASETS.md for the expected files)") }
+            } else {
+                found = [SyntheticDatabases.labLike(size: scale.syntheticSize, seed: 0, folds: scale.folds), SyntheticDatabases.wildLike(size: scale.syntheticSize, seed: 0)]
+            }
+            if let databases {
+                let wanted = Set(databases.split(separator: ",").map(String.init))
+                found = found.filter { wanted.contains($0.name) }
+                guard !found.isEmpty else { throw ValidationError("none of \(databases) was found") }
+            }
+            let chosen = variants.map { $0.split(separator: ",").compactMap { Variant(rawValue: String($0)) } } ?? Variant.allCases
+            let progress = ProgressPrinter()
+            let runner = Table2Runner(
+                databases: found, variants: chosen, preset: Preset(rawValue: preset) ?? .paper, scale: scale, out: out,
+                report: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+                trainingEvents: { event in if case .batch = event { progress(event) } })
+            let results = try runner.run()
+            let summary = Table2Summary(results: results, databases: found, variants: chosen, paper: PaperTables.table2)
+            var lines = ["Table 2 as published (accuracy %):", ""]
+            lines += PaperTables.markdown(
+                columns: PaperTables.table2Columns, rows: PaperTables.databases.map { db in (db, (PaperTables.table2[db] ?? []).map { String(format: "%.2f", $0) }) },
+                firstColumn: "Database")
+            lines += ["", "Measured here (\(self.scale) scale, \(preset) preset; mean over n runs; Δ to the paper):", ""]
+            lines += summary.markdown()
+            if found.contains(where: \.synthetic) {
+                lines += ["", "† synthetic stand-in, not a database of the paper: no published number to compare with."]
+            }
+            for line in lines { Swift.print(line) }
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try (lines.joined(separator: "\n") + "\n").write(toFile: out + "/table2.md", atomically: true, encoding: .utf8)
+            try summary.csv().write(toFile: out + "/table2.csv", atomically: true, encoding: .utf8)
+            try summary.json().write(to: URL(fileURLWithPath: out + "/results.json"), options: .atomic)
         }
     }
 }

@@ -111,8 +111,7 @@ public struct EvaluateCommand: ParsableCommand {
 
     public func run() throws {
         let (model, meta) = try DDM<Float>.load(from: checkpoint)
-        let (_, maybeTest) = try data.expressionSets()
-        guard let test = maybeTest else { throw ValidationError("no test set: give --test FILE or a --data folder with test.h5") }
+        let test = try data.testSet()
         guard test.expressionClasses == meta.config.classes else {
             throw ValidationError("\(checkpoint) has \(meta.config.classes) expression classes, the test set \(test.expressionClasses)")
         }
@@ -124,7 +123,7 @@ public struct EvaluateCommand: ParsableCommand {
         }
         print("\(checkpoint): \(meta.config.variant.rawValue) (\(meta.config.preset.rawValue)), epoch \(meta.epoch), \(report.total) test faces")
         print("accuracy \(format(report.accuracy * 100, 2))%")
-        let names = (0..<meta.config.classes).map { $0 < expressionNames.count ? expressionNames[$0] : "class \($0)" }
+        let names = test.expressionClassNames
         for (c, a) in report.perClass.enumerated() {
             print("  \(names[c]): \(a.map { format($0 * 100, 1) + "%" } ?? "no sample")")
         }

@@ -90,7 +90,18 @@ public struct DataArguments: ParsableArguments {
             return (try load(trainPath, "training set"), try testPath.map { try load($0, "test set") })
         }
         let s = synthetic.expressionSets()
+        if let test {
+            // A test file alone (`ddl evaluate --test FILE`) replaces the synthetic test set.
+            return (s.train, try load(test, "test set"))
+        }
         return (s.train, s.test)
+    }
+
+    /// The test set alone (for `ddl evaluate`): `--test`, the `--data` folder's test.h5, or
+    /// the synthetic test faces.
+    public func testSet() throws -> FaceSet {
+        if let path = file(test, "test.h5") { return try load(path, "test set") }
+        return synthetic.expressionSets().test
     }
 
     /// The disturbance-labelled set.

@@ -15,13 +15,16 @@ extension FaceSet {
 
     /// Writes the set atomically as HDF5: `images` (uint8 [N, 3, S, S]), `expressions`,
     /// `subjects` (int64 [N]), `factors/<name>` (int64 [N]); attributes `format`,
-    /// `expression_classes`, `factor_classes` (JSON) and a free-text `source`.
+    /// `expression_classes`, `expression_names` (JSON array), `factor_classes` (JSON) and a
+    /// free-text `source`.
     public func save(to path: String, source: String = "") throws {
         try HDF5File.write(to: path) { root in
             try root.setAttribute("format", FaceSet.format)
             try root.setAttribute("expression_classes", Int64(expressionClasses))
             let classes = try JSONSerialization.data(withJSONObject: factorClasses, options: [.sortedKeys])
             try root.setAttribute("factor_classes", String(decoding: classes, as: UTF8.self))
+            let names = try JSONSerialization.data(withJSONObject: expressionClassNames)
+            try root.setAttribute("expression_names", String(decoding: names, as: UTF8.self))
             try root.setAttribute("source", source)
             try root.write("images", shape: [count, 3, size, size], values: pixels)
             try root.write("expressions", shape: [count], values: expressions.map(Int64.init))
@@ -33,7 +36,8 @@ extension FaceSet {
         }
     }
 
-    /// Reads a set written by `save(to:)`, checking every shape and label range.
+    /// Reads a set written by `save(to:)`, checking every shape and label range. Files
+    /// without `expression_names` (older ones) get `defaultExpressionClassNames`.
     public static func load(from path: String) throws -> FaceSet {
         let root = try HDF5File.open(path).root
         func fail(_ where_: String, _ why: String) -> FaceSetError { FaceSetError(file: path, path: where_, reason: why) }
@@ -44,6 +48,14 @@ extension FaceSet {
         let classesJSON = try root.stringAttribute("factor_classes")
         guard let factorClasses = (try? JSONSerialization.jsonObject(with: Data(classesJSON.utf8))) as? [String: Int] else {
             throw fail("/@factor_classes", "not a JSON object of class counts: \(classesJSON)")
+        }
+        var names: [String]? = nil
+        if root.hasAttribute("expression_names") {
+            let json = try root.stringAttribute("expression_names")
+            guard let list = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String], list.count == expressionClasses else {
+                throw fail("/@expression_names", "not a JSON array of \(expressionClasses) class names: \(json)")
+            }
+            names = list
         }
         let images = try root.read("images", as: UInt8.self)
         guard images.shape.count == 4, images.shape[1] == 3, images.shape[2] == images.shape[3], images.shape[2] > 0 else {
@@ -57,7 +69,8 @@ extension FaceSet {
             }
             return v
         }
-        var set = FaceSet(size: images.shape[2], expressionClasses: expressionClasses, factorClasses: factorClasses)
+        var set = FaceSet(size: images.shape[2], expressionClasses: expressionClasses, factorClasses: factorClasses,
+                          expressionClassNames: names)
         set.pixels = images.values
         set.expressions = try labels("expressions", in: root, classes: expressionClasses)
         set.subjects = try labels("subjects", in: root, classes: nil)

@@ -5,6 +5,12 @@ import TensorCore
 /// database uses 0–5; CK+'s contempt is mapped by its loader).
 public let expressionNames = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]
 
+/// The names of `classes` expression classes when a set gives none: `expressionNames` in
+/// order, then "class 7", "class 8", ….
+public func defaultExpressionClassNames(_ classes: Int) -> [String] {
+    (0..<max(classes, 0)).map { $0 < expressionNames.count ? expressionNames[$0] : "class \($0)" }
+}
+
 /// A set of face images with expression labels, subject ids and disturbing-factor labels.
 ///
 /// Images are square RGB, uint8, stored NCHW in one contiguous array. Any label may be −1
@@ -25,12 +31,20 @@ public struct FaceSet: Sendable, Equatable {
     public let factorClasses: [String: Int]
     /// Number of expression classes.
     public let expressionClasses: Int
+    /// The name of each expression class (`expressionClasses` of them). Every database maps
+    /// to the `expressionNames` order; a database with other classes names them here (CK+:
+    /// class 6 is contempt, not neutral).
+    public let expressionClassNames: [String]
 
-    /// An empty set.
-    public init(size: Int, expressionClasses: Int = 7, factorClasses: [String: Int] = [:]) {
+    /// An empty set; `expressionClassNames` defaults to `defaultExpressionClassNames`.
+    /// - Precondition: `size > 0`; names, when given, number `expressionClasses`.
+    public init(size: Int, expressionClasses: Int = 7, factorClasses: [String: Int] = [:], expressionClassNames: [String]? = nil) {
         precondition(size > 0, "FaceSet: size must be positive")
+        precondition(expressionClassNames.map { $0.count == expressionClasses } ?? true,
+                     "FaceSet: \(expressionClassNames?.count ?? 0) class names for \(expressionClasses) expression classes")
         self.size = size
         self.expressionClasses = expressionClasses
+        self.expressionClassNames = expressionClassNames ?? defaultExpressionClassNames(expressionClasses)
         self.factorClasses = factorClasses
         pixels = []
         expressions = []
@@ -62,7 +76,8 @@ public struct FaceSet: Sendable, Equatable {
 
     /// The images at `indices`, in that order, with their labels.
     public func subset(_ indices: [Int]) -> FaceSet {
-        var s = FaceSet(size: size, expressionClasses: expressionClasses, factorClasses: factorClasses)
+        var s = FaceSet(size: size, expressionClasses: expressionClasses, factorClasses: factorClasses,
+                        expressionClassNames: expressionClassNames)
         s.pixels.reserveCapacity(indices.count * imageBytes)
         for i in indices {
             precondition(i >= 0 && i < count, "FaceSet.subset: index \(i) outside 0..<\(count)")
