@@ -1,0 +1,70 @@
+import ArgumentParser
+import DDLModel
+import FaceData
+import FaceDatasets
+import Foundation
+import Reproduction
+import Training
+
+/// `ddl visualize`: Figure 5's attention pictures and training curves.
+public struct VisualizeCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "visualize",
+        abstract: "Pictures: attention maps over faces (Figure 5) and training curves.",
+        subcommands: [Attention.self, CurvesCommand.self]
+    )
+
+    public init() {}
+
+    /// `ddl visualize attention`.
+    public struct Attention: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "attention",
+            abstract: "Figure 5: the Eq. 10 map summed over channels, upsampled and laid over the faces (PNG).",
+            discussion: "Uses the first image of each expression class of the test set (centre crops, evaluation mode)."
+        )
+        @Option(help: "A DDM checkpoint.") public var checkpoint: String
+        @OptionGroup public var data: DataArguments
+        @Option(help: "The PNG to write.") public var out: String
+        @Option(help: "Images per class.") public var perClass: Int = 1
+
+        public init() {}
+
+        public func run() throws {
+            let (ddm, meta) = try DDM<Float>.load(from: checkpoint)
+            let test = try data.testSet()
+            guard test.size >= meta.config.inputSize else {
+                throw ValidationError("the test images (\(test.size)×\(test.size)) are smaller than the model's input \(meta.config.inputSize)")
+            }
+            var indices: [Int] = []
+            for c in 0..<test.expressionClasses {
+                indices += test.expressions.indices.filter { test.expressions[$0] == c }.prefix(perClass)
+            }
+            guard !indices.isEmpty else { throw ValidationError("the test set has no labelled image") }
+            let (crops, maps) = AttentionMaps.maps(ddm, test, indices: indices)
+            let image = AttentionMaps.overlay(crops: crops, maps: maps)
+            try ImageCodecs.write(image, to: out, as: .png)
+            let names = indices.map { test.expressionClassNames[test.expressions[$0]] }
+            print("\(out): \(indices.count) faces (\(names.joined(separator: ", "))), maps \(maps.shape[1])×\(maps.shape[2]) upsampled to \(crops.shape[2])×\(crops.shape[2])")
+        }
+    }
+
+    /// `ddl visualize curves`.
+    public struct CurvesCommand: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "curves", abstract: "Every loss term and the accuracies per epoch of a run's log.jsonl, as SVG.")
+        @Option(name: .customLong("run"), help: "A run folder (or its log.jsonl).") public var runFolder: String
+        @Option(help: "The SVG to write.") public var out: String
+
+        public init() {}
+
+        public func run() throws {
+            let path = runFolder.hasSuffix(".jsonl") ? runFolder : runFolder + "/log.jsonl"
+            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no log at \(path)") }
+            let records = try EpochLog(path: path).records()
+            guard !records.isEmpty else { throw ValidationError("\(path) has no epoch yet") }
+            try Curves.svg(records, title: runFolder).write(toFile: out, atomically: true, encoding: .utf8)
+            print("\(out): \(records.count) epochs, \(Set(records.flatMap { $0.losses.keys }).count) loss terms")
+        }
+    }
+}
