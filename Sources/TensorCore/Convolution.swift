@@ -74,8 +74,25 @@ extension Conv2dGeometry {
 
     /// Unfolds samples `[n0, n0 + nb)` of `x` into `cols[patchSize, nb·outPlane]`.
     func im2col<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, into cols: UnsafeMutablePointer<S>) {
+        let xs = SendablePointer(x.start), count = x.count, out = SendableMutablePointer(cols)
+        forEachChannelRange(nb: nb) { channels in
+            im2col(UnsafeBufferPointer(start: xs.pointer, count: count), n0: n0, nb: nb, channels: channels, into: out.pointer)
+        }
+    }
+
+    /// Splits the input channels over two threads when unfolding is large and nothing else
+    /// runs beside it (the batch is not already split), since it writes disjoint rows.
+    func forEachChannelRange(nb: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        let work = patchSize * nb * outPlane
+        guard workerCount == 1, BLASThreads.count >= 2, inChannels >= 2, work >= 1 << 18 else { return body(0..<inChannels) }
+        let half = inChannels / 2
+        DispatchQueue.concurrentPerform(iterations: 2) { i in body(i == 0 ? 0..<half : half..<inChannels) }
+    }
+
+    /// Unfolds the given input channels of samples `[n0, n0 + nb)` into their rows of `cols`.
+    func im2col<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, channels: Range<Int>, into cols: UnsafeMutablePointer<S>) {
         let plane = height * width, ldc = nb * outPlane
-        for c in 0..<inChannels {
+        for c in channels {
             for i in 0..<kernelHeight {
                 for j in 0..<kernelWidth {
                     let row = (c * kernelHeight + i) * kernelWidth + j
@@ -109,8 +126,17 @@ extension Conv2dGeometry {
 
     /// Folds `cols[patchSize, nb·outPlane]` back, adding into samples `[n0, n0 + nb)` of `dx`.
     func col2im<S: TensorScalar>(_ cols: UnsafePointer<S>, n0: Int, nb: Int, into dx: UnsafeMutableBufferPointer<S>) {
+        let source = SendablePointer(cols), target = SendableMutablePointer(dx.start), count = dx.count
+        forEachChannelRange(nb: nb) { channels in
+            col2im(source.pointer, n0: n0, nb: nb, channels: channels, into: UnsafeMutableBufferPointer(start: target.pointer, count: count))
+        }
+    }
+
+    /// Folds the rows of the given input channels back, adding into their planes of `dx`
+    /// (each channel's plane is written by one thread only).
+    func col2im<S: TensorScalar>(_ cols: UnsafePointer<S>, n0: Int, nb: Int, channels: Range<Int>, into dx: UnsafeMutableBufferPointer<S>) {
         let plane = height * width, ldc = nb * outPlane
-        for c in 0..<inChannels {
+        for c in channels {
             for i in 0..<kernelHeight {
                 for j in 0..<kernelWidth {
                     let row = (c * kernelHeight + i) * kernelWidth + j
