@@ -40,14 +40,22 @@ extension Tensor {
                         for ch in 0..<c {
                             let k = shared ? 0 : ch
                             let a = slope.scalars[k], base = (b * c + ch) * s
-                            var acc: Scalar = 0
                             for t in 0..<s {
                                 let v = p[base + t], g = pd[base + t]
-                                let positive = v > 0
-                                out[base + t] = positive ? g : a * g
-                                acc += positive ? 0 : g * v
+                                out[base + t] = v > 0 ? g : a * g
                             }
-                            da[k] += Double(acc)
+                            // Σ_{x ≤ 0} dy·x = Σ dy·min(x, 0), in four running sums.
+                            var a0: Scalar = 0, a1: Scalar = 0, a2: Scalar = 0, a3: Scalar = 0
+                            var t = 0
+                            while t + 4 <= s {
+                                a0 += pd[base + t] * Swift.min(p[base + t], 0)
+                                a1 += pd[base + t + 1] * Swift.min(p[base + t + 1], 0)
+                                a2 += pd[base + t + 2] * Swift.min(p[base + t + 2], 0)
+                                a3 += pd[base + t + 3] * Swift.min(p[base + t + 3], 0)
+                                t += 4
+                            }
+                            while t < s { a0 += pd[base + t] * Swift.min(p[base + t], 0); t += 1 }
+                            da[k] += Double((a0 + a1) + (a2 + a3))
                         }
                     }
                 }

@@ -40,27 +40,42 @@ extension Tensor {
         let g = requireShapes { () throws(ShapeError) in
             try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
         }
-        let inPlane = g.height * g.width
-        var argmax = [Int32](repeating: 0, count: g.batch * g.inChannels * g.outPlane)
+        let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
+        let inPlane = h * w, planes = g.batch * g.inChannels
+        var argmax = [Int32](repeating: 0, count: planes * g.outPlane)
+        // NaN must win a window (as in PyTorch); the fast loop below assumes there is none.
+        let hasNaN = x.storage.withUnsafeBufferPointer { p in p.contains { $0.isNaN } }
         let out = Tensor(shape: g.outputShape) { po in
-            x.scalars.withUnsafeBufferPointer { px in
+            x.storage.withUnsafeBufferPointer { px in
                 argmax.withUnsafeMutableBufferPointer { pa in
-                    g.forEachWindow { p, o, rows, cols in
-                        let base = p * inPlane
-                        var best = -Scalar.infinity
-                        var bestIndex = rows.lowerBound * g.width + cols.lowerBound
-                        search: for iy in rows {
-                            for ix in cols {
-                                let v = px[base + iy * g.width + ix]
-                                if v > best || v.isNaN {
-                                    best = v
-                                    bestIndex = iy * g.width + ix
-                                    if v.isNaN { break search }
+                    for plane in 0..<planes {
+                        let base = plane * inPlane, obase = plane * oh * ow
+                        for oy in 0..<oh {
+                            let y0 = oy * stride - padding
+                            let ys = max(y0, 0), ye = min(y0 + kernel, h)
+                            for ox in 0..<ow {
+                                let x0 = ox * stride - padding
+                                let xs = max(x0, 0), xe = min(x0 + kernel, w)
+                                var best = -Scalar.infinity
+                                var bestIndex = ys * w + xs
+                                var iy = ys
+                                while iy < ye {
+                                    let row = base + iy * w
+                                    var ix = xs
+                                    while ix < xe {
+                                        let v = px[row + ix]
+                                        if v > best || (hasNaN && v.isNaN && !best.isNaN) {
+                                            best = v
+                                            bestIndex = iy * w + ix
+                                        }
+                                        ix += 1
+                                    }
+                                    iy += 1
                                 }
+                                po[obase + oy * ow + ox] = best
+                                pa[obase + oy * ow + ox] = Int32(bestIndex)
                             }
                         }
-                        po[o] = best
-                        pa[o] = Int32(bestIndex)
                     }
                 }
             }

@@ -86,6 +86,10 @@ struct KernelHandTests {
         let dx = Tensor.maxPool2dBackward(upstream: Tensor<Double>.ones([1, 1, 2, 2]), argmax: r.argmax, inputShape: o.shape)
         #expect(dx.scalars == [0, 0, 0, 0, 4, 0, 0, 0, 0])
         #expect(Tensor<Double>.adaptiveBins(inSize: 23, outSize: 12).count == 12)
+        // A NaN wins its window, as in PyTorch; other windows are unaffected.
+        let withNaN = Tensor<Double>(shape: [1, 1, 2, 4], scalars: [1, .nan, 5, 6, 3, 4, 7, 8])
+        let pooled = Tensor.maxPool2d(withNaN, kernel: 2, stride: 2).output.scalars
+        #expect(pooled[0].isNaN && pooled[1] == 8)
         let odd = Tensor.maxPool2d(Tensor<Double>.zeros([1, 1, 23, 23]), kernel: 3, stride: 2, padding: 1)
         #expect(odd.output.shape == [1, 1, 12, 12])
     }
