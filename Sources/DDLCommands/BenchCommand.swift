@@ -40,7 +40,7 @@ public struct BenchCommand: ParsableCommand {
         if let config, StepBenchmark.configurations[config] == nil {
             throw ValidationError("--config must be paper or quick, got '\(config)'")
         }
-        guard ["conv2d", "gemm"].contains(op) else { throw ValidationError("--op must be conv2d or gemm, got '\(op)'") }
+        guard ["conv2d", "gemm", "maxpool"].contains(op) else { throw ValidationError("--op must be conv2d or gemm, got '\(op)'") }
         guard batch > 0, channels > 0, size >= kernel, repeats > 0 else {
             throw ValidationError("--batch, --channels and --repeats must be positive and --size at least --kernel")
         }
@@ -52,7 +52,7 @@ public struct BenchCommand: ParsableCommand {
             runStep(config)
             return
         }
-        let rows = op == "gemm" ? [gemmRow()] : [gemmRow(), convRow()]
+        let rows = op == "gemm" ? [gemmRow()] : op == "maxpool" ? [poolRow()] : [gemmRow(), convRow()]
         if json {
             let items = rows.map { "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}" }
             print("{\"threads\": \(BLASThreads.count), \"results\": [" + items.joined(separator: ", ") + "]}")
@@ -93,6 +93,11 @@ public struct BenchCommand: ParsableCommand {
                 let rate = e.flops > 0 ? ", \(format(e.flops / e.seconds / 1e9)) GFLOP/s" : ""
                 print("  \(name): \(e.calls) calls, \(format(e.seconds * 1000)) ms (\(format(100 * e.seconds / r.profiledSeconds))%)\(rate)")
             }
+            print("inference, per kernel (one profiled pass, \(format(r.profiledInferenceSeconds * 1000)) ms):")
+            for (name, e) in r.inferenceProfile {
+                let rate = e.flops > 0 ? ", \(format(e.flops / e.seconds / 1e9)) GFLOP/s" : ""
+                print("  \(name): \(e.calls) calls, \(format(e.seconds * 1000)) ms (\(format(100 * e.seconds / r.profiledInferenceSeconds))%)\(rate)")
+            }
         }
     }
 
@@ -116,6 +121,16 @@ public struct BenchCommand: ParsableCommand {
         let a = Tensor<Float>.normal([m, k], generator: &g), b = Tensor<Float>.normal([k, n], generator: &g)
         let t = median { _ = Tensor.matmul(a, b) }
         return Row(name: "gemm \(m)×\(k)·\(k)×\(n)", seconds: t, gflops: 2 * Double(m * k * n) / t / 1e9)
+    }
+
+    /// Max pooling 3×3, stride 2, padding 1 (the DDL pool) forward.
+    func poolRow() -> Row {
+        var g = RandomGenerator(seed: 3)
+        let x = Tensor<Float>.normal([batch, channels, size, size], generator: &g)
+        let t = median { _ = Tensor.maxPool2d(x, kernel: 3, stride: 2, padding: 1) }
+        let out = (size + 1) / 2
+        return Row(name: "max_pool2d 3×3 s2 p1 \(batch)×\(channels)×\(size)×\(size) (GB/s of input)", seconds: t,
+                   gflops: Double(batch * channels * size * size * 4) / t / 1e9 + 0 * Double(out))
     }
 
     /// conv2d forward + backward (input and weight) with stride 1 and same padding.

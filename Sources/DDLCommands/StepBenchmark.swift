@@ -24,6 +24,8 @@ struct StepBenchmark {
         var peakMiB: Double
         var profile: [(name: String, entry: KernelProfile.Entry)]
         var profiledSeconds: Double
+        var inferenceProfile: [(name: String, entry: KernelProfile.Entry)]
+        var profiledInferenceSeconds: Double
     }
 
     func run() -> Result {
@@ -47,10 +49,14 @@ struct StepBenchmark {
         let clock = ContinuousClock()
         let profiled = clock.measure { profile.recording { step() } }
         let entries = profile.snapshot.sorted { $0.value.seconds > $1.value.seconds }.map { ($0.key, $0.value) }
+        let inferenceProfile = KernelProfile()
+        let profiledInference = clock.measure { inferenceProfile.recording { _ = withoutGradients { ddm(x, mode: .eval) } } }
+        let inferenceEntries = inferenceProfile.snapshot.sorted { $0.value.seconds > $1.value.seconds }.map { ($0.key, $0.value) }
         return Result(
             trainSeconds: train, inferenceSeconds: inference, batch: c.batch,
             stepFlops: entries.reduce(0) { $0 + $1.1.flops }, gemmGflops: gemmGflops(),
-            peakMiB: peakResidentMiB(), profile: entries, profiledSeconds: seconds(profiled))
+            peakMiB: peakResidentMiB(), profile: entries, profiledSeconds: seconds(profiled),
+            inferenceProfile: inferenceEntries, profiledInferenceSeconds: seconds(profiledInference))
     }
 
     func median(_ body: () -> Void) -> Double {

@@ -330,8 +330,8 @@ extension Conv2dGeometry {
         _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>, out: UnsafeMutablePointer<S>
     ) {
         let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
-        var cols = [S](repeating: 0, count: isPointwise && chunk == 1 ? 0 : k * chunk * q)
-        var product = [S](repeating: 0, count: chunk > 1 ? co * chunk * q : 0)
+        var cols = scratch(S.self, isPointwise && chunk == 1 ? 0 : k * chunk * q)
+        var product = scratch(S.self, chunk > 1 ? co * chunk * q : 0)
         let input = UnsafeBufferPointer(start: x, count: count)
         cols.withUnsafeMutableBufferPointer { pc in
             product.withUnsafeMutableBufferPointer { pp in
@@ -365,8 +365,8 @@ extension Conv2dGeometry {
         dx: UnsafeMutablePointer<S>?, dw: UnsafeMutablePointer<S>?
     ) {
         let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
-        var cols = [S](repeating: 0, count: k * chunk * q)
-        var dyT = [S](repeating: 0, count: chunk > 1 ? co * chunk * q : 0)
+        var cols = scratch(S.self, k * chunk * q)
+        var dyT = scratch(S.self, chunk > 1 ? co * chunk * q : 0)
         let input = UnsafeBufferPointer(start: x, count: count)
         cols.withUnsafeMutableBufferPointer { pc in
             dyT.withUnsafeMutableBufferPointer { pt in
@@ -403,4 +403,11 @@ extension Conv2dGeometry {
             }
         }
     }
+}
+
+/// A work buffer whose every element is written before it is read (unfolded inputs,
+/// products, gathered gradients), so it is not zero-filled.
+@inline(__always)
+func scratch<S: TensorScalar>(_: S.Type, _ count: Int) -> [S] {
+    [S](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }
