@@ -25,6 +25,16 @@ extension Variable {
         }
     }
 
+    /// The Euclidean norm over `axes`, `√(Σ x²)`, with a zero gradient where the norm is 0
+    /// (as PyTorch's `vector_norm`), so a vanishing difference gives no NaN.
+    public func l2Norm(alongAxes axes: [Int]) -> Variable {
+        let s = squared().sum(alongAxes: axes)
+        let y = Tensor.pointwise(.sqrt, s.value)
+        return Variable.record("l2_norm", value: y, parents: [s]) { g, _ in
+            [.pointwiseGradient(.sqrtOfNorm, upstream: g, saved: y)]
+        }
+    }
+
     /// `eˣ`.
     public func exp() -> Variable {
         let y = Tensor.pointwise(.exp, value)

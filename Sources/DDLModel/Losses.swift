@@ -54,7 +54,7 @@ public func attentionTransferLoss<S>(
             let rows = normalisation == .perSample ? qd.shape[0] : 1
             let d = qd.reshaped([rows, -1]).l2Normalized(axis: 1)
             let p = qp.reshaped([rows, -1]).l2Normalized(axis: 1)
-            let distance = (d - p).squared().sum(alongAxes: [1]).sqrt()
+            let distance = (d - p).l2Norm(alongAxes: [1])
             let term = normalisation == .perSample ? distance.mean() : distance.sum()
             total = total.map { $0 + term } ?? term
         }

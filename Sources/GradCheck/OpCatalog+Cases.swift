@@ -84,5 +84,6 @@ extension OpCase {
         OpCase("dropout", "eval", [.init("x", [4, 6])], .dropout(p: 0.5, training: false, seed: 7)),
         OpCase("detach", "stop-gradient", [.init("x", [3, 4])], .detach),
         OpCase("element", "1 of [3]", [.init("x", [3])], .element(1)),
+        OpCase("l2_norm", "axis 1", [.init("x", [3, 5])], .l2Norm(axes: [1])),
     ]
 }

@@ -60,6 +60,8 @@ public enum CatalogOp: Sendable {
     case detach
     /// One element of a rank-1 value.
     case element(Int)
+    /// The Euclidean norm over axes.
+    case l2Norm(axes: [Int])
 }
 
 /// One checked case: an op at given input shapes.
@@ -140,6 +142,7 @@ public struct OpCase: Sendable {
             return x[0].dropout(p: p, training: training, generator: &g)
         case .detach: return x[0].detached()
         case .element(let i): return x[0].element(at: i)
+        case .l2Norm(let axes): return x[0].l2Norm(alongAxes: axes)
         }
     }
 }

@@ -28,6 +28,9 @@ public enum PointwiseGradient: Sendable, Equatable {
     case log
     /// `g/(2y)` (saved: y).
     case sqrt
+    /// `g/(2y)` where `y > 0`, else 0: the square root inside a Euclidean norm, whose
+    /// gradient at 0 is taken as 0 (as PyTorch's `vector_norm`) (saved: y).
+    case sqrtOfNorm
     /// `2·g·x` (saved: x).
     case square
     /// `g·p·x^(p−1)` (saved: x).
@@ -169,6 +172,7 @@ extension Tensor {
         case .exp: return g.zip(saved) { d, y in d * y }
         case .log: return g.zip(saved) { d, x in d / x }
         case .sqrt: return g.zip(saved) { d, y in d / (2 * y) }
+        case .sqrtOfNorm: return g.zip(saved) { d, y in y > 0 ? d / (2 * y) : 0 }
         case .square: return g.zip(saved) { d, x in 2 * x * d }
         case .pow(let p):
             let e = Scalar(p)

@@ -157,6 +157,19 @@ struct ComponentGradcheckTests {
         #expect(abs(batch - expected) < 1e-12)
     }
 
+    @Test func attentionTransferOfIdenticalMapsIsZeroWithZeroGradients() {
+        // d = p exactly: the distance is 0 and its gradient 0, not NaN.
+        let d = Variable(Tensor<Double>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]), requiresGrad: true)
+        let p = Variable(Tensor<Double>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]))
+        for n in [ATNormalisation.perSample, .batch] {
+            let loss = attentionTransferLoss([d], [[p]], normalisation: n)
+            #expect(loss.value.scalar == 0)
+            loss.backward()
+            #expect(d.grad?.scalars.allSatisfy { $0 == 0 } == true)
+            d.zeroGrad()
+        }
+    }
+
     @Test func jointLossWeights() {
         let r = gradcheck([input("ce", [], seed: 50), input("adv", [], seed: 51), input("at", [], seed: 52)]) { v in
             jointLoss(ce: v[0], adversarial: v[1], attentionTransfer: v[2], lambda1: 1.0, lambda2: 0.05)
