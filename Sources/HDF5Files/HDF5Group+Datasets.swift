@@ -21,13 +21,7 @@ extension HDF5Group {
         guard H5Tget_class(type) == T.typeClass else {
             throw error(.wrongType, name, "expected \(T.typeName), found \(describeType(type))")
         }
-        let space = H5Dget_space(dataset)
-        defer { H5Sclose(space) }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
-        guard rank >= 0 else { throw error(.readFailed, name, "cannot read the shape") }
-        var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-        if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
-        let shape = rank == 0 ? [] : dims.map { Int($0) }
+        let shape = try datasetShape(dataset, name)
         if let expectedShape, expectedShape != shape {
             throw error(.wrongShape, name, "expected \(describe(expectedShape)), found \(describe(shape))")
         }
@@ -81,6 +75,11 @@ extension HDF5Group {
         let dataset = H5Dopen2(id, name, ddl_h5p_default())
         guard dataset >= 0 else { throw error(.readFailed, name, "cannot open the dataset") }
         defer { H5Dclose(dataset) }
+        return try datasetShape(dataset, name)
+    }
+
+    /// The shape of an open dataset (`[]` for a scalar).
+    func datasetShape(_ dataset: hid_t, _ name: String) throws(HDF5Error) -> [Int] {
         let space = H5Dget_space(dataset)
         defer { H5Sclose(space) }
         let rank = Int(H5Sget_simple_extent_ndims(space))
