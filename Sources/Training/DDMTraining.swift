@@ -49,14 +49,12 @@ public final class DDMTraining {
         self.test = test
         self.directory = directory
         ddm = DDM(config, seed: deriveSeed(options.seed, "ddm", 0))
-        optimizer = Adam(ddm.namedParameters(), learningRate: options.learningRate, beta1: options.beta1,
-                         beta2: options.beta2, weightDecay: options.weightDecay)
+        optimizer = options.adam(ddm.namedParameters())
         if config.variant.usesDisturbanceBranch {
             var g = RandomGenerator(seed: deriveSeed(options.seed, "discriminator", 0))
             let d = Discriminator<Float>(generator: &g)
             discriminator = d
-            discriminatorOptimizer = Adam(d.namedParameters(), learningRate: options.learningRate, beta1: options.beta1,
-                                          beta2: options.beta2, weightDecay: options.weightDecay)
+            discriminatorOptimizer = options.adam(d.namedParameters())
             let groups = config.dfemFactorGroups
             guard dfemPaths.count == groups.count else {
                 throw TrainingError.classMismatch("\(config.variant.rawValue) (\(config.preset.rawValue)) needs \(groups.count) DFEM checkpoint(s) for \(groups.map { $0.map(\.name).joined(separator: "+") }.joined(separator: ", ")), got \(dfemPaths.count)")

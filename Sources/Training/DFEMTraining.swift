@@ -41,8 +41,7 @@ public final class DFEMTraining {
         self.set = set
         self.directory = directory
         dfem = DFEM(width: config.width, factors: config.factors, finalPReLU: config.finalPReLU, seed: deriveSeed(options.seed, "dfem", 0))
-        optimizer = Adam(dfem.namedParameters(), learningRate: options.learningRate, beta1: options.beta1,
-                         beta2: options.beta2, weightDecay: options.weightDecay)
+        optimizer = options.adam(dfem.namedParameters())
         state = RunState(epoch: 0, options: options)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if resume {

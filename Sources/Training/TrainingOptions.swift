@@ -1,4 +1,6 @@
+import Autodiff
 import Foundation
+import TensorCore
 
 /// The hyper-parameters of a training run; the defaults are the specification's
 /// (Adam 1e-4, betas 0.5/0.999, weight decay 5e-4, ÷10 after epochs 10, 18, 25, 32,
@@ -33,6 +35,11 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// Parses options written by `json`.
     public static func parse(_ json: String) throws -> TrainingOptions {
         try JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8))
+    }
+
+    /// An Adam optimiser with these options' rate, betas and weight decay.
+    public func adam<S: TensorScalar>(_ parameters: [(name: String, variable: Variable<S>)]) -> Adam<S> {
+        Adam(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
     }
 
     /// The schedule of the learning rate.
