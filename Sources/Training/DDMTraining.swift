@@ -39,9 +39,7 @@ public final class DDMTraining {
             guard s.expressionClasses == config.classes else {
                 throw TrainingError.classMismatch("the model has \(config.classes) expression classes, the data \(s.expressionClasses)")
             }
-            guard options.crop <= s.size else {
-                throw TrainingError.classMismatch("crop \(options.crop) is larger than the \(s.size)×\(s.size) images")
-            }
+            try options.checkCrop(imageSize: s.size)
         }
         self.config = config
         self.options = options
@@ -79,13 +77,7 @@ public final class DDMTraining {
         state = RunState(epoch: 0, options: options, dfemPaths: dfemPaths)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if resume {
-            guard FileManager.default.fileExists(atPath: checkpointPath) else { throw TrainingError.noCheckpoint(checkpointPath) }
-            let root = try HDF5File.open(checkpointPath).root
-            let meta = try Checkpoint.metadata(of: checkpointPath)
-            var problems = options.differences(from: try RunState.read(from: root).options)
-            if meta.config != config { problems.append("model: checkpoint \(meta.config.json), now \(config.json)") }
-            guard problems.isEmpty else { throw TrainingError.resumeMismatch(file: checkpointPath, problems: problems) }
-            let saved = try RunState.read(from: root)
+            let (root, saved) = try RunState.resume(from: checkpointPath, options: options, config: config)
             try Checkpoint.load(into: ddm, kind: .ddm, from: checkpointPath)
             try optimizer.read(from: root.group("optimizer").group("ddm"))
             if let discriminator, let discriminatorOptimizer {
@@ -93,7 +85,6 @@ public final class DDMTraining {
                 try discriminatorOptimizer.read(from: root.group("optimizer").group("discriminator"))
             }
             state = saved
-            state.options = options
             try EpochLog(path: logPath).truncate(fromEpoch: state.epoch)
         } else {
             try? FileManager.default.removeItem(atPath: logPath)

@@ -33,9 +33,7 @@ public final class DFEMTraining {
                 throw TrainingError.classMismatch("the DFEM's \(f.name) head has \(f.classes) classes, the set's labels \(classes)")
             }
         }
-        guard options.crop <= set.size else {
-            throw TrainingError.classMismatch("crop \(options.crop) is larger than the \(set.size)×\(set.size) images")
-        }
+        try options.checkCrop(imageSize: set.size)
         self.config = config
         self.options = options
         self.set = set
@@ -45,15 +43,12 @@ public final class DFEMTraining {
         state = RunState(epoch: 0, options: options)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if resume {
-            guard FileManager.default.fileExists(atPath: checkpointPath) else { throw TrainingError.noCheckpoint(checkpointPath) }
-            let root = try HDF5File.open(checkpointPath).root
-            let saved = try RunState.read(from: root)
-            let differences = options.differences(from: saved.options)
-            guard differences.isEmpty else { throw TrainingError.resumeMismatch(file: checkpointPath, problems: differences) }
+            var saved = config
+            saved.factors = dfem.factors
+            let (root, resumed) = try RunState.resume(from: checkpointPath, options: options, config: saved)
             try Checkpoint.load(into: dfem, kind: .dfem, from: checkpointPath)
             try optimizer.read(from: root.group("optimizer").group("dfem"))
-            state = saved
-            state.options = options
+            state = resumed
             try EpochLog(path: logPath).truncate(fromEpoch: state.epoch)
         } else {
             try? FileManager.default.removeItem(atPath: logPath)

@@ -1,4 +1,5 @@
 import DDLModel
+import Foundation
 import HDF5Files
 import Layers
 import TensorCore
@@ -55,6 +56,20 @@ public struct RunState: Sendable {
             try t.setAttribute("best_epoch", Int64(bestEpoch))
         }
         try t.setAttribute("dfem_paths", dfemPaths.joined(separator: "\n"))
+    }
+
+    /// Opens a run's checkpoint to resume it, refusing it (with every difference) when it
+    /// was written with other options or another model configuration.
+    static func resume(from path: String, options: TrainingOptions, config: DDLConfig) throws -> (root: HDF5Group, state: RunState) {
+        guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.noCheckpoint(path) }
+        let root = try HDF5File.open(path).root
+        var saved = try read(from: root)
+        var problems = options.differences(from: saved.options)
+        let model = try Checkpoint.metadata(of: path).config
+        if model != config { problems.append("model: checkpoint \(model.json), now \(config.json)") }
+        guard problems.isEmpty else { throw TrainingError.resumeMismatch(file: path, problems: problems) }
+        saved.options = options
+        return (root, saved)
     }
 
     static func read(from root: HDF5Group) throws -> RunState {

@@ -42,6 +42,13 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         Adam(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
     }
 
+    /// Refuses a crop larger than the images.
+    func checkCrop(imageSize size: Int) throws {
+        guard crop <= size else {
+            throw TrainingError.classMismatch("crop \(crop) is larger than the \(size)×\(size) images")
+        }
+    }
+
     /// The schedule of the learning rate.
     public var schedule: MultiStepSchedule { MultiStepSchedule(base: learningRate, milestones: milestones, gamma: gamma) }
 
