@@ -52,7 +52,7 @@ public struct BenchCommand: ParsableCommand {
             runStep(config)
             return
         }
-        let rows = op == "gemm" ? [gemmRow()] : op == "maxpool" ? [poolRow()] : [gemmRow(), convRow()]
+        let rows = op == "gemm" ? [gemmRow()] : op == "maxpool" ? [poolRow()] : [gemmRow(), convRow(.unfold), convRow(.automatic)]
         if json {
             let items = rows.map { "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}" }
             print("{\"threads\": \(BLASThreads.count), \"results\": [" + items.joined(separator: ", ") + "]}")
@@ -133,21 +133,25 @@ public struct BenchCommand: ParsableCommand {
                    gflops: Double(batch * channels * size * size * 4) / t / 1e9 + 0 * Double(out))
     }
 
-    /// conv2d forward + backward (input and weight) with stride 1 and same padding.
-    func convRow() -> Row {
+    /// conv2d forward + backward (input and weight) with stride 1 and same padding, by one
+    /// algorithm; GFLOP/s count the direct convolution's arithmetic (effective for Winograd).
+    func convRow(_ algorithm: ConvolutionAlgorithm) -> Row {
         var g = RandomGenerator(seed: 2)
         let x = Variable(Tensor<Float>.normal([batch, channels, size, size], generator: &g), requiresGrad: true)
         let w = Variable(Tensor<Float>.kaimingUniform([channels, channels, kernel, kernel], generator: &g), requiresGrad: true)
         let pad = kernel / 2
         let out = size + 2 * pad - kernel + 1
         let dy = Tensor<Float>.normal([batch, channels, out, out], generator: &g)
-        let t = median {
-            let y = conv2d(x, weight: w, bias: nil, stride: 1, padding: pad)
-            y.backward(upstream: dy)
-            x.zeroGrad(); w.zeroGrad()
+        let t = ConvolutionAlgorithm.$preferred.withValue(algorithm) {
+            median {
+                let y = conv2d(x, weight: w, bias: nil, stride: 1, padding: pad)
+                y.backward(upstream: dy)
+                x.zeroGrad(); w.zeroGrad()
+            }
         }
         let flops = 3 * 2 * Double(batch * channels * out * out * channels * kernel * kernel)
-        return Row(name: "conv2d fwd+bwd \(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel)", seconds: t, gflops: flops / t / 1e9)
+        let name = algorithm == .unfold ? "unfold" : kernel == 3 ? "winograd" : "unfold (automatic)"
+        return Row(name: "conv2d fwd+bwd \(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel), \(name)", seconds: t, gflops: flops / t / 1e9)
     }
 
     func format(_ x: Double) -> String { String((x * 100).rounded() / 100) }

@@ -205,8 +205,12 @@ extension Tensor {
                 out.storage.withUnsafeMutableBufferPointer { po in
                     let (xs, ws, os) = (SendablePointer(px.start), SendablePointer(pw.start), SendableMutablePointer(po.start))
                     let count = px.count
-                    g.forEachSampleRange { range in
-                        g.forwardSamples(range, x: xs.pointer, count: count, weight: ws.pointer, out: os.pointer)
+                    if WinogradPlan.applies(to: g) {
+                        WinogradPlan(g).forward(x: xs.pointer, weight: ws.pointer, out: os.pointer)
+                    } else {
+                        g.forEachSampleRange { range in
+                            g.forwardSamples(range, x: xs.pointer, count: count, weight: ws.pointer, out: os.pointer)
+                        }
                     }
                     if let bias {
                         bias.storage.withUnsafeBufferPointer { pb in
@@ -244,7 +248,22 @@ extension Tensor {
         let workers = g.workerCount
         // One weight-gradient buffer per worker, added in a fixed order at the end.
         var dw = needWeight ? [Scalar](repeating: 0, count: weight.count * workers) : []
-        if needInput || needWeight {
+        if (needInput || needWeight) && WinogradPlan.applies(to: g) {
+            dw = needWeight ? [Scalar](repeating: 0, count: weight.count) : []
+            x.storage.withUnsafeBufferPointer { px in
+                weight.storage.withUnsafeBufferPointer { pw in
+                    dy.storage.withUnsafeBufferPointer { pdy in
+                        dx.withUnsafeMutableBufferPointer { pdx in
+                            dw.withUnsafeMutableBufferPointer { pdw in
+                                WinogradPlan(g).backward(
+                                    x: px.start, weight: pw.start, dy: pdy.start,
+                                    dx: needInput ? pdx.start : nil, dw: needWeight ? pdw.start : nil)
+                            }
+                        }
+                    }
+                }
+            }
+        } else if needInput || needWeight {
             x.storage.withUnsafeBufferPointer { px in
                 weight.storage.withUnsafeBufferPointer { pw in
                     dy.storage.withUnsafeBufferPointer { pdy in
@@ -266,7 +285,7 @@ extension Tensor {
                 }
             }
         }
-        if needWeight && workers > 1 {
+        if needWeight && workers > 1 && !WinogradPlan.applies(to: g) {
             let n = weight.count
             for w in 1..<workers { for i in 0..<n { dw[i] += dw[w * n + i] } }
             dw.removeLast(n * (workers - 1))
