@@ -37,17 +37,21 @@ extension Tensor {
         let (n, c, s) = channelLayout()
         var mean = [Scalar](repeating: 0, count: c), variance = [Scalar](repeating: 0, count: c)
         scalars.withUnsafeBufferPointer { p in
-            for ch in 0..<c {
-                var acc = 0.0
-                for b in 0..<n { let base = (b * c + ch) * s; for t in 0..<s { acc += Double(p[base + t]) } }
-                let m = acc / Double(n * s)
-                var sq = 0.0
-                for b in 0..<n {
-                    let base = (b * c + ch) * s
-                    for t in 0..<s { let d = Double(p[base + t]) - m; sq += d * d }
+            mean.withUnsafeMutableBufferPointer { pm in
+                variance.withUnsafeMutableBufferPointer { pv in
+                    let (src, means, variances) = (SendablePointer(p.start), SendableMutablePointer(pm.start), SendableMutablePointer(pv.start))
+                    ParallelWork.split(c, elements: n * c * s) { channels in
+                        for ch in channels {
+                            var acc = 0.0
+                            for b in 0..<n { acc += sumAsDouble(src.pointer + (b * c + ch) * s, s) }
+                            let m = acc / Double(n * s)
+                            var sq = 0.0
+                            for b in 0..<n { sq += sumOfSquaredDeviations(src.pointer + (b * c + ch) * s, s, from: m) }
+                            means.pointer[ch] = Scalar(m)
+                            variances.pointer[ch] = Scalar(sq / Double(n * s))
+                        }
+                    }
                 }
-                mean[ch] = Scalar(m)
-                variance[ch] = Scalar(sq / Double(n * s))
             }
         }
         return ChannelStatistics(mean: mean, variance: variance, count: n * s)
@@ -64,17 +68,17 @@ extension Tensor {
             }
         }
         let (n, c, s) = x.channelLayout()
+        let g = gamma.scalars, bt = beta.scalars
+        let scales = (0..<c).map { invStd[$0] * g[$0] }
+        let shifts = (0..<c).map { bt[$0] - mean[$0] * scales[$0] }
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
-                gamma.scalars.withUnsafeBufferPointer { pg in
-                    beta.scalars.withUnsafeBufferPointer { pb in
-                        for b in 0..<n {
-                            for ch in 0..<c {
-                                let scale = invStd[ch] * pg[ch], shift = pb[ch] - mean[ch] * scale
-                                let base = (b * c + ch) * s
-                                for t in 0..<s { out[base + t] = p[base + t] * scale + shift }
-                            }
-                        }
+                let (src, dst) = (SendablePointer(p.start), SendableMutablePointer(out.start))
+                ParallelWork.split(n * c, elements: n * c * s) { planes in
+                    for plane in planes {
+                        let ch = plane % c, scale = scales[ch], shift = shifts[ch]
+                        let x = src.pointer + plane * s, y = dst.pointer + plane * s
+                        for t in 0..<s { y[t] = x[t] * scale + shift }
                     }
                 }
             }
@@ -102,18 +106,22 @@ extension Tensor {
         var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
         x.scalars.withUnsafeBufferPointer { px in
             dy.scalars.withUnsafeBufferPointer { pd in
-                for ch in 0..<c {
-                    var a = 0.0, b2 = 0.0
-                    let m = mean[ch], inv = invStd[ch]
-                    for b in 0..<n {
-                        let base = (b * c + ch) * s
-                        for t in 0..<s {
-                            let d = Double(pd[base + t])
-                            a += d
-                            b2 += d * Double((px[base + t] - m) * inv)
+                sumDy.withUnsafeMutableBufferPointer { ps in
+                    sumDyX.withUnsafeMutableBufferPointer { psx in
+                        let (xs, dys) = (SendablePointer(px.start), SendablePointer(pd.start))
+                        let (sums, products) = (SendableMutablePointer(ps.start), SendableMutablePointer(psx.start))
+                        ParallelWork.split(c, elements: 2 * n * c * s) { channels in
+                            for ch in channels {
+                                var a = 0.0, b2 = 0.0
+                                for b in 0..<n {
+                                    let base = (b * c + ch) * s
+                                    let r = sumAndProduct(dys.pointer + base, xs.pointer + base, s, mean: mean[ch], invStd: invStd[ch])
+                                    a += r.sum; b2 += r.product
+                                }
+                                sums.pointer[ch] = a; products.pointer[ch] = b2
+                            }
                         }
                     }
-                    sumDy[ch] = a; sumDyX[ch] = b2
                 }
             }
         }
@@ -128,18 +136,21 @@ extension Tensor {
     ) -> Tensor {
         let (n, c, s) = x.channelLayout()
         let m = Scalar(n * s)
+        let g = gamma.scalars
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { px in
                 dy.scalars.withUnsafeBufferPointer { pd in
-                    for ch in 0..<c {
-                        let k = gamma.scalars[ch] * invStd[ch] / m
-                        let sd = Scalar(sumDy[ch]), sdx = Scalar(sumDyXhat[ch])
-                        let mu = mean[ch], inv = invStd[ch]
-                        for b in 0..<n {
-                            let base = (b * c + ch) * s
+                    let (xs, dys, dst) = (SendablePointer(px.start), SendablePointer(pd.start), SendableMutablePointer(out.start))
+                    ParallelWork.split(n * c, elements: 2 * n * c * s) { planes in
+                        for plane in planes {
+                            let ch = plane % c
+                            let k = g[ch] * invStd[ch] / m
+                            let sd = Scalar(sumDy[ch]), sdx = Scalar(sumDyXhat[ch])
+                            let mu = mean[ch], inv = invStd[ch]
+                            let x = xs.pointer + plane * s, d = dys.pointer + plane * s, y = dst.pointer + plane * s
                             for t in 0..<s {
-                                let xhat = (px[base + t] - mu) * inv
-                                out[base + t] = k * (m * pd[base + t] - sd - xhat * sdx)
+                                let xhat = (x[t] - mu) * inv
+                                y[t] = k * (m * d[t] - sd - xhat * sdx)
                             }
                         }
                     }
@@ -155,13 +166,63 @@ extension Tensor {
         precondition(factors.count == c, "scaledPerChannel: \(factors.count) factors for \(describe(x.shape))")
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
-                for b in 0..<n {
-                    for ch in 0..<c {
-                        let base = (b * c + ch) * s, f = factors[ch]
-                        for t in 0..<s { out[base + t] = p[base + t] * f }
+                let (src, dst) = (SendablePointer(p.start), SendableMutablePointer(out.start))
+                ParallelWork.split(n * c, elements: n * c * s) { planes in
+                    for plane in planes {
+                        let f = factors[plane % c], x = src.pointer + plane * s, y = dst.pointer + plane * s
+                        for t in 0..<s { y[t] = x[t] * f }
                     }
                 }
             }
         }
     }
+}
+
+/// `Σ p[t]` in `Double`, in four running sums (so the additions overlap).
+@inlinable
+func sumAsDouble<S: TensorScalar>(_ p: UnsafePointer<S>, _ count: Int) -> Double {
+    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    var t = 0
+    while t + 4 <= count {
+        a0 += Double(p[t]); a1 += Double(p[t + 1]); a2 += Double(p[t + 2]); a3 += Double(p[t + 3])
+        t += 4
+    }
+    while t < count { a0 += Double(p[t]); t += 1 }
+    return (a0 + a1) + (a2 + a3)
+}
+
+/// `Σ (p[t] − mean)²` in `Double`, in four running sums.
+@inlinable
+func sumOfSquaredDeviations<S: TensorScalar>(_ p: UnsafePointer<S>, _ count: Int, from mean: Double) -> Double {
+    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    var t = 0
+    while t + 4 <= count {
+        let d0 = Double(p[t]) - mean, d1 = Double(p[t + 1]) - mean, d2 = Double(p[t + 2]) - mean, d3 = Double(p[t + 3]) - mean
+        a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3
+        t += 4
+    }
+    while t < count { let d = Double(p[t]) - mean; a0 += d * d; t += 1 }
+    return (a0 + a1) + (a2 + a3)
+}
+
+/// `Σ dy[t]` and `Σ dy[t]·(x[t] − mean)·invStd` in `Double`, four running sums each.
+@inlinable
+func sumAndProduct<S: TensorScalar>(
+    _ dy: UnsafePointer<S>, _ x: UnsafePointer<S>, _ count: Int, mean: S, invStd: S
+) -> (sum: Double, product: Double) {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0
+    var t = 0
+    while t + 4 <= count {
+        let d0 = Double(dy[t]), d1 = Double(dy[t + 1]), d2 = Double(dy[t + 2]), d3 = Double(dy[t + 3])
+        s0 += d0; s1 += d1; s2 += d2; s3 += d3
+        p0 += d0 * Double((x[t] - mean) * invStd); p1 += d1 * Double((x[t + 1] - mean) * invStd)
+        p2 += d2 * Double((x[t + 2] - mean) * invStd); p3 += d3 * Double((x[t + 3] - mean) * invStd)
+        t += 4
+    }
+    while t < count {
+        let d = Double(dy[t])
+        s0 += d; p0 += d * Double((x[t] - mean) * invStd)
+        t += 1
+    }
+    return ((s0 + s1) + (s2 + s3), (p0 + p1) + (p2 + p3))
 }

@@ -136,7 +136,7 @@ extension Tensor {
     static func pointwiseKernel(_ op: PointwiseOperation, _ x: Tensor) -> Tensor {
         switch op {
         case .relu: return x.map { $0 > 0 ? $0 : 0 }
-        case .sigmoid: return x.map(Tensor.sigmoid)
+        case .sigmoid: return Tensor.sigmoidKernel(x)
         case .exp: return x.map { Scalar.exp($0) }
         case .log: return x.map { Scalar.log($0) }
         case .sqrt: return x.map { $0.squareRoot() }

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import TensorCore
+
+/// Kernels on tensors large enough to be split between two threads (`ParallelWork`), against
+/// plain loops written here, and the branch-free `Float` sigmoid against the `Double` one.
+@Suite("Kernels on large tensors")
+struct LargeKernelTests {
+    // [4, 8, 48, 48]: 73,728 elements, above ParallelWork.minimumElements.
+    let shape = [4, 8, 48, 48]
+    var planes: Int { shape[0] * shape[1] }
+    var plane: Int { shape[2] * shape[3] }
+
+    @Test func batchNormStatisticsAndApply() {
+        var g = RandomGenerator(seed: 21)
+        let x = Tensor<Double>.normal(shape, generator: &g)
+        #expect(x.count >= ParallelWork.minimumElements)
+        let stats = x.channelStatistics()
+        let c = shape[1], p = x.scalars
+        for ch in 0..<c {
+            var values: [Double] = []
+            for b in 0..<shape[0] { values += p[((b * c + ch) * plane)..<((b * c + ch + 1) * plane)] }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
+            #expect(abs(stats.mean[ch] - mean) <= 1e-12)
+            #expect(abs(stats.variance[ch] - variance) <= 1e-12 * variance)
+        }
+        let gamma = Tensor<Double>.normal([c], generator: &g), beta = Tensor<Double>.normal([c], generator: &g)
+        let inv = stats.variance.map { 1 / ($0 + 1e-5).squareRoot() }
+        let y = Tensor.batchNormApply(x, mean: stats.mean, invStd: inv, gamma: gamma, beta: beta)
+        for i in stride(from: 0, to: x.count, by: 997) {
+            let ch = (i / plane) % c
+            let expected = (p[i] - stats.mean[ch]) * inv[ch] * gamma.scalars[ch] + beta.scalars[ch]
+            #expect(abs(y.scalars[i] - expected) <= 1e-12 * max(1, abs(expected)))
+        }
+    }
+
+    @Test func preluBackwardSumsTheSlopeGradientInPlaneOrder() {
+        var g = RandomGenerator(seed: 22)
+        let x = Tensor<Double>.normal(shape, generator: &g), dy = Tensor<Double>.normal(shape, generator: &g)
+        let slope = Tensor<Double>(shape: [1], scalars: [0.25])
+        let r = Tensor.preluBackward(x, slope: slope, upstream: dy)
+        var expected = 0.0
+        for i in 0..<x.count where x.scalars[i] <= 0 { expected += dy.scalars[i] * x.scalars[i] }
+        #expect(abs(r.slope.scalars[0] - expected) <= 1e-10 * abs(expected))
+        for i in stride(from: 0, to: x.count, by: 991) {
+            #expect(r.input.scalars[i] == (x.scalars[i] > 0 ? dy.scalars[i] : 0.25 * dy.scalars[i]))
+        }
+        // The same call again gives the same bits (the split does not change the order).
+        #expect(Tensor.preluBackward(x, slope: slope, upstream: dy).slope.scalars == r.slope.scalars)
+    }
+
+    @Test func floatSigmoidIsWithinTwoUlpOfTheDoubleOne() {
+        var worst = 0.0
+        var v: Float = -100
+        while v <= 100 {
+            let exact = 1 / (1 + exp(-Double(v)))
+            let got = Double(fastSigmoid(v))
+            if exact > 1e-37 { worst = max(worst, abs(got - exact) / exact) }
+            v += 0.0137
+        }
+        #expect(worst <= 2.5e-7)
+        #expect(fastSigmoid(0) == 0.5)
+        #expect(fastSigmoid(.infinity) == 1)
+        #expect(fastSigmoid(-.infinity) == 0)
+        #expect(fastSigmoid(.nan).isNaN)
+        // The tensor op uses it for Float, on two threads when large.
+        var g = RandomGenerator(seed: 23)
+        let x = Tensor<Float>.normal(shape, generator: &g)
+        let y = Tensor.pointwise(.sigmoid, x)
+        #expect(y.scalars == x.scalars.map(fastSigmoid))
+    }
+}
