@@ -2,6 +2,10 @@ import TensorCore
 
 /// Max pooling with a square window (padding counts as −∞; PyTorch's output-size rule).
 public func maxPool2d<S>(_ x: Variable<S>, kernel: Int, stride: Int, padding: Int = 0) -> Variable<S> {
+    guard GradMode.isEnabled, x.requiresGrad else {
+        // Nothing will be differentiated: the output alone, without the positions of the maxima.
+        return Variable(Tensor.maxPool2dValues(x.value, kernel: kernel, stride: stride, padding: padding))
+    }
     let (y, argmax) = Tensor.maxPool2d(x.value, kernel: kernel, stride: stride, padding: padding)
     let inputShape = x.shape
     return Variable.record("max_pool2d", value: y, parents: [x]) { g, _ in

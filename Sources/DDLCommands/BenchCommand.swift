@@ -52,7 +52,7 @@ public struct BenchCommand: ParsableCommand {
             runStep(config)
             return
         }
-        let rows = op == "gemm" ? [gemmRow()] : op == "maxpool" ? [poolRow()] : [gemmRow(), convRow(.unfold), convRow(.automatic)]
+        let rows = op == "gemm" ? [gemmRow()] : op == "maxpool" ? [poolRow(positions: true), poolRow(positions: false)] : [gemmRow(), convRow(.unfold), convRow(.automatic)]
         if json {
             let items = rows.map { "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}" }
             print("{\"threads\": \(BLASThreads.count), \"results\": [" + items.joined(separator: ", ") + "]}")
@@ -123,14 +123,21 @@ public struct BenchCommand: ParsableCommand {
         return Row(name: "gemm \(m)×\(k)·\(k)×\(n)", seconds: t, gflops: 2 * Double(m * k * n) / t / 1e9)
     }
 
-    /// Max pooling 3×3, stride 2, padding 1 (the DDL pool) forward.
-    func poolRow() -> Row {
+    /// Max pooling 3×3, stride 2, padding 1 (the DDL pool) forward, with the positions of the
+    /// maxima (training) or without them (inference).
+    func poolRow(positions: Bool) -> Row {
         var g = RandomGenerator(seed: 3)
         let x = Tensor<Float>.normal([batch, channels, size, size], generator: &g)
-        let t = median { _ = Tensor.maxPool2d(x, kernel: 3, stride: 2, padding: 1) }
-        let out = (size + 1) / 2
-        return Row(name: "max_pool2d 3×3 s2 p1 \(batch)×\(channels)×\(size)×\(size) (GB/s of input)", seconds: t,
-                   gflops: Double(batch * channels * size * size * 4) / t / 1e9 + 0 * Double(out))
+        let t = median {
+            if positions {
+                _ = Tensor.maxPool2d(x, kernel: 3, stride: 2, padding: 1)
+            } else {
+                _ = Tensor.maxPool2dValues(x, kernel: 3, stride: 2, padding: 1)
+            }
+        }
+        let kind = positions ? "with positions" : "values only"
+        return Row(name: "max_pool2d 3×3 s2 p1 \(batch)×\(channels)×\(size)×\(size) \(kind) (GB/s of input)", seconds: t,
+                   gflops: Double(batch * channels * size * size * 4) / t / 1e9)
     }
 
     /// conv2d forward + backward (input and weight) with stride 1 and same padding, by one

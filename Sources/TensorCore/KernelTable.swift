@@ -54,6 +54,7 @@ public struct KernelTable<S: TensorScalar>: Sendable {
     let conv2dBackward: @Sendable (Tensor<S>, Tensor<S>, Tensor<S>, Int, Int, Bool, Bool, Bool) -> (input: Tensor<S>?, weight: Tensor<S>?, bias: Tensor<S>?)
     let maxPool2d: @Sendable (Tensor<S>, Int, Int, Int) -> (output: Tensor<S>, argmax: [Int32])
     let maxPool2dBackward: @Sendable (Tensor<S>, [Int32], [Int]) -> Tensor<S>
+    let maxPool2dValues: @Sendable (Tensor<S>, Int, Int, Int) -> Tensor<S>
     let avgPool2d: @Sendable (Tensor<S>, Int, Int, Int) -> Tensor<S>
     let avgPool2dBackward: @Sendable (Tensor<S>, [Int], Int, Int, Int) -> Tensor<S>
     let adaptiveAvgPool2d: @Sendable (Tensor<S>, Int, Int) -> Tensor<S>
@@ -102,6 +103,7 @@ public struct KernelTable<S: TensorScalar>: Sendable {
             },
             maxPool2d: { Tensor.maxPool2dKernel($0, kernel: $1, stride: $2, padding: $3) },
             maxPool2dBackward: { Tensor.maxPool2dBackwardKernel(upstream: $0, argmax: $1, inputShape: $2) },
+            maxPool2dValues: { Tensor.maxPool2dValuesKernel($0, kernel: $1, stride: $2, padding: $3) },
             avgPool2d: { Tensor.avgPool2dKernel($0, kernel: $1, stride: $2, padding: $3) },
             avgPool2dBackward: { Tensor.avgPool2dBackwardKernel(upstream: $0, inputShape: $1, kernel: $2, stride: $3, padding: $4) },
             adaptiveAvgPool2d: { Tensor.adaptiveAvgPool2dKernel($0, outHeight: $1, outWidth: $2) },

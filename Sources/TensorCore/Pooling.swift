@@ -41,16 +41,29 @@ extension Tensor {
             try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
         }
         var argmax = [Int32](repeating: 0, count: g.batch * g.inChannels * g.outPlane)
-        // A NaN must win its window (as in PyTorch); the loop without that test is 3× faster,
-        // so it runs whenever the input has no NaN.
-        let hasNaN = x.storage.withUnsafeBufferPointer { p in p.contains { $0.isNaN } }
         let out = Tensor(shape: g.outputShape) { po in
             x.storage.withUnsafeBufferPointer { px in
                 argmax.withUnsafeMutableBufferPointer { pa in
-                    if hasNaN {
-                        maxPoolWindows(g, px, po, pa, nanAware: true)
-                    } else {
-                        maxPoolWindows(g, px, po, pa, nanAware: false)
+                    let (src, dst, arg) = (SendablePointer(px.start), SendableMutablePointer(po.start), SendableMutablePointer(pa.start))
+                    let plane = g.height * g.width
+                    ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
+                        var line = [Scalar](repeating: 0, count: g.width)
+                        var lineRows = [Int32](repeating: 0, count: g.width)
+                        line.withUnsafeMutableBufferPointer { pl in
+                            lineRows.withUnsafeMutableBufferPointer { pr in
+                                for p in planes {
+                                    // A NaN must win its window (as in PyTorch): planes with one
+                                    // take the window-by-window loop that tests for it.
+                                    let input = UnsafeBufferPointer(start: src.pointer + p * plane, count: plane)
+                                    if input.contains(where: { $0.isNaN }) {
+                                        maxPoolWindows(g, plane: p, src.pointer, dst.pointer, arg.pointer)
+                                    } else {
+                                        maxPoolSeparableWithPositions(
+                                            g, plane: p, src.pointer, dst.pointer, arg.pointer, line: pl.start, lineRows: pr.start)
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -58,41 +71,172 @@ extension Tensor {
         return (out, argmax)
     }
 
-    /// The maximum of every pooling window and its offset in the input plane.
+    /// Max pooling without the positions of the maxima (nothing to differentiate): a max over
+    /// each window's rows, then over its columns, with NaN winning as in PyTorch. Equal to
+    /// `maxPool2dKernel`'s output.
+    static func maxPool2dValuesKernel(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
+        let g = requireShapes { () throws(ShapeError) in
+            try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
+        }
+        return Tensor(shape: g.outputShape) { po in
+            x.storage.withUnsafeBufferPointer { px in
+                let (src, dst) = (SendablePointer(px.start), SendableMutablePointer(po.start))
+                ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
+                    var line = [Scalar](repeating: 0, count: g.width)
+                    line.withUnsafeMutableBufferPointer { pl in
+                        for p in planes { maxPoolSeparable(g, plane: p, src.pointer, dst.pointer, line: pl.start) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `max` where a NaN wins (either side), with a select rather than a branch.
+    @inline(__always)
+    static func maxKeepingNaN(_ a: Scalar, _ b: Scalar) -> Scalar { b > a || b.isNaN ? b : a }
+
+    /// One plane of `maxPool2dValuesKernel`: for each output row, the maximum over the
+    /// window's rows (contiguous, vectorised), then over each window's columns of that line.
+    /// `line` holds `width` scalars.
+    @inline(__always)
+    static func maxPoolSeparable(
+        _ g: Conv2dGeometry, plane p: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
+        line: UnsafeMutablePointer<Scalar>
+    ) {
+        let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
+        let k = g.kernelHeight, stride = g.stride, padding = g.padding
+        let input = px + p * h * w, output = po + p * oh * ow
+        // Output columns whose window lies inside the row: ox·s − p ≥ 0 and ox·s − p + k ≤ w.
+        let lo = min(ow, (padding + stride - 1) / stride)
+        let hi = max(lo, min(ow, w + padding - k >= 0 ? (w + padding - k) / stride + 1 : 0))
+        for oy in 0..<oh {
+            let y0 = oy * stride - padding
+            let ys = max(y0, 0), ye = min(y0 + k, h)
+            let first = input + ys * w
+            for x in 0..<w { line[x] = first[x] }
+            var y = ys + 1
+            while y < ye {
+                let next = input + y * w
+                for x in 0..<w { line[x] = maxKeepingNaN(line[x], next[x]) }
+                y += 1
+            }
+            let out = output + oy * ow
+            for ox in 0..<lo { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
+            if k == 3 {
+                for ox in lo..<hi {
+                    let x0 = ox * stride - padding
+                    out[ox] = maxKeepingNaN(maxKeepingNaN(line[x0], line[x0 + 1]), line[x0 + 2])
+                }
+            } else {
+                for ox in lo..<hi { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
+            }
+            for ox in hi..<ow { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
+        }
+    }
+
+    /// The maximum of `row[start ..< start + k]` clipped to `0 ..< limit` (NaN wins).
+    @inline(__always)
+    static func clippedMax(_ row: UnsafePointer<Scalar>, from start: Int, _ k: Int, limit: Int) -> Scalar {
+        let a = max(start, 0), b = min(start + k, limit)
+        var m = row[a]
+        var i = a + 1
+        while i < b { m = maxKeepingNaN(m, row[i]); i += 1 }
+        return m
+    }
+
+    /// Max pooling of one plane without NaN, with the offset of each maximum (the first in
+    /// row-major order on ties, as the window-by-window loop): for each output row, the
+    /// maximum of every column over the window's rows and the first row reaching it
+    /// (vectorised), then across each window's columns the largest value, on ties the
+    /// smallest row, then the leftmost column.
+    @inline(__always)
+    static func maxPoolSeparableWithPositions(
+        _ g: Conv2dGeometry, plane p: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
+        _ pa: UnsafeMutablePointer<Int32>, line: UnsafeMutablePointer<Scalar>, lineRows: UnsafeMutablePointer<Int32>
+    ) {
+        let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
+        let k = g.kernelHeight, stride = g.stride, padding = g.padding
+        let input = px + p * h * w, output = po + p * oh * ow, positions = pa + p * oh * ow
+        for oy in 0..<oh {
+            let y0 = oy * stride - padding
+            let ys = max(y0, 0), ye = min(y0 + k, h)
+            let first = input + ys * w
+            let firstRow = Int32(truncatingIfNeeded: ys)
+            for x in 0..<w { line[x] = first[x]; lineRows[x] = firstRow }
+            var y = ys + 1
+            while y < ye {
+                let next = input + y * w, row = Int32(truncatingIfNeeded: y)
+                if Scalar.self == Float.self {
+                    keepLarger(line, lineRows, next, row: row, count: w)
+                } else {
+                    for x in 0..<w {
+                        let better = next[x] > line[x]
+                        line[x] = better ? next[x] : line[x]
+                        lineRows[x] = better ? row : lineRows[x]
+                    }
+                }
+                y += 1
+            }
+            let out = output + oy * ow, at = positions + oy * ow
+            var done = 0
+            if Scalar.self == Float.self && k == 3 && stride == 2 && padding == 1 && ow >= 10 {
+                // The DDL pool: windows of columns (2ox − 1, 2ox, 2ox + 1), eight outputs at
+                // a time from 1 up to the last whole group; the rest by the loop below.
+                done = pickAcrossThreeColumns(line, lineRows, width: w, outputs: ow, into: out, positions: at)
+            }
+            for ox in 0..<ow where ox < 1 || ox >= done {
+                let x0 = ox * stride - padding
+                let xs = max(x0, 0), xe = min(x0 + k, w)
+                var best = line[xs], bestRow = lineRows[xs], bestColumn = xs
+                var x = xs + 1
+                while x < xe {
+                    let v = line[x], r = lineRows[x]
+                    let better = v > best || (v == best && r < bestRow)
+                    best = better ? v : best
+                    bestRow = better ? r : bestRow
+                    bestColumn = better ? x : bestColumn
+                    x += 1
+                }
+                out[ox] = best
+                at[ox] = bestRow &* Int32(truncatingIfNeeded: w) &+ Int32(truncatingIfNeeded: bestColumn)
+            }
+        }
+    }
+
+    /// The maximum of every pooling window of one plane and its offset in the input plane,
+    /// window by window (a NaN wins; the first maximum in row-major order on ties).
     @inline(__always)
     static func maxPoolWindows(
-        _ g: Conv2dGeometry, _ px: UnsafeBufferPointer<Scalar>, _ po: UnsafeMutableBufferPointer<Scalar>,
-        _ pa: UnsafeMutableBufferPointer<Int32>, nanAware: Bool
+        _ g: Conv2dGeometry, plane: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
+        _ pa: UnsafeMutablePointer<Int32>
     ) {
         let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
         let kernel = g.kernelHeight, stride = g.stride, padding = g.padding
-        for plane in 0..<(g.batch * g.inChannels) {
-            let base = plane &* h &* w, obase = plane &* oh &* ow
-            for oy in 0..<oh {
-                let y0 = oy * stride - padding
-                let ys = max(y0, 0), ye = min(y0 + kernel, h)
-                for ox in 0..<ow {
-                    let x0 = ox * stride - padding
-                    let xs = max(x0, 0), xe = min(x0 + kernel, w)
-                    var best = -Scalar.infinity
-                    var bestIndex = ys &* w &+ xs
-                    var iy = ys
-                    while iy < ye {
-                        let rowOffset = iy &* w
-                        var ix = xs
-                        while ix < xe {
-                            let v = px[base &+ rowOffset &+ ix]
-                            // Selects rather than branches: the winner is unpredictable.
-                            let better = nanAware ? (v > best || (v.isNaN && !best.isNaN)) : v > best
-                            best = better ? v : best
-                            bestIndex = better ? rowOffset &+ ix : bestIndex
-                            ix &+= 1
-                        }
-                        iy &+= 1
+        let base = plane &* h &* w, obase = plane &* oh &* ow
+        for oy in 0..<oh {
+            let y0 = oy * stride - padding
+            let ys = max(y0, 0), ye = min(y0 + kernel, h)
+            for ox in 0..<ow {
+                let x0 = ox * stride - padding
+                let xs = max(x0, 0), xe = min(x0 + kernel, w)
+                var best = -Scalar.infinity
+                var bestIndex = ys &* w &+ xs
+                var iy = ys
+                while iy < ye {
+                    let rowOffset = iy &* w
+                    var ix = xs
+                    while ix < xe {
+                        let v = px[base &+ rowOffset &+ ix]
+                        // Selects rather than branches: the winner is unpredictable.
+                        let better = v > best || (v.isNaN && !best.isNaN)
+                        best = better ? v : best
+                        bestIndex = better ? rowOffset &+ ix : bestIndex
+                        ix &+= 1
                     }
-                    po[obase &+ oy &* ow &+ ox] = best
-                    pa[obase &+ oy &* ow &+ ox] = Int32(truncatingIfNeeded: bestIndex)
+                    iy &+= 1
                 }
+                po[obase &+ oy &* ow &+ ox] = best
+                pa[obase &+ oy &* ow &+ ox] = Int32(truncatingIfNeeded: bestIndex)
             }
         }
     }
@@ -106,8 +250,13 @@ extension Tensor {
         var dx = [Scalar](repeating: 0, count: Shape.count(inputShape))
         dy.scalars.withUnsafeBufferPointer { pdy in
             dx.withUnsafeMutableBufferPointer { pdx in
-                for p in 0..<planes {
-                    for t in 0..<q { pdx[p * inPlane + Int(argmax[p * q + t])] += pdy[p * q + t] }
+                argmax.withUnsafeBufferPointer { pa in
+                    let (src, dst, arg) = (SendablePointer(pdy.start), SendableMutablePointer(pdx.start), SendablePointer(pa.start))
+                    ParallelWork.split(planes, elements: planes * (inPlane + q)) { range in
+                        for p in range {
+                            for t in 0..<q { dst.pointer[p * inPlane + Int(arg.pointer[p * q + t])] += src.pointer[p * q + t] }
+                        }
+                    }
                 }
             }
         }
@@ -205,4 +354,71 @@ extension Tensor {
         }
         return Tensor(shape: inputShape, scalars: dx)
     }
+}
+
+/// `line[x] = max(line[x], next[x])`, and `rows[x] = row` where `next[x]` is strictly larger,
+/// eight lanes at a time (written with SIMD types so it compiles to blends, not branches).
+@inline(__always)
+func keepLarger<S: TensorScalar>(
+    _ line: UnsafeMutablePointer<S>, _ rows: UnsafeMutablePointer<Int32>, _ next: UnsafePointer<S>, row: Int32, count: Int
+) {
+    let l = UnsafeMutableRawPointer(line), n = UnsafeRawPointer(next), r = UnsafeMutableRawPointer(rows)
+    let rowVector = SIMD8<Int32>(repeating: row)
+    var x = 0
+    while x + 8 <= count {
+        let a = l.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self)
+        let b = n.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self)
+        let rs = r.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Int32>.self)
+        let better = b .> a
+        l.storeBytes(of: a.replacing(with: b, where: better), toByteOffset: 4 * x, as: SIMD8<Float>.self)
+        r.storeBytes(of: rs.replacing(with: rowVector, where: better), toByteOffset: 4 * x, as: SIMD8<Int32>.self)
+        x += 8
+    }
+    let lf = l.assumingMemoryBound(to: Float.self), nf = n.assumingMemoryBound(to: Float.self)
+    while x < count {
+        if nf[x] > lf[x] { lf[x] = nf[x]; rows[x] = row }
+        x += 1
+    }
+}
+
+/// For the 3×3, stride-2, padding-1 pool over one line of column maxima: outputs
+/// `1 ..< 1 + 8·m` (whole groups of eight whose windows lie inside), the largest of columns
+/// `2ox − 1, 2ox, 2ox + 1`, on ties the smallest row, then the leftmost column. Returns the
+/// first output it did not write.
+@inline(__always)
+func pickAcrossThreeColumns<S: TensorScalar>(
+    _ line: UnsafeMutablePointer<S>, _ rows: UnsafeMutablePointer<Int32>, width w: Int, outputs ow: Int,
+    into out: UnsafeMutablePointer<S>, positions: UnsafeMutablePointer<Int32>
+) -> Int {
+    // Windows inside the line: 2ox + 1 ≤ w − 1, so ox ≤ (w − 2)/2.
+    let last = min(ow - 1, (w - 2) / 2)
+    let groups = max(0, last) / 8
+    guard groups > 0 else { return 1 }
+    let values = UnsafeMutableRawPointer(line).assumingMemoryBound(to: Float.self)
+    let o = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
+    let width = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: w))
+    let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+    for group in 0..<groups {
+        let ox = 1 + 8 * group
+        var lv = SIMD8<Float>(), mv = SIMD8<Float>(), rv = SIMD8<Float>()
+        var lr = SIMD8<Int32>(), mr = SIMD8<Int32>(), rr = SIMD8<Int32>()
+        for i in 0..<8 {
+            let c = 2 * (ox + i)
+            lv[i] = values[c - 1]; mv[i] = values[c]; rv[i] = values[c + 1]
+            lr[i] = rows[c - 1]; mr[i] = rows[c]; rr[i] = rows[c + 1]
+        }
+        let leftColumn = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: 2 * ox - 1)) &+ lanes
+        var best = lv, bestRow = lr, bestColumn = leftColumn
+        let takeMiddle = (mv .> best) .| ((mv .== best) .& (mr .< bestRow))
+        best.replace(with: mv, where: takeMiddle)
+        bestRow.replace(with: mr, where: takeMiddle)
+        bestColumn.replace(with: leftColumn &+ 1, where: takeMiddle)
+        let takeRight = (rv .> best) .| ((rv .== best) .& (rr .< bestRow))
+        best.replace(with: rv, where: takeRight)
+        bestRow.replace(with: rr, where: takeRight)
+        bestColumn.replace(with: leftColumn &+ 2, where: takeRight)
+        let position = bestRow &* width &+ bestColumn
+        for i in 0..<8 { o[ox + i] = best[i]; positions[ox + i] = position[i] }
+    }
+    return 1 + 8 * groups
 }

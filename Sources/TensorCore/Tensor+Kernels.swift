@@ -42,6 +42,11 @@ extension Tensor {
         KernelProfile.measure("max_pool2d") { Scalar.kernels.maxPool2d(x, kernel, stride, padding) }
     }
 
+    /// Max pooling's output alone (no positions of the maxima): for inference.
+    public static func maxPool2dValues(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
+        KernelProfile.measure("max_pool2d") { Scalar.kernels.maxPool2dValues(x, kernel, stride, padding) }
+    }
+
     /// Backward of max pooling: routes each upstream element to its recorded maximum.
     public static func maxPool2dBackward(upstream dy: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
         KernelProfile.measure("max_pool2d_backward") { Scalar.kernels.maxPool2dBackward(dy, argmax, inputShape) }

@@ -70,4 +70,48 @@ struct LargeKernelTests {
         let y = Tensor.pointwise(.sigmoid, x)
         #expect(y.scalars == x.scalars.map(fastSigmoid))
     }
+
+    @Test(arguments: [
+        // [N, C, H, W], kernel, stride, padding: the DDL pool at odd and even sizes (large
+        // enough to split), and other windows through the general path.
+        ([4, 8, 45, 45], 3, 2, 1), ([2, 3, 90, 90], 3, 2, 1), ([2, 2, 6, 6], 3, 2, 1),
+        ([2, 3, 7, 9], 2, 2, 0), ([1, 2, 11, 10], 4, 3, 2), ([1, 1, 5, 5], 3, 1, 1),
+    ])
+    func maxPoolValuesEqualTheRecordingKernel(shape: [Int], kernel: Int, stride: Int, padding: Int) {
+        var g = RandomGenerator(seed: 24)
+        var x = Tensor<Float>.normal(shape, generator: &g)
+        let reference = Tensor.maxPool2d(x, kernel: kernel, stride: stride, padding: padding).output
+        #expect(Tensor.maxPool2dValues(x, kernel: kernel, stride: stride, padding: padding).scalars == reference.scalars)
+        // A NaN wins its windows in both kernels.
+        x = Tensor(shape: shape, scalars: x.scalars.enumerated().map { $0.offset == shape[3] + 2 ? .nan : $0.element })
+        let withNaN = Tensor.maxPool2d(x, kernel: kernel, stride: stride, padding: padding).output
+        let values = Tensor.maxPool2dValues(x, kernel: kernel, stride: stride, padding: padding)
+        #expect(withNaN.scalars.filter(\.isNaN).count >= 1)
+        #expect(zip(values.scalars, withNaN.scalars).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
+    }
+
+    @Test(arguments: [[2, 3, 45, 45], [1, 2, 90, 90], [2, 2, 24, 31], [1, 1, 6, 6]])
+    func maxPoolPositionsAreTheFirstMaximumInRowMajorOrder(shape: [Int]) {
+        // Values from {0, 1, 2, 3}: most windows have ties.
+        var g = RandomGenerator(seed: 25)
+        let x = Tensor<Float>(shape: shape, scalars: Tensor<Float>.uniform(shape, low: 0, high: 4, generator: &g).scalars.map { $0.rounded(.down) })
+        let (y, argmax) = Tensor.maxPool2d(x, kernel: 3, stride: 2, padding: 1)
+        let (h, w) = (shape[2], shape[3]), (oh, ow) = ((shape[2] + 1) / 2, (shape[3] + 1) / 2)
+        var mismatches = 0
+        for p in 0..<(shape[0] * shape[1]) {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var best = -Float.infinity, at = -1
+                    for iy in max(2 * oy - 1, 0)..<min(2 * oy + 2, h) {
+                        for ix in max(2 * ox - 1, 0)..<min(2 * ox + 2, w) where x.scalars[p * h * w + iy * w + ix] > best {
+                            best = x.scalars[p * h * w + iy * w + ix]; at = iy * w + ix
+                        }
+                    }
+                    let o = (p * oh + oy) * ow + ox
+                    if y.scalars[o] != best || Int(argmax[o]) != at { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
 }
