@@ -4,7 +4,7 @@ import RealModule
 /// each operand its strides over the output (0 along broadcast axes), with adjacent axes
 /// merged wherever both operands are contiguous across them.
 @usableFromInline
-struct BroadcastPlan {
+struct BroadcastPlan: Sendable {
     @usableFromInline let outShape: [Int]
     /// Merged sizes; the last is the inner, contiguous loop.
     @usableFromInline let sizes: [Int]
@@ -39,16 +39,34 @@ struct BroadcastPlan {
         sizes = sz; stridesA = sa; stridesB = sb
     }
 
+    /// Runs of the inner axis.
+    @inlinable
+    var runCount: Int { sizes.dropLast().reduce(1, *) }
+
     /// Calls `body(offsetA, offsetB, outOffset, innerCount, innerStrideA, innerStrideB)` for
     /// every run of the inner axis, in output order.
     @inlinable
     func forEachRun(_ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+        forEachRun(in: 0..<runCount, body)
+    }
+
+    /// The same for the runs `runs` only.
+    @inlinable
+    func forEachRun(in runs: Range<Int>, _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
         let rank = sizes.count
         let inner = sizes[rank - 1], ia = stridesA[rank - 1], ib = stridesB[rank - 1]
-        let outer = sizes.dropLast().reduce(1, *)
         var index = [Int](repeating: 0, count: max(rank - 1, 0))
         var offA = 0, offB = 0
-        for run in 0..<outer {
+        // The odometer at the first run.
+        var rest = runs.lowerBound
+        var axis = rank - 2
+        while axis >= 0 {
+            index[axis] = rest % sizes[axis]
+            rest /= sizes[axis]
+            offA += index[axis] * stridesA[axis]; offB += index[axis] * stridesB[axis]
+            axis -= 1
+        }
+        for run in runs {
             body(offA, offB, run * inner, inner, ia, ib)
             // Odometer step over the outer axes.
             var axis = rank - 2
@@ -85,6 +103,47 @@ extension Tensor {
                 b.scalars.withUnsafeBufferPointer { pb in
                     plan.forEachRun { oa, ob, oo, n, sa, sb in
                         for j in 0..<n { out[oo + j] = op(pa[oa + j * sa], pb[ob + j * sb]) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `broadcasting` for the binary ops of the kernel table, on two threads when the output
+    /// is large: split by runs of the inner axis, or within the single run. The operation is
+    /// a type, so each of the four gets its own specialised loop.
+    static func broadcastingKernel<Op: ElementwiseOperation>(_ a: Tensor, _ b: Tensor, _: Op.Type) -> Tensor {
+        let plan = requireShapes { () throws(ShapeError) in try BroadcastPlan(a.shape, b.shape, operation: Op.name) }
+        return Tensor(shape: plan.outShape) { out in
+            guard out.count > 0 else { return }
+            a.scalars.withUnsafeBufferPointer { pa in
+                b.scalars.withUnsafeBufferPointer { pb in
+                    let (x, y, z) = (SendablePointer(pa.start), SendablePointer(pb.start), SendableMutablePointer(out.start))
+                    let runs = plan.runCount
+                    if runs == 1 {
+                        let sa = plan.stridesA[0], sb = plan.stridesB[0]
+                        ParallelWork.split(out.count, elements: out.count) { range in
+                            if sa == 1 && sb == 1 {
+                                for j in range { z.pointer[j] = Op.apply(x.pointer[j], y.pointer[j]) }
+                            } else {
+                                for j in range { z.pointer[j] = Op.apply(x.pointer[j * sa], y.pointer[j * sb]) }
+                            }
+                        }
+                    } else {
+                        ParallelWork.split(runs, elements: out.count) { range in
+                            plan.forEachRun(in: range) { oa, ob, oo, n, sa, sb in
+                                let (u, v, w) = (x.pointer + oa, y.pointer + ob, z.pointer + oo)
+                                if sa == 1 && sb == 0 {
+                                    let c = v[0]
+                                    for j in 0..<n { w[j] = Op.apply(u[j], c) }
+                                } else if sa == 0 && sb == 1 {
+                                    let c = u[0]
+                                    for j in 0..<n { w[j] = Op.apply(c, v[j]) }
+                                } else {
+                                    for j in 0..<n { w[j] = Op.apply(u[j * sa], v[j * sb]) }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -174,4 +233,30 @@ extension Tensor {
     public static func * (s: Scalar, a: Tensor) -> Tensor { pointwise(.scale(Double(s)), a) }
     /// Negates every element.
     public static prefix func - (a: Tensor) -> Tensor { pointwise(.negate, a) }
+}
+
+/// One of the four binary operations as a type (see `Tensor.broadcastingKernel`).
+protocol ElementwiseOperation: SendableMetatype {
+    static var name: String { get }
+    static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S
+}
+
+enum AddOperation: ElementwiseOperation {
+    static var name: String { "add" }
+    @inline(__always) static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S { a + b }
+}
+
+enum SubtractOperation: ElementwiseOperation {
+    static var name: String { "sub" }
+    @inline(__always) static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S { a - b }
+}
+
+enum MultiplyOperation: ElementwiseOperation {
+    static var name: String { "mul" }
+    @inline(__always) static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S { a * b }
+}
+
+enum DivideOperation: ElementwiseOperation {
+    static var name: String { "div" }
+    @inline(__always) static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S { a / b }
 }

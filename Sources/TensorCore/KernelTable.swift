@@ -86,10 +86,10 @@ public struct KernelTable<S: TensorScalar>: Sendable {
         KernelTable(
             binary: { op, a, b in
                 switch op {
-                case .add: Tensor.broadcasting(a, b, operation: "add", +)
-                case .sub: Tensor.broadcasting(a, b, operation: "sub", -)
-                case .mul: Tensor.broadcasting(a, b, operation: "mul", *)
-                case .div: Tensor.broadcasting(a, b, operation: "div", /)
+                case .add: Tensor.broadcastingKernel(a, b, AddOperation.self)
+                case .sub: Tensor.broadcastingKernel(a, b, SubtractOperation.self)
+                case .mul: Tensor.broadcastingKernel(a, b, MultiplyOperation.self)
+                case .div: Tensor.broadcastingKernel(a, b, DivideOperation.self)
                 }
             },
             pointwise: { op, x in Tensor.pointwiseKernel(op, x) },

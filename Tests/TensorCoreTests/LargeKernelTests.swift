@@ -114,4 +114,21 @@ struct LargeKernelTests {
         }
         #expect(mismatches == 0)
     }
+
+    @Test func broadcastingOnTwoThreadsMatchesPlainLoops() {
+        var g = RandomGenerator(seed: 26)
+        let a = Tensor<Double>.normal(shape, generator: &g), same = Tensor<Double>.normal(shape, generator: &g)
+        let perChannel = Tensor<Double>.normal([1, shape[1], 1, 1], generator: &g)
+        let scalar = Tensor<Double>(shape: [1], scalars: [1.5])
+        let row = Tensor<Double>.normal([shape[3]], generator: &g)
+        let c = shape[1]
+        for i in stride(from: 0, to: a.count, by: 613) {
+            let ch = (i / plane) % c
+            #expect((a + same).scalars[i] == a.scalars[i] + same.scalars[i])
+            #expect((a - perChannel).scalars[i] == a.scalars[i] - perChannel.scalars[ch])
+            #expect((perChannel * a).scalars[i] == perChannel.scalars[ch] * a.scalars[i])
+            #expect((a / scalar).scalars[i] == a.scalars[i] / 1.5)
+            #expect((a + row).scalars[i] == a.scalars[i] + row.scalars[i % shape[3]])
+        }
+    }
 }
