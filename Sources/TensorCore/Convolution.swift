@@ -69,8 +69,13 @@ public struct Conv2dGeometry: Equatable, Sendable {
 public let convolutionChunkElements = 1 << 22
 
 extension Conv2dGeometry {
-    /// Samples per chunk of unfolded input.
-    var samplesPerChunk: Int { max(1, min(batch, convolutionChunkElements / max(patchSize * outPlane, 1))) }
+    /// Samples per chunk of unfolded input. A 1×1 convolution over planes of 1,024 or more
+    /// takes one sample at a time: each sample's `[C, H·W]` block is already the product's
+    /// operand, so nothing is copied.
+    var samplesPerChunk: Int {
+        if isPointwise && outPlane >= 1024 { return 1 }
+        return max(1, min(batch, convolutionChunkElements / max(patchSize * outPlane, 1)))
+    }
 
     /// Unfolds samples `[n0, n0 + nb)` of `x` into `cols[patchSize, nb·outPlane]`.
     func im2col<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, into cols: UnsafeMutablePointer<S>) {
@@ -327,11 +332,29 @@ struct SendableMutablePointer<T>: @unchecked Sendable {
 }
 
 extension Conv2dGeometry {
-    /// Two workers when the products are small enough that BLAS runs them on one thread and
-    /// the batch can be split; otherwise one (BLAS then uses every thread itself).
+    /// Two workers, each running its products on one BLAS thread, when the batch can be split
+    /// and either the products are small (BLAS would run them on one thread anyway) or the
+    /// convolution is 1×1 over large planes (thin products that BLAS threads poorly);
+    /// otherwise one, whose products BLAS threads itself.
     var workerCount: Int {
         let perChunk = outChannels * patchSize * outPlane * samplesPerChunk
-        return BLASThreads.count >= 2 && batch >= 2 && perChunk < BLASThreads.parallelThreshold ? 2 : 1
+        let split = perChunk < BLASThreads.parallelThreshold || (isPointwise && outPlane >= 1024)
+        return BLASThreads.count >= 2 && batch >= 2 && split ? 2 : 1
+    }
+
+    /// A product of a convolution worker: on the calling thread alone when two workers run.
+    @inline(__always)
+    func product<S: TensorScalar>(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<S>, lda: Int,
+        b: UnsafePointer<S>, ldb: Int, beta: S, c: UnsafeMutablePointer<S>, ldc: Int
+    ) {
+        if workerCount == 2 {
+            S.gemmOnCurrentThreads(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
+                                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else {
+            S.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
+                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
     }
 
     /// The worker that handles a sample range.
@@ -340,6 +363,7 @@ extension Conv2dGeometry {
     /// Calls `body` for the batch as one range, or for two halves on two threads.
     func forEachSampleRange(_ body: @Sendable (Range<Int>) -> Void) {
         guard workerCount == 2 else { return body(0..<batch) }
+        BLASThreads.fit(m: 1, n: 1, k: 1)  // one thread per product while both workers run
         let half = (batch + 1) / 2
         DispatchQueue.concurrentPerform(iterations: 2) { i in body(i == 0 ? 0..<half : half..<batch) }
     }
@@ -368,7 +392,7 @@ extension Conv2dGeometry {
                         colsPtr = UnsafePointer(pc.start)
                     }
                     let target = nb == 1 ? out + n0 * co * q : pp.start
-                    S.gemm(transA: false, transB: false, m: co, n: nb * q, k: k, alpha: 1, a: weight, lda: k,
+                    self.product(transA: false, transB: false, m: co, n: nb * q, k: k, a: weight, lda: k,
                            b: colsPtr, ldb: nb * q, beta: 0, c: target, ldc: nb * q)
                     if nb > 1 { scatterSamples(UnsafePointer(pp.start), n0: n0, nb: nb, rows: co, q: q, into: out, accumulate: false) }
                     n0 += nb
@@ -384,7 +408,7 @@ extension Conv2dGeometry {
         dx: UnsafeMutablePointer<S>?, dw: UnsafeMutablePointer<S>?
     ) {
         let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
-        var cols = scratch(S.self, k * chunk * q)
+        var cols = scratch(S.self, isPointwise && chunk == 1 ? 0 : k * chunk * q)
         var dyT = scratch(S.self, chunk > 1 ? co * chunk * q : 0)
         let input = UnsafeBufferPointer(start: x, count: count)
         cols.withUnsafeMutableBufferPointer { pc in
@@ -400,16 +424,25 @@ extension Conv2dGeometry {
                         dyPtr = UnsafePointer(pt.start)
                     }
                     if let dw {
-                        if isPointwise {
+                        let colsPtr: UnsafePointer<S>
+                        if isPointwise && nb == 1 {
+                            colsPtr = x + n0 * k * q
+                        } else if isPointwise {
                             gatherSamples(x, n0: n0, nb: nb, rows: k, q: q, into: pc.start)
+                            colsPtr = UnsafePointer(pc.start)
                         } else {
                             im2col(input, n0: n0, nb: nb, into: pc.start)
+                            colsPtr = UnsafePointer(pc.start)
                         }
-                        S.gemm(transA: false, transB: true, m: co, n: k, k: nb * q, alpha: 1, a: dyPtr, lda: nb * q,
-                               b: pc.start, ldb: nb * q, beta: 1, c: dw, ldc: k)
+                        self.product(transA: false, transB: true, m: co, n: k, k: nb * q, a: dyPtr, lda: nb * q,
+                               b: colsPtr, ldb: nb * q, beta: 1, c: dw, ldc: k)
                     }
-                    if let dx {
-                        S.gemm(transA: true, transB: false, m: k, n: nb * q, k: co, alpha: 1, a: weight, lda: k,
+                    if let dx, isPointwise && nb == 1 {
+                        // Straight into the sample's gradient (which starts at zero).
+                        self.product(transA: true, transB: false, m: k, n: q, k: co, a: weight, lda: k,
+                               b: dyPtr, ldb: q, beta: 1, c: dx + n0 * k * q, ldc: q)
+                    } else if let dx {
+                        self.product(transA: true, transB: false, m: k, n: nb * q, k: co, a: weight, lda: k,
                                b: dyPtr, ldb: nb * q, beta: 0, c: pc.start, ldc: nb * q)
                         if isPointwise {
                             scatterSamples(UnsafePointer(pc.start), n0: n0, nb: nb, rows: k, q: q, into: dx, accumulate: true)

@@ -73,7 +73,9 @@ struct WinogradPlan: Sendable {
 
     /// Two workers (each on one BLAS thread) when BLAS may use two threads and the batch
     /// splits; otherwise one, whose products BLAS threads itself.
-    var workerCount: Int { BLASThreads.count >= 2 && g.batch >= 2 ? 2 : 1 }
+    var workerCount: Int {
+        BLASThreads.count >= 2 && g.batch >= 2 && g.batch * tilesHigh * tilesWide >= 2 * WinogradPlan.minimumChunkTiles ? 2 : 1
+    }
 
     /// Runs `body(worker, samples)` for each worker's share of the batch.
     func forEachWorker(_ body: @Sendable (Int, Range<Int>) -> Void) {
