@@ -221,11 +221,17 @@ extension Tensor {
             m.storage.withUnsafeMutableBufferPointer { pm in
                 v.storage.withUnsafeMutableBufferPointer { pvv in
                     gradient.storage.withUnsafeBufferPointer { pg in
-                        for i in 0..<pv.count {
-                            let grad = pg[i] + wd * pv[i]
-                            pm[i] += b1 * (grad - pm[i])
-                            pvv[i] = b2 * pvv[i] + c2 * grad * grad
-                            pv[i] -= stepSize * pm[i] / (pvv[i].squareRoot() / root + e)
+                        guard pv.count > 0 else { return }
+                        let (x, mean, square, g) = (SendableMutablePointer(pv.start), SendableMutablePointer(pm.start),
+                                                    SendableMutablePointer(pvv.start), SendablePointer(pg.start))
+                        ParallelWork.split(pv.count, elements: 4 * pv.count) { range in
+                            let (pv, pm, pvv, pg) = (x.pointer, mean.pointer, square.pointer, g.pointer)
+                            for i in range {
+                                let grad = pg[i] + wd * pv[i]
+                                pm[i] += b1 * (grad - pm[i])
+                                pvv[i] = b2 * pvv[i] + c2 * grad * grad
+                                pv[i] -= stepSize * pm[i] / (pvv[i].squareRoot() / root + e)
+                            }
                         }
                     }
                 }
