@@ -47,4 +47,7 @@ static inline void ddl_blas_fit(int large) {
     }
 }
 
+/// The kernel family OpenBLAS chose for this CPU (or was told by OPENBLAS_CORETYPE).
+static inline const char *ddl_blas_core(void) { return openblas_get_corename(); }
+
 #endif

@@ -55,9 +55,9 @@ public struct BenchCommand: ParsableCommand {
         let rows = op == "gemm" ? [gemmRow()] : op == "maxpool" ? [poolRow(positions: true), poolRow(positions: false)] : [gemmRow(), convRow(.unfold), convRow(.automatic)]
         if json {
             let items = rows.map { "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}" }
-            print("{\"threads\": \(BLASThreads.count), \"results\": [" + items.joined(separator: ", ") + "]}")
+            print("{\"threads\": \(BLASThreads.count), \"blas_core\": \"\(BLASThreads.core)\", \"results\": [" + items.joined(separator: ", ") + "]}")
         } else {
-            print("threads: \(BLASThreads.count) (BLAS), float32, median of \(repeats)")
+            print("threads: \(BLASThreads.count) (BLAS, \(BLASThreads.core) kernels), float32, median of \(repeats)")
             for r in rows { print("\(r.name): \(format(r.seconds * 1000)) ms, \(format(r.gflops)) GFLOP/s") }
         }
     }
@@ -70,6 +70,7 @@ public struct BenchCommand: ParsableCommand {
         if json {
             var fields = [
                 "\"implementation\": \"swift\"", "\"config\": \"\(config)\"", "\"threads\": \(BLASThreads.count)",
+                "\"blas_core\": \"\(BLASThreads.core)\"",
                 "\"batch\": \(r.batch)", "\"train_step_seconds\": \(r.trainSeconds)",
                 "\"train_images_per_second\": \(Double(r.batch) / r.trainSeconds)",
                 "\"inference_seconds\": \(r.inferenceSeconds)",
@@ -82,7 +83,7 @@ public struct BenchCommand: ParsableCommand {
             print("{" + fields.joined(separator: ", ") + "}")
             return
         }
-        print("config \(config): batch \(r.batch), \(BLASThreads.count) BLAS threads, float32, median of \(repeats)")
+        print("config \(config): batch \(r.batch), \(BLASThreads.count) BLAS threads (\(BLASThreads.core) kernels), float32, median of \(repeats)")
         print("training step: \(format(r.trainSeconds * 1000)) ms, \(format(Double(r.batch) / r.trainSeconds)) images/s")
         print("inference:     \(format(r.inferenceSeconds * 1000)) ms, \(format(Double(r.batch) / r.inferenceSeconds)) images/s")
         print("step arithmetic \(format(r.stepFlops / 1e9)) GFLOP: \(format(achieved)) GFLOP/s, gemm \(format(r.gemmGflops)) GFLOP/s (\(format(100 * achieved / r.gemmGflops))% of it)")

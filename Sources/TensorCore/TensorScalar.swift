@@ -101,6 +101,10 @@ public enum BLASThreads {
     /// The largest number of threads a product may use (OpenBLAS's own default until set).
     public static var count: Int { Int(ddl_blas_limit()) }
 
+    /// The OpenBLAS kernel family in use ("Haswell", "SkylakeX", "Cooperlake", …): set by
+    /// the CPU, or by the environment variable `OPENBLAS_CORETYPE`.
+    public static var core: String { String(cString: ddl_blas_core()) }
+
     /// Sets the largest number of threads a product may use (at least 1).
     public static func set(_ n: Int) { ddl_blas_set_limit(Int32(max(1, n))) }
 
