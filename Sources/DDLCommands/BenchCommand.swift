@@ -52,7 +52,7 @@ public struct BenchCommand: ParsableCommand {
             runStep(config)
             return
         }
-        let rows = op == "gemm" ? [gemmRow()] : op == "maxpool" ? [poolRow(positions: true), poolRow(positions: false)] : [gemmRow(), convRow(.unfold), convRow(.automatic)]
+        let rows = op == "gemm" ? [gemmRow()] : op == "maxpool" ? [poolRow(positions: true), poolRow(positions: false)] : [gemmRow(), convRow(.unfold), convRow(.winograd)]
         if json {
             let items = rows.map { "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}" }
             print("{\"threads\": \(BLASThreads.count), \"blas_core\": \"\(BLASThreads.core)\", \"results\": [" + items.joined(separator: ", ") + "]}")
@@ -158,7 +158,7 @@ public struct BenchCommand: ParsableCommand {
             }
         }
         let flops = 3 * 2 * Double(batch * channels * out * out * channels * kernel * kernel)
-        let name = algorithm == .unfold ? "unfold" : kernel == 3 ? "winograd" : "unfold (automatic)"
+        let name = algorithm == .unfold || kernel != 3 ? "unfold" : "winograd"
         return Row(name: "conv2d fwd+bwd \(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel), \(name)", seconds: t, gflops: flops / t / 1e9)
     }
 

@@ -17,6 +17,9 @@ struct OpConfig: Decodable {
     var p: Double?
     var training: Bool?
     var momentum: Double?
+    /// `"winograd"` or `"unfold"`: the convolution algorithm the Swift side runs the fixture
+    /// with (PyTorch ignores it); automatic when absent.
+    var algorithm: String?
 }
 
 /// Runs the ops of the tensor core through the same `OpCase` code path as the gradient checks.
@@ -41,7 +44,15 @@ struct OpRunner: ComponentRunner {
         case "div": return .div
         case "matmul": return .matmul
         case "linear": return .linear(bias: hasBias)
-        case "conv2d": return .conv2d(stride: c.stride ?? 1, padding: c.padding ?? 0, bias: hasBias)
+        case "conv2d":
+            let algorithm: ConvolutionAlgorithm
+            switch c.algorithm {
+            case nil: algorithm = .automatic
+            case "winograd": algorithm = .winograd
+            case "unfold": algorithm = .unfold
+            case let other?: throw fixture.error("/@config", "unknown convolution algorithm '\(other)' (winograd or unfold)")
+            }
+            return .conv2d(stride: c.stride ?? 1, padding: c.padding ?? 0, bias: hasBias, algorithm: algorithm)
         case "max_pool2d": return .maxPool2d(kernel: try need(c.kernel, "kernel"), stride: try need(c.stride, "stride"), padding: c.padding ?? 0)
         case "avg_pool2d": return .avgPool2d(kernel: try need(c.kernel, "kernel"), stride: try need(c.stride, "stride"), padding: c.padding ?? 0)
         case "adaptive_avg_pool2d":
@@ -86,7 +97,7 @@ struct OpRunner: ComponentRunner {
                 try need(bias ? 3 : 2)
                 _ = try Tensor<Double>.matmulShape(shapes[0], shapes[1], transposeA: false, transposeB: true)
                 if bias, shapes[2] != [shapes[1][0]] { throw ShapeError("linear", "bias \(describe(shapes[2])) does not match weight \(describe(shapes[1]))") }
-            case .conv2d(let stride, let padding, let bias):
+            case .conv2d(let stride, let padding, let bias, _):
                 try need(bias ? 3 : 2)
                 let g = try Conv2dGeometry(input: shapes[0], weight: shapes[1], stride: stride, padding: padding)
                 if bias, shapes[2] != [g.outChannels] { throw ShapeError("conv2d", "bias \(describe(shapes[2])) does not match weight \(describe(shapes[1]))") }

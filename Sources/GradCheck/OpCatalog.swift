@@ -39,7 +39,7 @@ public struct InputSpec: Sendable {
 public enum CatalogOp: Sendable {
     case add, sub, mul, div, matmul
     case linear(bias: Bool)
-    case conv2d(stride: Int, padding: Int, bias: Bool)
+    case conv2d(stride: Int, padding: Int, bias: Bool, algorithm: ConvolutionAlgorithm = .automatic)
     case maxPool2d(kernel: Int, stride: Int, padding: Int)
     case avgPool2d(kernel: Int, stride: Int, padding: Int)
     case adaptiveAvgPool2d(height: Int, width: Int)
@@ -112,8 +112,10 @@ public struct OpCase: Sendable {
         case .div: return x[0] / x[1]
         case .matmul: return matmul(x[0], x[1])
         case .linear(let bias): return linear(x[0], weight: x[1], bias: bias ? x[2] : nil)
-        case .conv2d(let s, let p, let bias):
-            return conv2d(x[0], weight: x[1], bias: bias ? x[2] : nil, stride: s, padding: p)
+        case .conv2d(let s, let p, let bias, let algorithm):
+            return ConvolutionAlgorithm.$preferred.withValue(algorithm) {
+                conv2d(x[0], weight: x[1], bias: bias ? x[2] : nil, stride: s, padding: p)
+            }
         case .maxPool2d(let k, let s, let p): return maxPool2d(x[0], kernel: k, stride: s, padding: p)
         case .avgPool2d(let k, let s, let p): return avgPool2d(x[0], kernel: k, stride: s, padding: p)
         case .adaptiveAvgPool2d(let h, let w): return adaptiveAvgPool2d(x[0], outHeight: h, outWidth: w)

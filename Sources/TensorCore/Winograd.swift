@@ -2,8 +2,12 @@ import Dispatch
 
 /// Which algorithm computes a 2-D convolution and its gradients.
 public enum ConvolutionAlgorithm: Sendable, Equatable {
-    /// Winograd F(2×2, 3×3) for 3×3 stride-1 kernels, unfolding with gemm for the rest.
+    /// Winograd F(2×2, 3×3) where it pays (3×3 stride-1 kernels, maps of 8×8 or more, 32
+    /// input channels or more), unfolding with gemm for the rest.
     case automatic
+    /// Winograd for every 3×3 stride-1 kernel, whatever its size (the tests' way to check
+    /// the Winograd path on small cases), unfolding for the rest.
+    case winograd
     /// Unfolding (im2col) and gemm for every kernel: the reference the Winograd path is
     /// tested against.
     case unfold
@@ -52,12 +56,19 @@ struct WinogradPlan: Sendable {
     }
 
     /// Whether a convolution of this geometry takes the Winograd path.
-    /// Maps smaller than 8×8 stay with unfolding: their few tiles make thin products, and
-    /// the transformed kernels (16·K·C) outweigh them (measured: 16×512×6×6 takes 67 ms by
-    /// Winograd, 51 ms unfolded; 16×256×12×12 takes 28 ms against 45 ms).
+    /// Automatically, maps smaller than 8×8 stay with unfolding: their few tiles make thin
+    /// products, and the transformed kernels (16·K·C) outweigh them (measured: 16×512×6×6
+    /// takes 67 ms by Winograd, 51 ms unfolded; 16×256×12×12 takes 28 ms against 45 ms). So do
+    /// inputs of fewer than 32 channels: the transformed products then have a tiny inner size
+    /// and the transforms cost as much as they save (the quick configuration's inference,
+    /// whose widths are 8 to 64: 8.4 ms with Winograd on 8- and 16-channel maps, 7.9 without).
     static func applies(to g: Conv2dGeometry) -> Bool {
-        g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.outPlane >= 64
-            && ConvolutionAlgorithm.preferred == .automatic
+        guard g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 else { return false }
+        switch ConvolutionAlgorithm.preferred {
+        case .automatic: return g.outPlane >= 64 && g.inChannels >= 32
+        case .winograd: return true
+        case .unfold: return false
+        }
     }
 
     /// Distance between the 16 transformed matrices of the kernels, of a chunk's input tiles

@@ -24,7 +24,7 @@ struct WinogradTests {
         // gradient is the same picture and the weight gradient counts the outputs whose
         // tap (i, j) is inside: (8 − |i − 1|)·(8 − |j − 1|).
         let x = Tensor<Double>.ones([1, 1, 8, 8]), w = Tensor<Double>.ones([1, 1, 3, 3])
-        let r = run(.automatic, x: x, w: w, dy: .ones([1, 1, 8, 8]), padding: 1)
+        let r = run(.winograd, x: x, w: w, dy: .ones([1, 1, 8, 8]), padding: 1)
         var expected = [Double](repeating: 0, count: 64)
         for y in 0..<8 {
             for x in 0..<8 {
@@ -48,7 +48,7 @@ struct WinogradTests {
         let w = Tensor<Double>.normal([outChannels, shape[1], 3, 3], generator: &g)
         let out = [shape[0], outChannels, shape[2] + 2 * padding - 2, shape[3] + 2 * padding - 2]
         let dy = Tensor<Double>.normal(out, generator: &g)
-        let a = run(.automatic, x: x, w: w, dy: dy, padding: padding)
+        let a = run(.winograd, x: x, w: w, dy: dy, padding: padding)
         let b = run(.unfold, x: x, w: w, dy: dy, padding: padding)
         #expect(a.output.shape == out)
         #expect(compare(a.output, b.output, atol: 1e-12, rtol: 1e-12).passed)
@@ -60,14 +60,16 @@ struct WinogradTests {
 
     @Test func matchesUnfoldingInFloatAtAModelShape() {
         var g = RandomGenerator(seed: 12)
-        let x = Tensor<Float>.normal([4, 16, 23, 23], generator: &g)
-        let w = Tensor<Float>.kaimingUniform([32, 16, 3, 3], generator: &g)
+        // 32 input channels on a 23×23 map: Winograd chosen automatically.
+        let x = Tensor<Float>.normal([4, 32, 23, 23], generator: &g)
+        let w = Tensor<Float>.kaimingUniform([32, 32, 3, 3], generator: &g)
         let dy = Tensor<Float>.normal([4, 32, 23, 23], generator: &g)
         let a = run(.automatic, x: x, w: w, dy: dy, padding: 1)
         let b = run(.unfold, x: x, w: w, dy: dy, padding: 1)
         #expect(compare(a.output, b.output, atol: 1e-5, rtol: 1e-4).passed)
         #expect(compare(a.input, b.input, atol: 1e-5, rtol: 1e-4).passed)
         #expect(compare(a.weight, b.weight, atol: 1e-4, rtol: 1e-4).passed)
+        #expect(a.output.scalars != b.output.scalars)
     }
 
     @Test func isDeterministic() {
@@ -75,8 +77,8 @@ struct WinogradTests {
         let x = Tensor<Float>.normal([6, 8, 30, 30], generator: &g)
         let w = Tensor<Float>.normal([8, 8, 3, 3], generator: &g)
         let dy = Tensor<Float>.normal([6, 8, 30, 30], generator: &g)
-        let a = run(.automatic, x: x, w: w, dy: dy, padding: 1)
-        let b = run(.automatic, x: x, w: w, dy: dy, padding: 1)
+        let a = run(.winograd, x: x, w: w, dy: dy, padding: 1)
+        let b = run(.winograd, x: x, w: w, dy: dy, padding: 1)
         #expect(a.output.scalars == b.output.scalars)
         #expect(a.input.scalars == b.input.scalars)
         #expect(a.weight.scalars == b.weight.scalars)
