@@ -82,7 +82,7 @@ extension Tensor {
             x.storage.withUnsafeBufferPointer { px in
                 let (src, dst) = (SendablePointer(px.start), SendableMutablePointer(po.start))
                 ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
-                    var line = [Scalar](repeating: 0, count: g.width)
+                    var line = [Scalar](repeating: 0, count: g.width + 1)
                     line.withUnsafeMutableBufferPointer { pl in
                         for p in planes { maxPoolSeparable(g, plane: p, src.pointer, dst.pointer, line: pl.start) }
                     }
@@ -106,6 +106,9 @@ extension Tensor {
         let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
         let k = g.kernelHeight, stride = g.stride, padding = g.padding
         let input = px + p * h * w, output = po + p * oh * ow
+        if k == 3 && stride == 2 && padding == 1 {
+            return maxPoolThreeByTwo(input, output, height: h, width: w, outHeight: oh, line: line)
+        }
         // Output columns whose window lies inside the row: ox·s − p ≥ 0 and ox·s − p + k ≤ w.
         let lo = min(ow, (padding + stride - 1) / stride)
         let hi = max(lo, min(ow, w + padding - k >= 0 ? (w + padding - k) / stride + 1 : 0))
@@ -131,6 +134,42 @@ extension Tensor {
                 for ox in lo..<hi { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
             }
             for ox in hi..<ow { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
+        }
+    }
+
+    /// The DDL pool (3×3, stride 2, padding 1) of one plane without positions: per output row,
+    /// the maximum over the window's rows of the even columns and of the odd ones, kept apart,
+    /// so that output `ox` is `max(odd[ox − 1], even[ox], odd[ox])`: every loop contiguous.
+    /// `line` holds `width + 1` scalars.
+    @inline(__always)
+    static func maxPoolThreeByTwo(
+        _ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>,
+        height h: Int, width w: Int, outHeight oh: Int, line: UnsafeMutablePointer<Scalar>
+    ) {
+        let evens = (w + 1) / 2, odds = w / 2, ow = evens
+        let even = line, odd = line + evens
+        for oy in 0..<oh {
+            let ys = max(2 * oy - 1, 0), ye = min(2 * oy + 2, h)
+            let first = input + ys * w
+            for m in 0..<odds { even[m] = first[2 * m]; odd[m] = first[2 * m + 1] }
+            if evens > odds { even[odds] = first[w - 1] }
+            var y = ys + 1
+            while y < ye {
+                let next = input + y * w
+                for m in 0..<odds {
+                    even[m] = maxKeepingNaN(even[m], next[2 * m])
+                    odd[m] = maxKeepingNaN(odd[m], next[2 * m + 1])
+                }
+                if evens > odds { even[odds] = maxKeepingNaN(even[odds], next[w - 1]) }
+                y += 1
+            }
+            let out = output + oy * ow
+            out[0] = odds > 0 ? maxKeepingNaN(even[0], odd[0]) : even[0]
+            if odds > 1 {
+                for ox in 1..<odds { out[ox] = maxKeepingNaN(maxKeepingNaN(odd[ox - 1], even[ox]), odd[ox]) }
+            }
+            // An odd width ends with a window of two columns.
+            if evens > odds && odds > 0 { out[odds] = maxKeepingNaN(odd[odds - 1], even[odds]) }
         }
     }
 
