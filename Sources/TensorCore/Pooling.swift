@@ -47,8 +47,9 @@ extension Tensor {
                     let (src, dst, arg) = (SendablePointer(px.start), SendableMutablePointer(po.start), SendableMutablePointer(pa.start))
                     let plane = g.height * g.width
                     ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
-                        var line = [Scalar](repeating: 0, count: g.width)
-                        var lineRows = [Int32](repeating: 0, count: g.width)
+                        // Two lines: the column maxima, then (split) their even and odd columns.
+                        var line = [Scalar](repeating: 0, count: 2 * g.width + 2)
+                        var lineRows = [Int32](repeating: 0, count: 2 * g.width + 2)
                         line.withUnsafeMutableBufferPointer { pl in
                             lineRows.withUnsafeMutableBufferPointer { pr in
                                 for p in planes {
@@ -59,7 +60,8 @@ extension Tensor {
                                         maxPoolWindows(g, plane: p, src.pointer, dst.pointer, arg.pointer)
                                     } else {
                                         maxPoolSeparableWithPositions(
-                                            g, plane: p, src.pointer, dst.pointer, arg.pointer, line: pl.start, lineRows: pr.start)
+                                            g, plane: p, src.pointer, dst.pointer, arg.pointer, line: pl.start, lineRows: pr.start,
+                                            split: pl.start + g.width, splitRows: pr.start + g.width)
                                     }
                                 }
                             }
@@ -191,7 +193,8 @@ extension Tensor {
     @inline(__always)
     static func maxPoolSeparableWithPositions(
         _ g: Conv2dGeometry, plane p: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
-        _ pa: UnsafeMutablePointer<Int32>, line: UnsafeMutablePointer<Scalar>, lineRows: UnsafeMutablePointer<Int32>
+        _ pa: UnsafeMutablePointer<Int32>, line: UnsafeMutablePointer<Scalar>, lineRows: UnsafeMutablePointer<Int32>,
+        split: UnsafeMutablePointer<Scalar>, splitRows: UnsafeMutablePointer<Int32>
     ) {
         let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
         let k = g.kernelHeight, stride = g.stride, padding = g.padding
@@ -221,7 +224,8 @@ extension Tensor {
             if Scalar.self == Float.self && k == 3 && stride == 2 && padding == 1 && ow >= 10 {
                 // The DDL pool: windows of columns (2ox − 1, 2ox, 2ox + 1), eight outputs at
                 // a time from 1 up to the last whole group; the rest by the loop below.
-                done = pickAcrossThreeColumns(line, lineRows, width: w, outputs: ow, into: out, positions: at)
+                done = pickAcrossThreeColumns(
+                    line, lineRows, width: w, outputs: ow, into: out, positions: at, split: split, splitRows: splitRows)
             }
             for ox in 0..<ow where ox < 1 || ox >= done {
                 let x0 = ox * stride - padding
@@ -422,30 +426,42 @@ func keepLarger<S: TensorScalar>(
 
 /// For the 3×3, stride-2, padding-1 pool over one line of column maxima: outputs
 /// `1 ..< 1 + 8·m` (whole groups of eight whose windows lie inside), the largest of columns
-/// `2ox − 1, 2ox, 2ox + 1`, on ties the smallest row, then the leftmost column. Returns the
-/// first output it did not write.
+/// `2ox − 1, 2ox, 2ox + 1`, on ties the smallest row, then the leftmost column. The line's
+/// even and odd columns are first copied apart (into `split`, `splitRows`: `width + 2`
+/// each), so that each group reads three contiguous runs. Returns the first output it did
+/// not write.
 @inline(__always)
 func pickAcrossThreeColumns<S: TensorScalar>(
     _ line: UnsafeMutablePointer<S>, _ rows: UnsafeMutablePointer<Int32>, width w: Int, outputs ow: Int,
-    into out: UnsafeMutablePointer<S>, positions: UnsafeMutablePointer<Int32>
+    into out: UnsafeMutablePointer<S>, positions: UnsafeMutablePointer<Int32>,
+    split: UnsafeMutablePointer<S>, splitRows: UnsafeMutablePointer<Int32>
 ) -> Int {
     // Windows inside the line: 2ox + 1 ≤ w − 1, so ox ≤ (w − 2)/2.
     let last = min(ow - 1, (w - 2) / 2)
     let groups = max(0, last) / 8
     guard groups > 0 else { return 1 }
     let values = UnsafeMutableRawPointer(line).assumingMemoryBound(to: Float.self)
+    let evens = (w + 1) / 2
+    let even = UnsafeMutableRawPointer(split).assumingMemoryBound(to: Float.self), odd = even + evens
+    let evenRows = splitRows, oddRows = splitRows + evens
+    for m in 0..<(w / 2) {
+        even[m] = values[2 * m]; odd[m] = values[2 * m + 1]
+        evenRows[m] = rows[2 * m]; oddRows[m] = rows[2 * m + 1]
+    }
+    if w % 2 == 1 { even[w / 2] = values[w - 1]; evenRows[w / 2] = rows[w - 1] }
     let o = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
     let width = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: w))
     let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+    func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    func load(_ p: UnsafeMutablePointer<Int32>, _ i: Int) -> SIMD8<Int32> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Int32>.self)
+    }
     for group in 0..<groups {
         let ox = 1 + 8 * group
-        var lv = SIMD8<Float>(), mv = SIMD8<Float>(), rv = SIMD8<Float>()
-        var lr = SIMD8<Int32>(), mr = SIMD8<Int32>(), rr = SIMD8<Int32>()
-        for i in 0..<8 {
-            let c = 2 * (ox + i)
-            lv[i] = values[c - 1]; mv[i] = values[c]; rv[i] = values[c + 1]
-            lr[i] = rows[c - 1]; mr[i] = rows[c]; rr[i] = rows[c + 1]
-        }
+        let lv = load(odd, ox - 1), mv = load(even, ox), rv = load(odd, ox)
+        let lr = load(oddRows, ox - 1), mr = load(evenRows, ox), rr = load(oddRows, ox)
         let leftColumn = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: 2 * ox - 1)) &+ lanes
         var best = lv, bestRow = lr, bestColumn = leftColumn
         let takeMiddle = (mv .> best) .| ((mv .== best) .& (mr .< bestRow))
@@ -457,7 +473,8 @@ func pickAcrossThreeColumns<S: TensorScalar>(
         bestRow.replace(with: rr, where: takeRight)
         bestColumn.replace(with: leftColumn &+ 2, where: takeRight)
         let position = bestRow &* width &+ bestColumn
-        for i in 0..<8 { o[ox + i] = best[i]; positions[ox + i] = position[i] }
+        UnsafeMutableRawPointer(o + ox).storeBytes(of: best, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(positions + ox).storeBytes(of: position, as: SIMD8<Int32>.self)
     }
     return 1 + 8 * groups
 }
