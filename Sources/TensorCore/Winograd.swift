@@ -29,9 +29,9 @@ public enum ConvolutionAlgorithm: Sendable, Equatable {
 ///
 /// Tiles are taken a tile row at a time (a "unit" is one tile row of one sample); a chunk
 /// is a run of units small enough that its transformed tiles stay in cache. The batch is
-/// split between two workers when BLAS has two threads, each running its products on its
-/// own thread; their weight gradients are added in a fixed order, so results do not depend
-/// on timing.
+/// split between two workers when BLAS has two threads and there are tiles enough for two,
+/// each running its products on its own thread; their weight gradients are added in a fixed
+/// order, so results do not depend on timing.
 struct WinogradPlan: Sendable {
     let g: Conv2dGeometry
     /// Tile rows and columns per sample: `ceil(outHeight/2)`, `ceil(outWidth/2)`.
@@ -57,8 +57,9 @@ struct WinogradPlan: Sendable {
 
     /// Whether a convolution of this geometry takes the Winograd path.
     /// Automatically, maps smaller than 8×8 stay with unfolding: their few tiles make thin
-    /// products, and the transformed kernels (16·K·C) outweigh them (measured: 16×512×6×6
-    /// takes 67 ms by Winograd, 51 ms unfolded; 16×256×12×12 takes 28 ms against 45 ms). So do
+    /// products, and the transformed kernels (16·K·C) outweigh them (measured, forward and
+    /// both gradients: 16×512×6×6 takes 54 ms by Winograd, 46 ms unfolded; 16×256×12×12
+    /// takes 23 ms against 40 ms). So do
     /// inputs of fewer than 32 channels: the transformed products then have a tiny inner size
     /// and the transforms cost as much as they save (the quick configuration's inference,
     /// whose widths are 8 to 64: 8.4 ms with Winograd on 8- and 16-channel maps, 7.9 without).
@@ -82,8 +83,9 @@ struct WinogradPlan: Sendable {
     /// Tiles in the largest chunk.
     var maxChunkTiles: Int { unitsPerChunk * tilesWide }
 
-    /// Two workers (each on one BLAS thread) when BLAS may use two threads and the batch
-    /// splits; otherwise one, whose products BLAS threads itself.
+    /// Two workers (each on one BLAS thread) when BLAS may use two threads, the batch splits
+    /// and each half has at least a minimum chunk of tiles; otherwise one, whose products
+    /// BLAS threads itself.
     var workerCount: Int {
         BLASThreads.count >= 2 && g.batch >= 2 && g.batch * tilesHigh * tilesWide >= 2 * WinogradPlan.minimumChunkTiles ? 2 : 1
     }
