@@ -14,8 +14,11 @@ public struct BenchCommand: ParsableCommand {
             per second, peak resident memory, the step's convolution and product rate against
             this machine's gemm, and with --profile the time per kernel. bench/compare runs the
             PyTorch reference beside it.
-            --op conv2d times a convolution forward and backward at a ResNet-like shape next to
-            the gemm at the shape of its main product. Medians of --repeats runs.
+            --op conv2d times a convolution forward and backward at a ResNet-like shape, unfolded
+            and by Winograd (3×3), next to the gemm at the shape of its main product; --op maxpool
+            times the DDL pool with and without the positions of the maxima. Medians of --repeats
+            runs. Every report names the OpenBLAS kernel family it ran with (set by the CPU, or by
+            OPENBLAS_CORETYPE).
             """
     )
 
@@ -24,7 +27,7 @@ public struct BenchCommand: ParsableCommand {
     @Flag(help: "With --config, print where the step's time goes, per kernel.")
     public var profile = false
 
-    @Option(help: "A kernel to measure: conv2d or gemm.")
+    @Option(help: "A kernel to measure: conv2d, gemm or maxpool.")
     public var op: String = "conv2d"
     @Option(help: "Batch size.") public var batch: Int = 16
     @Option(help: "Input and output channels.") public var channels: Int = 64
@@ -40,7 +43,7 @@ public struct BenchCommand: ParsableCommand {
         if let config, StepBenchmark.configurations[config] == nil {
             throw ValidationError("--config must be paper or quick, got '\(config)'")
         }
-        guard ["conv2d", "gemm", "maxpool"].contains(op) else { throw ValidationError("--op must be conv2d or gemm, got '\(op)'") }
+        guard ["conv2d", "gemm", "maxpool"].contains(op) else { throw ValidationError("--op must be conv2d, gemm or maxpool, got '\(op)'") }
         guard batch > 0, channels > 0, size >= kernel, repeats > 0 else {
             throw ValidationError("--batch, --channels and --repeats must be positive and --size at least --kernel")
         }
