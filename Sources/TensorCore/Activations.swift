@@ -16,6 +16,7 @@ extension Tensor {
         let slopes = slope.scalars
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
+                guard p.count > 0 else { return }
                 let (src, dst) = (SendablePointer(p.start), SendableMutablePointer(out.start))
                 ParallelWork.split(n * c, elements: n * c * s) { planes in
                     for plane in planes {
@@ -39,6 +40,7 @@ extension Tensor {
             x.scalars.withUnsafeBufferPointer { p in
                 dy.scalars.withUnsafeBufferPointer { pd in
                     partial.withUnsafeMutableBufferPointer { pp in
+                        guard p.count > 0 else { return }
                         let (xs, dys, dst) = (SendablePointer(p.start), SendablePointer(pd.start), SendableMutablePointer(out.start))
                         let sums = SendableMutablePointer(pp.start)
                         ParallelWork.split(n * c, elements: 2 * n * c * s) { planes in

@@ -35,6 +35,10 @@ extension Tensor {
             guard rank >= 2 else { throw ShapeError("batch_norm", "input \(describe(shape)) needs [N, C, …]") }
         }
         let (n, c, s) = channelLayout()
+        guard n * s > 0 else {
+            // No elements: the mean and variance of nothing.
+            return ChannelStatistics(mean: .init(repeating: .nan, count: c), variance: .init(repeating: .nan, count: c), count: 0)
+        }
         var mean = [Scalar](repeating: 0, count: c), variance = [Scalar](repeating: 0, count: c)
         scalars.withUnsafeBufferPointer { p in
             mean.withUnsafeMutableBufferPointer { pm in
@@ -73,6 +77,7 @@ extension Tensor {
         let shifts = (0..<c).map { bt[$0] - mean[$0] * scales[$0] }
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
+                guard p.count > 0 else { return }
                 let (src, dst) = (SendablePointer(p.start), SendableMutablePointer(out.start))
                 ParallelWork.split(n * c, elements: n * c * s) { planes in
                     for plane in planes {
@@ -104,6 +109,7 @@ extension Tensor {
     ) -> (sumDy: [Double], sumDyXhat: [Double]) {
         let (n, c, s) = x.channelLayout()
         var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
+        guard x.count > 0 else { return (sumDy, sumDyX) }
         x.scalars.withUnsafeBufferPointer { px in
             dy.scalars.withUnsafeBufferPointer { pd in
                 sumDy.withUnsafeMutableBufferPointer { ps in
@@ -140,6 +146,7 @@ extension Tensor {
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { px in
                 dy.scalars.withUnsafeBufferPointer { pd in
+                    guard px.count > 0 else { return }
                     let (xs, dys, dst) = (SendablePointer(px.start), SendablePointer(pd.start), SendableMutablePointer(out.start))
                     ParallelWork.split(n * c, elements: 2 * n * c * s) { planes in
                         for plane in planes {
@@ -166,6 +173,7 @@ extension Tensor {
         precondition(factors.count == c, "scaledPerChannel: \(factors.count) factors for \(describe(x.shape))")
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
+                guard p.count > 0 else { return }
                 let (src, dst) = (SendablePointer(p.start), SendableMutablePointer(out.start))
                 ParallelWork.split(n * c, elements: n * c * s) { planes in
                     for plane in planes {

@@ -44,6 +44,7 @@ extension Tensor {
         let out = Tensor(shape: g.outputShape) { po in
             x.storage.withUnsafeBufferPointer { px in
                 argmax.withUnsafeMutableBufferPointer { pa in
+                    guard px.count > 0, po.count > 0 else { return }
                     let (src, dst, arg) = (SendablePointer(px.start), SendableMutablePointer(po.start), SendableMutablePointer(pa.start))
                     let plane = g.height * g.width
                     ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
@@ -74,14 +75,17 @@ extension Tensor {
     }
 
     /// Max pooling without the positions of the maxima (nothing to differentiate): a max over
-    /// each window's rows, then over its columns, with NaN winning as in PyTorch. Equal to
-    /// `maxPool2dKernel`'s output.
+    /// each window's rows, then over its columns, with NaN winning as in PyTorch. Equal in
+    /// value to `maxPool2dKernel`'s output; where +0 and −0 tie for a window's maximum, the
+    /// sign of the zero may differ (the first in row-major order there, the first column
+    /// maximum here).
     static func maxPool2dValuesKernel(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
         let g = requireShapes { () throws(ShapeError) in
             try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
         }
         return Tensor(shape: g.outputShape) { po in
             x.storage.withUnsafeBufferPointer { px in
+                guard px.count > 0, po.count > 0 else { return }
                 let (src, dst) = (SendablePointer(px.start), SendableMutablePointer(po.start))
                 ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
                     var line = [Scalar](repeating: 0, count: g.width + 1)
@@ -294,6 +298,7 @@ extension Tensor {
         dy.scalars.withUnsafeBufferPointer { pdy in
             dx.withUnsafeMutableBufferPointer { pdx in
                 argmax.withUnsafeBufferPointer { pa in
+                    guard pdy.count > 0, pdx.count > 0 else { return }
                     let (src, dst, arg) = (SendablePointer(pdy.start), SendableMutablePointer(pdx.start), SendablePointer(pa.start))
                     ParallelWork.split(planes, elements: planes * (inPlane + q)) { range in
                         for p in range {

@@ -15,7 +15,7 @@ import Glibc
 // come from the heap and are reused, and freed memory is kept up to 1 GiB, instead of every
 // large tensor being mapped afresh and faulted in page by page on first touch (glibc's
 // threshold starts at 128 KiB): another 8–10% of a paper training step.
-#if os(Linux)
+#if canImport(Glibc)
 var restart = false
 if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
     restart = setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1) == 0 || restart

@@ -156,4 +156,21 @@ struct CapturedValueTests {
         #expect(x.grad?.scalars == [1, 2])
         #expect(w.grad?.scalars == [3, 4])
     }
+
+    @Test func convolutionGradientsUseTheForwardPassAlgorithm() {
+        // Forward under `.winograd` (3 channels: automatic would unfold), backward outside it:
+        // the gradients must come from the Winograd path too, which rounds differently.
+        var g = RandomGenerator(seed: 31)
+        let xs = Tensor<Double>.normal([2, 3, 10, 10], generator: &g), ws = Tensor<Double>.normal([2, 3, 3, 3], generator: &g)
+        func gradients(_ algorithm: ConvolutionAlgorithm) -> [Double] {
+            let x = Variable(xs, requiresGrad: true), w = Variable(ws, requiresGrad: true)
+            let y = ConvolutionAlgorithm.$preferred.withValue(algorithm) { conv2d(x, weight: w, bias: nil, stride: 1, padding: 1) }
+            y.backward(upstream: .ones(y.shape))
+            return x.grad!.scalars + w.grad!.scalars
+        }
+        let winograd = gradients(.winograd), unfold = gradients(.unfold)
+        #expect(winograd != unfold)
+        #expect(zip(winograd, unfold).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
+        #expect(gradients(.winograd) == winograd)
+    }
 }

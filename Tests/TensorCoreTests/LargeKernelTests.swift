@@ -133,4 +133,21 @@ struct LargeKernelTests {
             #expect((a + row).scalars[i] == a.scalars[i] + row.scalars[i % shape[3]])
         }
     }
+
+    @Test func emptyTensorsGiveEmptyResults() {
+        let x = Tensor<Float>.zeros([0, 3, 8, 8])
+        #expect(Tensor.maxPool2d(x, kernel: 3, stride: 2, padding: 1).output.shape == [0, 3, 4, 4])
+        #expect(Tensor.maxPool2dValues(x, kernel: 3, stride: 2, padding: 1).shape == [0, 3, 4, 4])
+        #expect(Tensor.maxPool2dBackward(upstream: Tensor<Float>.zeros([0, 3, 4, 4]), argmax: [], inputShape: [0, 3, 8, 8]).shape == [0, 3, 8, 8])
+        let slope = Tensor<Float>(shape: [1], scalars: [0.25])
+        #expect(Tensor.prelu(x, slope: slope).shape == x.shape)
+        let r = Tensor.preluBackward(x, slope: slope, upstream: x)
+        #expect(r.input.shape == x.shape && r.slope.scalars == [0])
+        #expect(Tensor.pointwise(.sigmoid, x).count == 0)
+        #expect((x + Tensor<Float>.zeros([1, 3, 1, 1])).shape == x.shape)
+        let stats = x.channelStatistics()
+        #expect(stats.count == 0 && stats.mean.count == 3)
+        let gamma = Tensor<Float>.ones([3]), beta = Tensor<Float>.zeros([3])
+        #expect(Tensor.batchNormApply(x, mean: [0, 0, 0], invStd: [1, 1, 1], gamma: gamma, beta: beta).shape == x.shape)
+    }
 }
