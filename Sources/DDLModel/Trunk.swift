@@ -22,10 +22,10 @@ public struct PreActBlock<Scalar: TensorScalar>: Layer {
     }
 
     public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
-        let o = prelu1(bn1(x, mode: mode), mode: mode)
+        let o = batchNormThenPReLU(bn1, prelu1, x, mode: mode)
         let sc = shortcut.map { $0(o, mode: mode) } ?? x
         let h = conv1(o, mode: mode)
-        return conv2(prelu2(bn2(h, mode: mode), mode: mode), mode: mode) + sc
+        return conv2(batchNormThenPReLU(bn2, prelu2, h, mode: mode), mode: mode) + sc
     }
 
     public func stateEntries() -> [StateEntry<Scalar>] {

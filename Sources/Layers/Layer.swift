@@ -107,8 +107,20 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
 
     public init(_ layers: [(name: String, layer: any Layer<Scalar>)]) { self.layers = layers }
 
+    /// Runs the children in order; a batch norm followed by a PReLU runs as one pass in
+    /// evaluation (`batchNormThenPReLU`).
     public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
-        layers.reduce(x) { $1.layer($0, mode: mode) }
+        var y = x, i = 0
+        while i < layers.count {
+            if i + 1 < layers.count, let bn = layers[i].layer as? BatchNorm<Scalar>, let p = layers[i + 1].layer as? PReLU<Scalar> {
+                y = batchNormThenPReLU(bn, p, y, mode: mode)
+                i += 2
+            } else {
+                y = layers[i].layer(y, mode: mode)
+                i += 1
+            }
+        }
+        return y
     }
 
     public func stateEntries() -> [StateEntry<Scalar>] {

@@ -61,9 +61,10 @@ extension Tensor {
         return ChannelStatistics(mean: mean, variance: variance, count: n * s)
     }
 
-    /// `y = (x − mean)·invStd·γ + β` per channel.
+    /// `y = (x − mean)·invStd·γ + β` per channel; with `preluSlope`, `PReLU(y)` with that
+    /// shared slope in the same pass (bit for bit what the two ops give one after the other).
     static func batchNormApplyKernel(
-        _ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor
+        _ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor, preluSlope: Scalar? = nil
     ) -> Tensor {
         requireShapes { () throws(ShapeError) in
             try validateBatchNorm(x.shape, channels: gamma.count)
@@ -83,7 +84,11 @@ extension Tensor {
                     for plane in planes {
                         let ch = plane % c, scale = scales[ch], shift = shifts[ch]
                         let x = src.pointer + plane * s, y = dst.pointer + plane * s
-                        for t in 0..<s { y[t] = x[t] * scale + shift }
+                        if let a = preluSlope {
+                            for t in 0..<s { let v = x[t] * scale + shift; y[t] = v > 0 ? v : a * v }
+                        } else {
+                            for t in 0..<s { y[t] = x[t] * scale + shift }
+                        }
                     }
                 }
             }

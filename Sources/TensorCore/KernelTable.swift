@@ -60,7 +60,7 @@ public struct KernelTable<S: TensorScalar>: Sendable {
     let adaptiveAvgPool2d: @Sendable (Tensor<S>, Int, Int) -> Tensor<S>
     let adaptiveAvgPool2dBackward: @Sendable (Tensor<S>, [Int]) -> Tensor<S>
     let channelStatistics: @Sendable (Tensor<S>) -> ChannelStatistics<S>
-    let batchNormApply: @Sendable (Tensor<S>, [S], [S], Tensor<S>, Tensor<S>) -> Tensor<S>
+    let batchNormApply: @Sendable (Tensor<S>, [S], [S], Tensor<S>, Tensor<S>, S?) -> Tensor<S>
     let batchNormReductions: @Sendable (Tensor<S>, Tensor<S>, [S], [S]) -> (sumDy: [Double], sumDyXhat: [Double])
     let batchNormTrainingInputGradient: @Sendable (Tensor<S>, Tensor<S>, [S], [S], Tensor<S>, [Double], [Double]) -> Tensor<S>
     let scaledPerChannel: @Sendable (Tensor<S>, [S]) -> Tensor<S>
@@ -109,7 +109,7 @@ public struct KernelTable<S: TensorScalar>: Sendable {
             adaptiveAvgPool2d: { Tensor.adaptiveAvgPool2dKernel($0, outHeight: $1, outWidth: $2) },
             adaptiveAvgPool2dBackward: { Tensor.adaptiveAvgPool2dBackwardKernel(upstream: $0, inputShape: $1) },
             channelStatistics: { $0.channelStatisticsKernel() },
-            batchNormApply: { Tensor.batchNormApplyKernel($0, mean: $1, invStd: $2, gamma: $3, beta: $4) },
+            batchNormApply: { Tensor.batchNormApplyKernel($0, mean: $1, invStd: $2, gamma: $3, beta: $4, preluSlope: $5) },
             batchNormReductions: { Tensor.batchNormReductionsKernel($0, upstream: $1, mean: $2, invStd: $3) },
             batchNormTrainingInputGradient: {
                 Tensor.batchNormTrainingInputGradientKernel($0, upstream: $1, mean: $2, invStd: $3, gamma: $4, sumDy: $5, sumDyXhat: $6)

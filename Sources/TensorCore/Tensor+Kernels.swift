@@ -77,7 +77,13 @@ extension Tensor {
 
     /// `y = (x − mean)·invStd·γ + β` per channel.
     public static func batchNormApply(_ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor) -> Tensor {
-        KernelProfile.measure("batch_norm") { Scalar.kernels.batchNormApply(x, mean, invStd, gamma, beta) }
+        KernelProfile.measure("batch_norm") { Scalar.kernels.batchNormApply(x, mean, invStd, gamma, beta, nil) }
+    }
+
+    /// `PReLU(batchNormApply(…))` with one shared slope, in one pass: for evaluation, where
+    /// nothing is differentiated (equal bit for bit to the two ops in turn).
+    public static func batchNormPReLU(_ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor, slope: Scalar) -> Tensor {
+        KernelProfile.measure("batch_norm_prelu") { Scalar.kernels.batchNormApply(x, mean, invStd, gamma, beta, slope) }
     }
 
     /// Per-channel `Σ dy` and `Σ dy·x̂` with `x̂ = (x − mean)·invStd`, accumulated in `Double`.
