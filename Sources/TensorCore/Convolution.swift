@@ -342,21 +342,6 @@ extension Conv2dGeometry {
         return BLASThreads.count >= 2 && batch >= 2 && split ? 2 : 1
     }
 
-    /// A product of a convolution worker: on the calling thread alone when two workers run.
-    @inline(__always)
-    func product<S: TensorScalar>(
-        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<S>, lda: Int,
-        b: UnsafePointer<S>, ldb: Int, beta: S, c: UnsafeMutablePointer<S>, ldc: Int
-    ) {
-        if workerCount == 2 {
-            S.gemmOnCurrentThreads(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
-                                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        } else {
-            S.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
-                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        }
-    }
-
     /// The worker that handles a sample range.
     func worker(of range: Range<Int>) -> Int { range.lowerBound == 0 ? 0 : 1 }
 
@@ -368,31 +353,38 @@ extension Conv2dGeometry {
         DispatchQueue.concurrentPerform(iterations: 2) { i in body(i == 0 ? 0..<half : half..<batch) }
     }
 
+    /// The unfolded input `[patchSize, nb·outPlane]` of samples `[n0, n0 + nb)`: the sample's
+    /// own `[C, H·W]` block for a 1×1 convolution of one sample (no copy), else gathered or
+    /// unfolded into `cols`.
+    @inline(__always)
+    func unfolded<S: TensorScalar>(
+        _ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, into cols: UnsafeMutableBufferPointer<S>
+    ) -> UnsafePointer<S> {
+        if isPointwise && nb == 1 { return x.start + n0 * patchSize * outPlane }
+        if isPointwise {
+            gatherSamples(x.start, n0: n0, nb: nb, rows: patchSize, q: outPlane, into: cols.start)
+        } else {
+            im2col(x, n0: n0, nb: nb, into: cols.start)
+        }
+        return UnsafePointer(cols.start)
+    }
+
     /// The forward products of samples `range` into `out`.
     func forwardSamples<S: TensorScalar>(
         _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>, out: UnsafeMutablePointer<S>
     ) {
         let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
         var cols = scratch(S.self, isPointwise && chunk == 1 ? 0 : k * chunk * q)
-        var product = scratch(S.self, chunk > 1 ? co * chunk * q : 0)
+        var products = scratch(S.self, chunk > 1 ? co * chunk * q : 0)
         let input = UnsafeBufferPointer(start: x, count: count)
         cols.withUnsafeMutableBufferPointer { pc in
-            product.withUnsafeMutableBufferPointer { pp in
+            products.withUnsafeMutableBufferPointer { pp in
                 var n0 = range.lowerBound
                 while n0 < range.upperBound {
                     let nb = min(chunk, range.upperBound - n0)
-                    let colsPtr: UnsafePointer<S>
-                    if isPointwise && nb == 1 {
-                        colsPtr = x + n0 * k * q
-                    } else if isPointwise {
-                        gatherSamples(x, n0: n0, nb: nb, rows: k, q: q, into: pc.start)
-                        colsPtr = UnsafePointer(pc.start)
-                    } else {
-                        im2col(input, n0: n0, nb: nb, into: pc.start)
-                        colsPtr = UnsafePointer(pc.start)
-                    }
+                    let colsPtr = unfolded(input, n0: n0, nb: nb, into: pc)
                     let target = nb == 1 ? out + n0 * co * q : pp.start
-                    self.product(transA: false, transB: false, m: co, n: nb * q, k: k, a: weight, lda: k,
+                    S.product(serial: workerCount == 2, transA: false, transB: false, m: co, n: nb * q, k: k, a: weight, lda: k,
                            b: colsPtr, ldb: nb * q, beta: 0, c: target, ldc: nb * q)
                     if nb > 1 { scatterSamples(UnsafePointer(pp.start), n0: n0, nb: nb, rows: co, q: q, into: out, accumulate: false) }
                     n0 += nb
@@ -424,25 +416,16 @@ extension Conv2dGeometry {
                         dyPtr = UnsafePointer(pt.start)
                     }
                     if let dw {
-                        let colsPtr: UnsafePointer<S>
-                        if isPointwise && nb == 1 {
-                            colsPtr = x + n0 * k * q
-                        } else if isPointwise {
-                            gatherSamples(x, n0: n0, nb: nb, rows: k, q: q, into: pc.start)
-                            colsPtr = UnsafePointer(pc.start)
-                        } else {
-                            im2col(input, n0: n0, nb: nb, into: pc.start)
-                            colsPtr = UnsafePointer(pc.start)
-                        }
-                        self.product(transA: false, transB: true, m: co, n: k, k: nb * q, a: dyPtr, lda: nb * q,
+                        let colsPtr = unfolded(input, n0: n0, nb: nb, into: pc)
+                        S.product(serial: workerCount == 2, transA: false, transB: true, m: co, n: k, k: nb * q, a: dyPtr, lda: nb * q,
                                b: colsPtr, ldb: nb * q, beta: 1, c: dw, ldc: k)
                     }
                     if let dx, isPointwise && nb == 1 {
                         // Straight into the sample's gradient (which starts at zero).
-                        self.product(transA: true, transB: false, m: k, n: q, k: co, a: weight, lda: k,
+                        S.product(serial: workerCount == 2, transA: true, transB: false, m: k, n: q, k: co, a: weight, lda: k,
                                b: dyPtr, ldb: q, beta: 1, c: dx + n0 * k * q, ldc: q)
                     } else if let dx {
-                        self.product(transA: true, transB: false, m: k, n: nb * q, k: co, a: weight, lda: k,
+                        S.product(serial: workerCount == 2, transA: true, transB: false, m: k, n: nb * q, k: co, a: weight, lda: k,
                                b: dyPtr, ldb: nb * q, beta: 0, c: pc.start, ldc: nb * q)
                         if isPointwise {
                             scatterSamples(UnsafePointer(pc.start), n0: n0, nb: nb, rows: k, q: q, into: dx, accumulate: true)

@@ -92,6 +92,25 @@ extension Double: TensorScalar {
     }
 }
 
+extension TensorScalar {
+    /// `C = op(A)·op(B) + beta·C` for the workers of a kernel: on the calling thread alone
+    /// when `serial` (two workers run side by side after `BLASThreads.fit` chose one BLAS
+    /// thread), otherwise with the thread count `gemm` chooses.
+    @inlinable
+    static func product(
+        serial: Bool, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int
+    ) {
+        if serial {
+            gemmOnCurrentThreads(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
+                                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else {
+            gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
+                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+}
+
 /// Threading of the BLAS library behind every large product.
 ///
 /// OpenBLAS's threads spin and yield on small products, which costs more than it gains;

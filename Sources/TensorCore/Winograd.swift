@@ -108,22 +108,6 @@ struct WinogradPlan: Sendable {
             u = next
         }
     }
-
-    /// One product per tile position; `serial` keeps it on the calling thread (set when two
-    /// workers run at once).
-    @inline(__always)
-    func gemm<S: TensorScalar>(
-        serial: Bool, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int, beta: S, c: UnsafeMutablePointer<S>, ldc: Int
-    ) {
-        if serial {
-            S.gemmOnCurrentThreads(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
-                                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        } else {
-            S.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
-                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        }
-    }
 }
 
 // MARK: - Transforms
@@ -424,7 +408,7 @@ extension WinogradPlan {
                                 let p = (u1 - u0) * tilesWide
                                 transformInput(xs.pointer, units: u0, u1, into: pv.baseAddress!, rows: pr.baseAddress!)
                                 for xi in 0..<16 {
-                                    gemm(serial: serial, transA: false, transB: false, m: g.outChannels, n: p, k: g.inChannels,
+                                    S.product(serial: serial, transA: false, transB: false, m: g.outChannels, n: p, k: g.inChannels,
                                          a: us.pointer + xi * weightStride, lda: g.inChannels,
                                          b: pv.baseAddress! + xi * inputStride(p), ldb: p, beta: 0,
                                          c: pm.baseAddress! + xi * outputStride(p), ldc: p)
@@ -471,14 +455,14 @@ extension WinogradPlan {
                                         transformInput(xs.pointer, units: u0, u1, into: vb, rows: rb)
                                         let target = dus.pointer + worker * 16 * weightStride
                                         for xi in 0..<16 {
-                                            gemm(serial: serial, transA: false, transB: true, m: g.outChannels, n: g.inChannels, k: p,
+                                            S.product(serial: serial, transA: false, transB: true, m: g.outChannels, n: g.inChannels, k: p,
                                                  a: mb + xi * outputStride(p), lda: p, b: vb + xi * inputStride(p), ldb: p,
                                                  beta: 1, c: target + xi * weightStride, ldc: g.inChannels)
                                         }
                                     }
                                     if let dxs, let us {
                                         for xi in 0..<16 {
-                                            gemm(serial: serial, transA: true, transB: false, m: g.inChannels, n: p, k: g.outChannels,
+                                            S.product(serial: serial, transA: true, transB: false, m: g.inChannels, n: p, k: g.outChannels,
                                                  a: us.pointer + xi * weightStride, lda: g.inChannels, b: mb + xi * outputStride(p), ldb: p,
                                                  beta: 0, c: vb + xi * inputStride(p), ldc: p)
                                         }
