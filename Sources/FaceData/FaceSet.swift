@@ -103,6 +103,16 @@ public struct FaceSet: Sendable, Equatable {
         return s
     }
 
+    /// The same images with the factor label of image `i` for `factor` withheld (−1)
+    /// wherever `keep(factor, i)` is false.
+    public func keepingFactorLabels(where keep: (_ factor: String, _ index: Int) -> Bool) -> FaceSet {
+        var s = self
+        for (name, labels) in factors {
+            s.factors[name] = labels.indices.map { keep(name, $0) ? labels[$0] : -1 }
+        }
+        return s
+    }
+
     /// Images per expression class (index = class).
     public var expressionCounts: [Int] {
         var c = [Int](repeating: 0, count: expressionClasses)

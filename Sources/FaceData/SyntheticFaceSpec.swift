@@ -5,7 +5,9 @@
 /// `strength` interpolates every disturbance between a canonical subject (strength 0: one
 /// face, frontal, even light, plain backdrop) and its full range (strength 1: ±40° yaw,
 /// side light with colour casts, strongly different face shapes, skin and hair). About 0.2
-/// resembles an in-the-lab database, 1 an in-the-wild one. Expression cues never scale.
+/// resembles an in-the-lab database, 1 an in-the-wild one. Expression cues never scale with
+/// `strength`; `cueGain` scales them (how far each expression moves the brows, lids and
+/// mouth from rest), so that they span several pixels at small image sizes.
 public struct SyntheticFaceSpec: Sendable, Equatable {
     /// Side of every image in pixels (at least 16).
     public var size: Int
@@ -17,6 +19,9 @@ public struct SyntheticFaceSpec: Sendable, Equatable {
     public var illuminations: Int
     /// How strongly the disturbing factors change the appearance, in [0, 1].
     public var strength: Double
+    /// How far expressions move the face from rest, relative to the prototypes (1: the
+    /// prototypes' own amplitudes; 2, the default, doubles every departure from rest).
+    public var cueGain: Double
 
     /// Gender classes: 0 male, 1 female, 2 unsure (as RAF-DB labels them).
     public static let genders = 3
@@ -28,12 +33,16 @@ public struct SyntheticFaceSpec: Sendable, Equatable {
     public static let factorNames = ["identity", "pose", "illumination", "gender", "race", "age"]
 
     /// A world with the given settings; call `validate()` on settings a user typed.
-    public init(size: Int = 40, identities: Int = 40, poses: Int = 5, illuminations: Int = 5, strength: Double = 1) {
+    public init(
+        size: Int = 40, identities: Int = 40, poses: Int = 5, illuminations: Int = 5, strength: Double = 1,
+        cueGain: Double = 2
+    ) {
         self.size = size
         self.identities = identities
         self.poses = poses
         self.illuminations = illuminations
         self.strength = strength
+        self.cueGain = cueGain
     }
 
     /// Classes per disturbing factor, keyed by the names in `factorNames`.
@@ -51,6 +60,7 @@ public struct SyntheticFaceSpec: Sendable, Equatable {
         if poses < 1 { return "poses \(poses) must be at least 1" }
         if illuminations < 1 { return "illuminations \(illuminations) must be at least 1" }
         if !(strength >= 0 && strength <= 1) { return "strength \(strength) is outside [0, 1]" }
+        if !(cueGain > 0 && cueGain <= 4) { return "cue gain \(cueGain) is outside (0, 4]" }
         return nil
     }
 

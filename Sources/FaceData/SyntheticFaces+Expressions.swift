@@ -100,13 +100,13 @@ struct ExpressionShape: Sendable, Equatable {
 }
 
 extension SyntheticFaces {
-    /// The shape of `expression` with a random intensity (0.7–1.2 of the prototype) and a
-    /// small jitter on every field. Makes the same draws whatever the expression.
-    static func expressionShape(_ expression: Int, generator g: inout RandomGenerator) -> ExpressionShape {
+    /// The shape of `expression` with a random intensity (0.7–1.2 of the prototype, times
+    /// `gain`) and a small jitter on every field. Makes the same draws whatever the expression.
+    static func expressionShape(_ expression: Int, gain: Float = 1, generator g: inout RandomGenerator) -> ExpressionShape {
         precondition(expression >= 0 && expression < ExpressionShape.table.count,
                      "SyntheticFaces: expression \(expression) outside 0..<\(ExpressionShape.table.count)")
         let neutral = ExpressionShape()
-        var e = ExpressionShape.table[expression].scaled(g.drawFloat(0.7, 1.2), from: neutral)
+        var e = ExpressionShape.table[expression].scaled(gain * g.drawFloat(0.7, 1.2), from: neutral)
         for (path, amplitude) in zip(ExpressionShape.fields, ExpressionShape.jitter) {
             e[keyPath: path] += g.drawSymmetric(amplitude)
         }

@@ -47,7 +47,7 @@ extension SyntheticFaces {
                      "SyntheticFaces: illumination \(illumination) outside 0..<\(spec.illuminations)")
         let s = Float(spec.strength)
         let traits = Self.traits(identity: identity, spec: spec, seed: seed)
-        let shape = expressionShape(expression, generator: &g)
+        let shape = expressionShape(expression, gain: Float(spec.cueGain), generator: &g)
 
         let degree = Float.pi / 180
         let yaw = Self.yaw(pose: pose, spec: spec) + s * g.drawSymmetric(3 * degree)

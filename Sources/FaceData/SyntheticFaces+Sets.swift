@@ -16,12 +16,15 @@ extension SyntheticFaces {
     ///   - identities: the identities to draw from (default all); give disjoint ranges to
     ///     make subject-independent train and test sets.
     ///   - seed: fixes the identities (shared by every set made with it) and the images.
+    ///   - confound: how strongly pose, light and identity go with the expression (a
+    ///     training split's shortcut; `SyntheticConfound`); test splits keep `.none`.
     /// - Precondition: `count ≥ 0`, `spec.problem == nil`, `identities` non-empty inside
-    ///   `0..<spec.identities`.
+    ///   `0..<spec.identities`, `confound.rho` in [0, 1].
     public static func expressionSet(
-        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64, identities: Range<Int>? = nil
+        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64, identities: Range<Int>? = nil,
+        confound: SyntheticConfound = .none
     ) -> FaceSet {
-        makeSet(.expression, spec: spec, count: count, seed: seed, identities: identities)
+        makeSet(.expression, spec: spec, count: count, seed: seed, identities: identities, confound: confound)
     }
 
     /// A disturbance-labelled set (the Multi-PIE / RAF-DB analogue): every factor labelled
@@ -40,24 +43,55 @@ extension SyntheticFaces {
     ///
     /// Parameters and preconditions as for `expressionSet`.
     public static func labelledSet(
-        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64, identities: Range<Int>? = nil
+        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64, identities: Range<Int>? = nil,
+        confound: SyntheticConfound = .none
     ) -> FaceSet {
-        makeSet(.labelled, spec: spec, count: count, seed: seed, identities: identities)
+        makeSet(.labelled, spec: spec, count: count, seed: seed, identities: identities, confound: confound)
+    }
+
+    /// An expression set drawn from an explicit list of subjects (e.g. the training subjects
+    /// of one cross-validation fold), otherwise as `expressionSet`: the confound's identity
+    /// groups deal `subjects` in their given order.
+    /// - Precondition: `subjects` non-empty, distinct, inside `0..<spec.identities`.
+    public static func expressionSet(
+        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64, subjects: [Int],
+        confound: SyntheticConfound = .none
+    ) -> FaceSet {
+        makeSet(.expression, spec: spec, count: count, seed: seed, pool: subjects, confound: confound)
     }
 
     /// The images of one set. The per-image stream is seeded by the seed, the kind and the
-    /// identity range, so sets of different kinds or ranges never repeat an image.
+    /// identity range, so sets of different kinds or ranges never repeat an image; the
+    /// confound's coins come from a stream of their own, so `rho = 0` gives the images of
+    /// an unconfounded set.
     static func makeSet(
-        _ kind: SetKind, spec: SyntheticFaceSpec, count: Int, seed: UInt64, identities: Range<Int>?
+        _ kind: SetKind, spec: SyntheticFaceSpec, count: Int, seed: UInt64, identities: Range<Int>?,
+        confound: SyntheticConfound = .none
     ) -> FaceSet {
-        if let problem = spec.problem { preconditionFailure("SyntheticFaces: \(problem)") }
-        precondition(count >= 0, "SyntheticFaces: count \(count) is negative")
         let range = identities ?? 0..<spec.identities
         precondition(!range.isEmpty && range.lowerBound >= 0 && range.upperBound <= spec.identities,
                      "SyntheticFaces: identities \(range) must be a non-empty part of 0..<\(spec.identities)")
+        return makeSet(kind, spec: spec, count: count, seed: seed, pool: Array(range), confound: confound)
+    }
+
+    /// `makeSet` over a list of subjects; a contiguous list seeds the stream as its range.
+    static func makeSet(
+        _ kind: SetKind, spec: SyntheticFaceSpec, count: Int, seed: UInt64, pool: [Int], confound: SyntheticConfound
+    ) -> FaceSet {
+        if let problem = spec.problem { preconditionFailure("SyntheticFaces: \(problem)") }
+        precondition(count >= 0, "SyntheticFaces: count \(count) is negative")
+        precondition(!pool.isEmpty && pool.allSatisfy { $0 >= 0 && $0 < spec.identities } && Set(pool).count == pool.count,
+                     "SyntheticFaces: subjects \(pool) must be distinct, non-empty and inside 0..<\(spec.identities)")
         var streamSeed = mixSeed(seed, kind.rawValue)
-        streamSeed = mixSeed(mixSeed(streamSeed, UInt64(range.lowerBound)), UInt64(range.upperBound))
+        if let first = pool.first, pool == Array(first..<(first + pool.count)) {
+            streamSeed = mixSeed(mixSeed(streamSeed, UInt64(first)), UInt64(first + pool.count))
+        } else {
+            streamSeed = mixSeed(streamSeed, 0x504F_4F4C)
+            for id in pool { streamSeed = mixSeed(streamSeed, UInt64(id)) }
+        }
         var g = RandomGenerator(seed: streamSeed)
+        precondition(confound.rho >= 0 && confound.rho <= 1, "SyntheticFaces: confound \(confound.rho) outside [0, 1]")
+        var coins = RandomGenerator(seed: mixSeed(streamSeed, 0x434F))
 
         let classes = expressionNames.count
         var expressions = (0..<count).map { $0 % classes }
@@ -69,9 +103,10 @@ extension SyntheticFaces {
 
         var set = FaceSet(size: spec.size, expressionClasses: classes, factorClasses: spec.factorClasses)
         for i in 0..<count {
-            let identity = range.lowerBound + g.drawIndex(range.count)
-            let pose = g.drawIndex(spec.poses)
-            let illumination = g.drawIndex(spec.illuminations)
+            let drawn = (identity: pool[g.drawIndex(pool.count)], pose: g.drawIndex(spec.poses),
+                         illumination: g.drawIndex(spec.illuminations))
+            let (identity, pose, illumination) = confound.apply(
+                to: drawn, expression: expressions[i], classes: classes, pool: pool, spec: spec, generator: &coins)
             let image = render(
                 expression: expressions[i], identity: identity, pose: pose, illumination: illumination,
                 spec: spec, seed: seed, generator: &g)
