@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FaceData", "DDLModel", "Layers", "HDF5Files", "Autodiff", "TensorCore"]),
         .testTarget(name: "DDLModelTests", dependencies: ["DDLModel", "Layers", "GradCheck", "HDF5Files", "Autodiff", "TensorCore"]),
         .testTarget(name: "FixtureCheckTests", dependencies: ["FixtureCheck", "HDF5Files", "TensorCore"]),
-        .testTarget(name: "ReproductionTests", dependencies: ["Reproduction", "Training", "FaceData", "DDLModel"]),
+        .testTarget(name: "ReproductionTests", dependencies: ["Reproduction", "FaceDatasets", "Training", "FaceData", "DDLModel"]),
         // Re-runs the commands the Notebooks-md walkthroughs mark as checked.
         .testTarget(name: "NotebookTests", dependencies: ["DDLCommands"]),
         .testTarget(name: "DDLCommandsTests", dependencies: ["DDLCommands"]),
