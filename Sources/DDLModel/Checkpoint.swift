@@ -120,3 +120,21 @@ extension DFEM {
         return (model, meta)
     }
 }
+
+extension Trunk {
+    /// Loads the trunk S_g from any checkpoint that has one (a DDM's, a DFEM's or
+    /// `ddl pretrain-trunk`'s): its `trunk.*` entries, checked name by name and shape by
+    /// shape against this trunk, so a checkpoint of another width is refused with every
+    /// mismatched entry listed. Returns the checkpoint's metadata.
+    @discardableResult
+    public func load(fromCheckpoint path: String) throws -> CheckpointMetadata {
+        let root = try HDF5File.open(path).root
+        let meta = try Checkpoint.metadata(root)
+        let group = try root.group("state_dict")
+        guard try group.names().contains(where: { $0.hasPrefix("trunk.") }) else {
+            throw CheckpointError(file: path, reason: "has no trunk (no state_dict entry starts with 'trunk.')")
+        }
+        try readState(from: group, prefix: "trunk.")
+        return meta
+    }
+}

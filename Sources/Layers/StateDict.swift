@@ -49,11 +49,13 @@ extension StateContainer {
 
     /// Loads every entry from `group`, after checking that the names and shapes agree
     /// exactly; nothing is changed when they do not.
+    /// - Parameter prefix: read only the file's entries whose names start with it, with the
+    ///   prefix removed (e.g. `"trunk."` loads a DDM's or DFEM's trunk into a `Trunk`).
     /// - Throws: `StateDictMismatch` listing every problem, or an `HDF5Error`.
-    public func readState(from group: HDF5Group) throws {
-        let names = try group.names()
+    public func readState(from group: HDF5Group, prefix: String = "") throws {
+        let names = try group.names().filter { $0.hasPrefix(prefix) }
         var fileShapes: [String: [Int]] = [:]
-        for n in names { fileShapes[n] = try group.shape(of: n) }
+        for n in names { fileShapes[String(n.dropFirst(prefix.count))] = try group.shape(of: n) }
         var missing: [(String, [Int])] = [], wrong: [(String, [Int], [Int])] = []
         let model = stateShapes()
         for (n, shape) in model {
@@ -61,19 +63,20 @@ extension StateContainer {
             if f != shape { wrong.append((n, shape, f)) }
         }
         let known = Set(model.map(\.name))
-        let unexpected = names.filter { !known.contains($0) }.map { ($0, fileShapes[$0] ?? []) }
+        let unexpected = fileShapes.keys.sorted().filter { !known.contains($0) }.map { ($0, fileShapes[$0] ?? []) }
         guard missing.isEmpty, unexpected.isEmpty, wrong.isEmpty else {
+            func named(_ n: String) -> String { prefix + n }
             throw StateDictMismatch(
-                file: group.file.path, group: group.path, missing: missing.map { ($0.0, $0.1) },
-                unexpected: unexpected.map { ($0.0, $0.1) }, wrongShape: wrong.map { ($0.0, $0.1, $0.2) })
+                file: group.file.path, group: group.path, missing: missing.map { (named($0.0), $0.1) },
+                unexpected: unexpected.map { (named($0.0), $0.1) }, wrongShape: wrong.map { (named($0.0), $0.1, $0.2) })
         }
         // Read everything before assigning anything, so a read error changes nothing.
         var values: [Int: Tensor<Scalar>] = [:], counts: [Int: Int64] = [:]
         let entries = stateEntries()
         for (i, entry) in entries.enumerated() {
             switch entry {
-            case .parameter(let n, _), .buffer(let n, _): values[i] = try group.readTensor(n, as: Scalar.self)
-            case .counter(let n, _): counts[i] = try group.read(n, as: Int64.self).values.first ?? 0
+            case .parameter(let n, _), .buffer(let n, _): values[i] = try group.readTensor(prefix + n, as: Scalar.self)
+            case .counter(let n, _): counts[i] = try group.read(prefix + n, as: Int64.self).values.first ?? 0
             }
         }
         for (i, entry) in entries.enumerated() {

@@ -25,11 +25,22 @@ public final class DDMTraining {
     public var checkpointPath: String { directory + "/checkpoint.h5" }
     public var logPath: String { directory + "/log.jsonl" }
 
-    /// A run of `config` on `train` (evaluated on `test` after every epoch), with the DFEMs of
-    /// `dfemPaths` (one per factor group of the configuration; none for baselines).
+    /// Whether the test set is evaluated after every epoch (for the log and the best epoch)
+    /// or only after the last; the weights are the same either way.
+    public let evaluateEveryEpoch: Bool
+
+    /// A run of `config` on `train` (evaluated on `test`), with the DFEMs of `dfemPaths` (one
+    /// per factor group of the configuration; none for baselines).
+    ///
+    /// - Parameters:
+    ///   - trunk: a checkpoint whose `trunk.*` entries start S_g (`ddl pretrain-trunk`, or any
+    ///     DDM or DFEM of the same width); used on a fresh start only, since a resumed run's
+    ///     own checkpoint holds its trunk.
+    ///   - evaluateEveryEpoch: evaluate the test set after every epoch (default) or only
+    ///     after the last one.
     public init(
         config: DDLConfig, options: TrainingOptions, train: FaceSet, test: FaceSet?, dfemPaths: [String],
-        directory: String, resume: Bool
+        directory: String, resume: Bool, trunk: String? = nil, evaluateEveryEpoch: Bool = true
     ) throws {
         guard train.count > 0, train.expressions.contains(where: { $0 >= 0 }) else {
             throw TrainingError.emptySet("the expression training set")
@@ -46,7 +57,9 @@ public final class DDMTraining {
         self.train = train
         self.test = test
         self.directory = directory
+        self.evaluateEveryEpoch = evaluateEveryEpoch
         ddm = DDM(config, seed: deriveSeed(options.seed, "ddm", 0))
+        if let trunk, !resume { try ddm.trunk.load(fromCheckpoint: trunk) }
         optimizer = options.adam(ddm.namedParameters())
         if config.variant.usesDisturbanceBranch {
             var g = RandomGenerator(seed: deriveSeed(options.seed, "discriminator", 0))
@@ -122,7 +135,8 @@ public final class DDMTraining {
                               imagesPerSecond: Double(seen) / max(elapsed, 1e-9)))
             }
             let elapsed = seconds(clock.now - start)
-            let testAccuracy = test.map { evaluate(ddm, on: $0, augmentation: augmentation).accuracy }
+            let evaluated = evaluateEveryEpoch || epoch + 1 == options.epochs
+            let testAccuracy = evaluated ? test.map { evaluate(ddm, on: $0, augmentation: augmentation).accuracy } : nil
             if let testAccuracy, testAccuracy > (state.bestAccuracy ?? -1) {
                 state.bestAccuracy = testAccuracy
                 state.bestEpoch = epoch + 1

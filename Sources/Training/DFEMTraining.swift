@@ -21,9 +21,21 @@ public final class DFEMTraining {
     public var checkpointPath: String { directory + "/checkpoint.h5" }
     public var logPath: String { directory + "/log.jsonl" }
 
+    /// Faces kept out of training and scored after every epoch (`DFEMHeldOut.split`).
+    public let heldOut: FaceSet?
+    /// The held-out accuracy per factor after the last epoch run (empty before).
+    public private(set) var heldOutResults: [FactorAccuracy] = []
+
     /// A run on `set` with the DFEM of `config` (its `factors` are the DFEM's heads);
     /// resumes from `directory/checkpoint.h5` when `resume` is set.
-    public init(config: DDLConfig, options: TrainingOptions, set: FaceSet, directory: String, resume: Bool) throws {
+    ///
+    /// - Parameters:
+    ///   - trunk: a checkpoint whose `trunk.*` entries start the DFEM's trunk (fresh start only).
+    ///   - heldOut: faces to score each factor on after every epoch (not trained on).
+    public init(
+        config: DDLConfig, options: TrainingOptions, set: FaceSet, directory: String, resume: Bool,
+        trunk: String? = nil, heldOut: FaceSet? = nil
+    ) throws {
         guard set.count > 0 else { throw TrainingError.emptySet("the disturbance-labelled set") }
         for f in config.factors {
             guard let classes = set.factorClasses[f.name] else {
@@ -38,7 +50,9 @@ public final class DFEMTraining {
         self.options = options
         self.set = set
         self.directory = directory
+        self.heldOut = heldOut
         dfem = DFEM(width: config.width, factors: config.factors, finalPReLU: config.finalPReLU, seed: deriveSeed(options.seed, "dfem", 0))
+        if let trunk, !resume { try dfem.trunk.load(fromCheckpoint: trunk) }
         optimizer = options.adam(dfem.namedParameters())
         state = RunState(epoch: 0, options: options)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -105,10 +119,14 @@ public final class DFEMTraining {
                               loss: (sums["loss"] ?? 0) / Double(b + 1), accuracy: nil, imagesPerSecond: Double(seen) / max(elapsed, 1e-9)))
             }
             let elapsed = seconds(clock.now - start)
-            let record = EpochRecord(
+            var record = EpochRecord(
                 stage: "dfem", epoch: epoch, learningRate: optimizer.learningRate,
                 losses: sums.mapValues { $0 / Double(max(batches.count, 1)) }, trainAccuracy: nil, testAccuracy: nil,
                 seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9))
+            if let heldOut {
+                heldOutResults = DFEMHeldOut.evaluate(dfem, on: heldOut, crop: options.crop)
+                record.heldOutAccuracy = Dictionary(uniqueKeysWithValues: heldOutResults.map { ($0.factor, $0.accuracy) })
+            }
             state.epoch += 1
             try save(to: checkpointPath)
             try log.append(record)

@@ -75,13 +75,15 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var losses: [String: Double]
     public var trainAccuracy: Double?
     public var testAccuracy: Double?
+    /// A DFEM's accuracy per factor on its held-out faces (stage 1 with a held-out part).
+    public var heldOutAccuracy: [String: Double]?
     public var seconds: Double
     public var imagesPerSecond: Double
 
     enum CodingKeys: String, CodingKey {
         case stage, epoch, losses, seconds
         case learningRate = "lr", trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy"
-        case imagesPerSecond = "images_per_second"
+        case imagesPerSecond = "images_per_second", heldOutAccuracy = "held_out_accuracy"
     }
 
     /// One JSON line.
