@@ -13,7 +13,7 @@ public enum ATNormalisation: String, Codable, Sendable {
     case batch
 }
 
-/// A disturbing factor and its number of classes (ARCHITECTURE.md, Heads).
+/// A disturbing factor and its number of classes (docs/MODEL.md, The DFEM).
 public struct Factor: Codable, Equatable, Hashable, Sendable {
     public let name: String
     public let classes: Int

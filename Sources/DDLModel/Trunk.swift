@@ -2,7 +2,7 @@ import Autodiff
 import Layers
 import TensorCore
 
-/// A pre-activation residual block (He et al. 2016) as ARCHITECTURE.md pins it:
+/// A pre-activation residual block (He et al. 2016) as docs/MODEL.md pins it:
 /// `o = PReLU(BN(x))`; `sc = Conv1×1(o)` when the shape changes, else `x`;
 /// `o = Conv3×3(o)`; `o = Conv3×3(PReLU(BN(o)))`; return `o + sc`.
 public struct PreActBlock<Scalar: TensorScalar>: Layer {
