@@ -37,6 +37,11 @@ public final class ProgressPrinter {
         }
     }
 
+    /// Clears a live bar so that a line of text can follow.
+    public func clear() {
+        if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 }
 

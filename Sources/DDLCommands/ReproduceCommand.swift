@@ -15,7 +15,7 @@ public struct ReproduceCommand: ParsableCommand {
             table beside the paper's. table3 and table4 print the paper's comparison rows with a
             row for this implementation from the stored results.
             """,
-        subcommands: [Table2.self, Table3.self, Table4.self]
+        subcommands: [Table2.self, Ablation.self, Table3.self, Table4.self]
     )
 
     public init() {}
@@ -24,7 +24,8 @@ public struct ReproduceCommand: ParsableCommand {
     /// DDL row is (`results.json`: `{"CK+": {"ddl_gar_id_il": 97.1, …}, …}`).
     static func ourRow(columns: [String], results: String) -> [String]? {
         guard let data = FileManager.default.contents(atPath: results + "/results.json"),
-              let table = (try? JSONSerialization.jsonObject(with: data)) as? [String: [String: Double]] else { return nil }
+              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let table = object["table"] as? [String: [String: Double]] else { return nil }
         return columns.map { db in
             guard let best = table[db]?.filter({ $0.key.hasPrefix("ddl_") }).values.max() else { return "not run" }
             return String(format: "%.2f", best)
@@ -72,74 +73,125 @@ public struct ReproduceCommand: ParsableCommand {
 }
 
 extension ReproduceCommand {
+    /// The databases of a reproduction: the prepared ones under `dataRoot` (filtered by
+    /// `names`), or the two synthetic stand-ins with confound `confound`.
+    static func databases(dataRoot: String?, names: String?, scale: ReproductionScale, confound: Double) throws -> [Table2Database] {
+        var found: [Table2Database]
+        if let dataRoot {
+            found = PreparedDatabases.found(root: dataRoot, folds: scale.folds)
+            if found.isEmpty { throw ValidationError("no prepared database under \(dataRoot) (see docs/DATASETS.md for the expected files)") }
+        } else {
+            found = [SyntheticDatabases.labLike(size: scale.syntheticSize, seed: 0, folds: scale.folds, confound: confound),
+                     SyntheticDatabases.wildLike(size: scale.syntheticSize, seed: 0, confound: confound)]
+        }
+        if let names {
+            let wanted = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let known = found.map(\.name)
+            let unknown = wanted.filter { w in !known.contains(w) }
+            guard unknown.isEmpty else {
+                throw ValidationError("--databases: \(unknown.joined(separator: ", ")) not found; available: \(known.joined(separator: ", "))")
+            }
+            found = found.filter { wanted.contains($0.name) }
+        }
+        return found
+    }
+
     /// `ddl reproduce table2`.
     public struct Table2: ParsableCommand {
         public static let configuration = CommandConfiguration(
-            abstract: "Table 2: three baselines and six DDL variants on every database.",
+            abstract: "Table 2: the baselines and DDL variants on every database, paired over seeds and folds.",
             discussion: """
                 With --data-root DIR, reads the prepared databases (DIR/CK+/faces.h5, DIR/MMI/faces.h5,
                 DIR/Oulu-CASIA/faces.h5, DIR/RAF-DB/{train,test}.h5, DIR/SFEW/{train,test}.h5 and
-                DIR/disturbance.h5 for the DFEMs; see docs/DATASETS.md). Without it, runs two synthetic
-                stand-ins (a lab-like and a wild-like database, marked †). Every finished run is stored
-                under --out/runs/ (atomically) and skipped on a re-run; a corrupt result file is
-                reported and run again. Writes table2.md, table2.csv and results.json to --out.
+                DIR/disturbance.h5 for the DFEMs; DIR/AffectNet/train.h5 pre-trains the trunk; see
+                docs/DATASETS.md). Without it, runs two synthetic stand-ins (a lab-like and a wild-like
+                database, marked †) whose training faces are confounded with strength --confound
+                (docs/SYNTHETIC.md). Every variant runs with the same seeds on the same folds; each cell
+                is the mean ± 95% CI over its runs, and a second table gives each variant's paired
+                difference to baseline_mat. Runs are stored under --out/runs/ by the digest of their
+                settings, data and code version, and reused only when all are unchanged. Writes
+                table2.md, table2.csv, table2-runs.csv and results.json to --out.
                 """
         )
         @Option(help: "Folder of prepared databases (none: synthetic stand-ins).") public var dataRoot: String?
         @Option(help: "Databases to run, comma-separated (default: every one found).") public var databases: String?
-        @Option(help: "Variants to run, comma-separated (default: all nine).") public var variants: String?
-        @Option(help: "paper or official.") public var preset: String = "paper"
-        @Option(help: "quick (minutes) or paper (the paper's settings: width 64, 40 epochs, 10 folds).") public var scale: String = "quick"
-        @Option(help: "Results folder.") public var out: String = "runs/reproduce"
+        @Option(help: "Variants to run, comma-separated (default: all nine).", transform: { try ReproduceCommand.parseVariants($0) })
+        public var variants: [Variant] = Variant.allCases
+        @OptionGroup public var experiment: ExperimentArguments
+        @OptionGroup public var weights: LossWeightArguments
+        @Option(help: "Confound ρ of the synthetic stand-ins' training faces, 0…1 (ignored with --data-root).")
+        public var confound: Double = SyntheticDatabases.defaultConfound
 
         public init() {}
 
         public func validate() throws {
-            guard Preset(rawValue: preset) != nil else { throw ValidationError("unknown preset '\(preset)'") }
-            guard ["quick", "paper"].contains(scale) else { throw ValidationError("--scale must be quick or paper") }
-            if let variants {
-                for v in variants.split(separator: ",") where Variant(rawValue: String(v)) == nil {
-                    throw ValidationError("unknown variant '\(v)'")
-                }
-            }
+            guard confound >= 0, confound <= 1 else { throw ValidationError("--confound must be in [0, 1], got \(confound)") }
         }
 
         public func run() throws {
-            let scale = self.scale == "paper" ? ReproductionScale.paper : ReproductionScale.quick
-            var found: [Table2Database]
-            if let dataRoot {
-                found = PreparedDatabases.found(root: dataRoot, folds: scale.folds)
-                if found.isEmpty { throw ValidationError("no prepared database under \(dataRoot) (see docs/DATASETS.md for the expected files)") }
-            } else {
-                found = [SyntheticDatabases.labLike(size: scale.syntheticSize, seed: 0, folds: scale.folds), SyntheticDatabases.wildLike(size: scale.syntheticSize, seed: 0)]
-            }
-            if let databases {
-                let wanted = Set(databases.split(separator: ",").map(String.init))
-                found = found.filter { wanted.contains($0.name) }
-                guard !found.isEmpty else { throw ValidationError("none of \(databases) was found") }
-            }
-            let chosen = variants.map { $0.split(separator: ",").compactMap { Variant(rawValue: String($0)) } } ?? Variant.allCases
-            let progress = ProgressPrinter()
-            let runner = Table2Runner(
-                databases: found, variants: chosen, preset: Preset(rawValue: preset) ?? .paper, scale: scale, out: out,
-                report: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
-                trainingEvents: { event in if case .batch = event { progress(event) } })
-            let results = try runner.run()
-            let summary = Table2Summary(results: results, databases: found, variants: chosen, paper: PaperTables.table2)
+            let scale = experiment.scale.scale
+            let found = try ReproduceCommand.databases(dataRoot: dataRoot, names: databases, scale: scale, confound: confound)
+            let arms = variants.map { Arm($0, lambda1: weights.lambdaAdv, lambda2: weights.lambdaAt) }
             var lines = ["Table 2 as published (accuracy %):", ""]
             lines += PaperTables.markdown(
-                columns: PaperTables.table2Columns, rows: PaperTables.databases.map { db in (db, (PaperTables.table2[db] ?? []).map { String(format: "%.2f", $0) }) },
+                columns: PaperTables.table2Columns,
+                rows: PaperTables.databases.map { db in (db, (PaperTables.table2[db] ?? []).map { String(format: "%.2f", $0) }) },
                 firstColumn: "Database")
-            lines += ["", "Measured here (\(self.scale) scale, \(preset) preset; mean over n runs; Δ to the paper):", ""]
-            lines += summary.markdown()
-            if found.contains(where: \.synthetic) {
-                lines += ["", "† synthetic stand-in, not a database of the paper: no published number to compare with."]
-            }
             for line in lines { Swift.print(line) }
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try (lines.joined(separator: "\n") + "\n").write(toFile: out + "/table2.md", atomically: true, encoding: .utf8)
-            try summary.csv().write(toFile: out + "/table2.csv", atomically: true, encoding: .utf8)
-            try summary.json().write(to: URL(fileURLWithPath: out + "/results.json"), options: .atomic)
+            Swift.print("")
+            let reference = arms.first { $0.variant == .baselineMAT } ?? arms.first
+            _ = try ExperimentOutput.run(
+                name: "table2", title: "Measured here:", databases: found, arms: arms, reference: reference,
+                arguments: experiment, dataRoot: dataRoot, paper: PaperTables.table2,
+                extraSettings: ["confound": dataRoot == nil ? "\(confound)" : "", "data_root": dataRoot ?? ""])
+        }
+    }
+
+    /// Parses a comma-separated list of variants, naming the unknown ones and the choices.
+    static func parseVariants(_ text: String) throws -> [Variant] {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let unknown = names.filter { Variant(rawValue: $0) == nil }
+        guard unknown.isEmpty, !names.isEmpty else {
+            throw ValidationError("unknown variant(s) \(unknown.joined(separator: ", ")); use \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return names.compactMap { Variant(rawValue: $0) }
+    }
+
+    /// `ddl reproduce ablation`.
+    public struct Ablation: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Which loss term does what: the full DDL variant, λ1 = 0, λ2 = 0 and both 0, beside baseline_mat.",
+            discussion: """
+                Runs baseline_mat and --variant with the paper's weights (λ1 = 1, λ2 = 0.05), with the
+                adversarial term off (λ1 = 0), the attention-transfer term off (λ2 = 0), and both off,
+                on the same databases, seeds and folds as table2, with the same paired statistics
+                (differences to baseline_mat). Writes ablation.md, ablation.csv, ablation-runs.csv and
+                ablation.json to --out; runs shared with table2 are reused.
+                """
+        )
+        @Option(help: "Folder of prepared databases (none: synthetic stand-ins).") public var dataRoot: String?
+        @Option(help: "Databases to run, comma-separated (default: every one found).") public var databases: String?
+        @Option(help: "The DDL variant to ablate.") public var variant: Variant = .ddlGARIDILP
+        @OptionGroup public var experiment: ExperimentArguments
+        @Option(help: "Confound ρ of the synthetic stand-ins' training faces, 0…1 (ignored with --data-root).")
+        public var confound: Double = SyntheticDatabases.defaultConfound
+
+        public init() {}
+
+        public func validate() throws {
+            guard variant.usesDisturbanceBranch else { throw ValidationError("--variant \(variant.rawValue) has no loss term to ablate; use a ddl_ variant") }
+            guard confound >= 0, confound <= 1 else { throw ValidationError("--confound must be in [0, 1], got \(confound)") }
+        }
+
+        public func run() throws {
+            let scale = experiment.scale.scale
+            let found = try ReproduceCommand.databases(dataRoot: dataRoot, names: databases, scale: scale, confound: confound)
+            let reference = Arm(.baselineMAT)
+            _ = try ExperimentOutput.run(
+                name: "ablation", title: "Ablation of \(variant.rawValue)'s loss terms (Eq. 11):", databases: found,
+                arms: [reference] + Arm.ablation(of: variant), reference: reference, arguments: experiment,
+                dataRoot: dataRoot, paper: PaperTables.table2,
+                extraSettings: ["confound": dataRoot == nil ? "\(confound)" : "", "data_root": dataRoot ?? ""])
         }
     }
 }

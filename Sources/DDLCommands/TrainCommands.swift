@@ -19,11 +19,23 @@ public struct PretrainDFEMCommand: ParsableCommand {
     @OptionGroup public var model: ModelOptions
     @OptionGroup public var training: TrainingArguments
     @OptionGroup public var data: DataArguments
+    @Option(help: "A checkpoint whose trunk (trunk.* entries, e.g. from `ddl pretrain-trunk`) starts the DFEM's trunk.")
+    public var trunk: String?
+    @Option(help: "Fraction of the subjects (and, for identity, of the other subjects' faces) held out to score each factor after every epoch; 0 trains on everything.")
+    public var holdOut: Double = 0.125
 
     public init() {}
 
+    public func validate() throws {
+        guard holdOut >= 0, holdOut < 1 else { throw ValidationError("--hold-out must be in [0, 1), got \(holdOut)") }
+    }
+
     public func run() throws {
-        let set = try data.disturbanceSet()
+        let all = try data.disturbanceSet()
+        let (set, heldOut) = holdOut > 0 ? DFEMHeldOut.split(all, fraction: holdOut, seed: training.seed) : (all, nil)
+        if let heldOut {
+            FileHandle.standardError.write(Data("held out \(heldOut.count) of \(all.count) faces to score the factors\n".utf8))
+        }
         var config = model.config()
         guard config.variant.usesDisturbanceBranch else {
             throw ValidationError("\(config.variant.rawValue) has no disturbance branch, so no DFEM to train")
@@ -37,8 +49,13 @@ public struct PretrainDFEMCommand: ParsableCommand {
             c.factors = group
             let directory = training.run + "/dfem-\(k)"
             FileHandle.standardError.write(Data("DFEM \(k): \(group.map { "\($0.name) \($0.classes)" }.joined(separator: ", ")) on \(set.count) faces → \(directory)\n".utf8))
-            let run = try DFEMTraining(config: c, options: options, set: set, directory: directory, resume: training.resume)
+            let run = try DFEMTraining(config: c, options: options, set: set, directory: directory, resume: training.resume,
+                                       trunk: trunk, heldOut: heldOut)
             try run.run(report: progress.callAsFunction)
+            if let heldOut {
+                let results = DFEMHeldOut.evaluate(run.dfem, on: heldOut, crop: options.crop)
+                for line in DFEMHeldOut.describe(results) { print("held-out \(line)") }
+            }
             print(run.checkpointPath)
         }
     }
@@ -60,12 +77,17 @@ public struct TrainCommand: ParsableCommand {
     @OptionGroup public var training: TrainingArguments
     @OptionGroup public var data: DataArguments
     @Option(help: "A DFEM checkpoint (repeat for the official preset's two DFEMs).") public var dfem: [String] = []
+    @OptionGroup public var weights: LossWeightArguments
+    @Option(help: "A checkpoint whose trunk (trunk.* entries, e.g. from `ddl pretrain-trunk`) starts S_g.")
+    public var trunk: String?
 
     public init() {}
 
     public func run() throws {
         let (train, test) = try data.expressionSets()
         var config = model.config()
+        config.lambda1 = weights.lambdaAdv
+        config.lambda2 = weights.lambdaAt
         let options = training.options(imageSize: train.size)
         config.inputSize = options.crop
         config.classes = model.classesWereSet ? config.classes : train.expressionClasses
@@ -83,7 +105,7 @@ public struct TrainCommand: ParsableCommand {
             }
         }
         let run = try DDMTraining(config: config, options: options, train: train, test: test, dfemPaths: dfem,
-                                  directory: training.run, resume: training.resume)
+                                  directory: training.run, resume: training.resume, trunk: trunk)
         FileHandle.standardError.write(Data("\(config.variant.rawValue) (\(config.preset.rawValue)), width \(config.width), \(train.count) training faces, \(test?.count ?? 0) test faces → \(training.run)\n".utf8))
         try run.run(report: ProgressPrinter().callAsFunction)
         let records = try EpochLog(path: run.logPath).records()
@@ -93,6 +115,57 @@ public struct TrainCommand: ParsableCommand {
         if let best = run.state.bestAccuracy, let epoch = run.state.bestEpoch {
             print("test accuracy (best epoch \(epoch), test-set selection): \(format(best * 100, 2))%")
         }
+    }
+}
+
+/// The weights of the joint loss (Eq. 11), for ablations.
+public struct LossWeightArguments: ParsableArguments {
+    @Option(help: "λ1, the weight of the adversarial loss L_adv in Eq. 11 (the paper: 1.0).") public var lambdaAdv: Double = 1.0
+    @Option(help: "λ2, the weight of the attention-transfer loss L_AT in Eq. 11 (the paper: 0.05).") public var lambdaAt: Double = 0.05
+
+    public init() {}
+
+    public func validate() throws {
+        guard lambdaAdv.isFinite, lambdaAdv >= 0, lambdaAt.isFinite, lambdaAt >= 0 else {
+            throw ValidationError("--lambda-adv and --lambda-at must be finite and ≥ 0, got \(lambdaAdv) and \(lambdaAt)")
+        }
+    }
+}
+
+/// `ddl pretrain-trunk`: S_g trained for expressions on a large set, to start later stages.
+public struct PretrainTrunkCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "pretrain-trunk",
+        abstract: "Pre-train the trunk S_g on a large expression-labelled set (the paper: AffectNet).",
+        discussion: """
+            Trains the plain baseline (trunk, average pooling, expression head) on --train (e.g. a
+            prepared AffectNet cache) or, by default, on a large synthetic set of its own identities
+            drawn independently of the expressions, and writes RUN/checkpoint.h5. Its trunk.*
+            entries start `pretrain-dfem`, `train` and `reproduce` through --trunk; the checkpoint
+            must have the same width.
+            """
+    )
+    @OptionGroup public var model: ModelOptions
+    @OptionGroup public var training: TrainingArguments
+    @OptionGroup public var data: DataArguments
+
+    public init() {}
+
+    public func run() throws {
+        let (train, test) = try data.expressionSets()
+        var config = model.config()
+        config.variant = .baseline
+        let options = training.options(imageSize: train.size)
+        config.inputSize = options.crop
+        config.classes = model.classesWereSet ? config.classes : train.expressionClasses
+        let run = try DDMTraining(config: config, options: options, train: train, test: test, dfemPaths: [],
+                                  directory: training.run, resume: training.resume)
+        FileHandle.standardError.write(Data("trunk: width \(config.width), \(train.count) training faces → \(training.run)\n".utf8))
+        try run.run(report: ProgressPrinter().callAsFunction)
+        if let last = try EpochLog(path: run.logPath).records().last?.testAccuracy {
+            print("test accuracy of the pre-training model (last epoch): \(format(last * 100, 2))%")
+        }
+        print(run.checkpointPath)
     }
 }
 

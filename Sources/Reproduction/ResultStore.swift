@@ -1,34 +1,68 @@
 import Foundation
 
-/// The result of one training run of the Table 2 reproduction (one database, variant, fold).
+/// The result of one training run of a reproduction: one database, arm, fold and seed,
+/// with everything needed to trace it (its key and settings).
 public struct RunResult: Codable, Sendable, Equatable {
     public var database: String
+    /// The arm's column name (the variant, with its loss weights when they are not the paper's).
+    public var arm: String
     public var variant: String
+    /// λ1 and λ2 of Eq. 11 in this run.
+    public var lambda1: Double
+    public var lambda2: Double
     /// Fold index (0 for train/test databases).
     public var fold: Int
-    /// Test accuracy after the last epoch (the paper's number).
+    /// The training seed (weights, shuffles, crops, flips, dropout).
+    public var seed: UInt64
+    /// Test accuracy after the last epoch (the paper's number), in [0, 1].
     public var accuracy: Double
-    /// Best test accuracy over the epochs (test-set selection, as the released code reports).
+    /// Best test accuracy over the evaluated epochs (test-set selection, as the released
+    /// code reports; equal to `accuracy` when only the last epoch is evaluated).
     public var bestAccuracy: Double
+    /// Labelled test faces the accuracy is over.
+    public var testFaces: Int
     public var epochs: Int
     public var seconds: Double
     public var synthetic: Bool
+    /// The run's key (`RunKey.digest`) and its settings: scale, preset, data digests, DFEMs,
+    /// trunk, code version.
+    public var key: String
+    public var settings: [String: String]
 
-    public init(database: String, variant: String, fold: Int, accuracy: Double, bestAccuracy: Double, epochs: Int, seconds: Double, synthetic: Bool) {
+    enum CodingKeys: String, CodingKey {
+        case database, arm, variant, lambda1, lambda2, fold, seed, accuracy, epochs, seconds, synthetic, key, settings
+        case bestAccuracy = "best_accuracy", testFaces = "test_faces"
+    }
+
+    /// A run's result; see the properties.
+    public init(
+        database: String, arm: String, variant: String, lambda1: Double, lambda2: Double, fold: Int, seed: UInt64,
+        accuracy: Double, bestAccuracy: Double, testFaces: Int, epochs: Int, seconds: Double, synthetic: Bool,
+        key: String, settings: [String: String]
+    ) {
         self.database = database
+        self.arm = arm
         self.variant = variant
+        self.lambda1 = lambda1
+        self.lambda2 = lambda2
         self.fold = fold
+        self.seed = seed
         self.accuracy = accuracy
         self.bestAccuracy = bestAccuracy
+        self.testFaces = testFaces
         self.epochs = epochs
         self.seconds = seconds
         self.synthetic = synthetic
+        self.key = key
+        self.settings = settings
     }
 }
 
-/// Finished runs, one JSON file each (`<out>/runs/<scale>-<preset>/<database>/<variant>/fold-<k>.json`),
-/// written atomically as each run finishes, so that stopping loses no finished run and a
-/// second invocation skips them. A file that does not parse is reported and run again.
+/// Finished runs, one JSON file each, found by the digest of everything that determines
+/// them (`<out>/runs/<setting>/<database>/<arm>/<key>.json`), written atomically as each
+/// run finishes, so that stopping loses no finished run and a second invocation reuses
+/// exactly the runs whose settings, data and code are unchanged. A file that does not
+/// parse, or holds another run, is reported and the run is repeated.
 public struct ResultStore: Sendable {
     public let directory: String
     /// Runs of another scale or preset are kept apart (`quick-paper`, `paper-official`, …).
@@ -43,11 +77,14 @@ public struct ResultStore: Sendable {
     public var runsDirectory: String { "\(directory)/runs/\(setting)" }
 
     /// The file of one run.
-    public func path(database: String, variant: String, fold: Int) -> String {
-        "\(runsDirectory)/\(safe(database))/\(variant)/fold-\(fold).json"
+    public func path(database: String, arm: Arm, key: RunKey) -> String {
+        "\(runsDirectory)/\(safe(database))/\(arm.folder)/\(key.short).json"
     }
 
-    func safe(_ name: String) -> String { name.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: " ", with: "_") }
+    func safe(_ name: String) -> String {
+        name.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: " ", with: "_")
+            .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "ρ", with: "rho")
+    }
 
     /// What to do with a stored run.
     public enum Lookup: Sendable, Equatable {
@@ -57,14 +94,16 @@ public struct ResultStore: Sendable {
         case corrupt(path: String, reason: String)
     }
 
-    public func lookup(database: String, variant: String, fold: Int) -> Lookup {
-        let p = path(database: database, variant: variant, fold: fold)
+    /// The stored run of `key`, if any.
+    public func lookup(database: String, arm: Arm, key: RunKey) -> Lookup {
+        let p = path(database: database, arm: arm, key: key)
         guard FileManager.default.fileExists(atPath: p) else { return .missing }
         guard let data = FileManager.default.contents(atPath: p) else { return .corrupt(path: p, reason: "unreadable") }
         do {
             let r = try JSONDecoder().decode(RunResult.self, from: data)
-            guard r.database == database, r.variant == variant, r.fold == fold, r.accuracy.isFinite else {
-                return .corrupt(path: p, reason: "holds another run or a non-finite accuracy")
+            guard r.key == key.digest, r.database == database, r.arm == arm.name,
+                  r.accuracy.isFinite, r.accuracy >= 0, r.accuracy <= 1 else {
+                return .corrupt(path: p, reason: "holds another run or an accuracy outside [0, 1]")
             }
             return .done(r)
         } catch {
@@ -73,19 +112,11 @@ public struct ResultStore: Sendable {
     }
 
     /// Stores a finished run atomically.
-    public func store(_ r: RunResult) throws {
-        let p = path(database: r.database, variant: r.variant, fold: r.fold)
+    public func store(_ r: RunResult, arm: Arm, key: RunKey) throws {
+        let p = path(database: r.database, arm: arm, key: key)
         try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
         try e.encode(r).write(to: URL(fileURLWithPath: p), options: .atomic)
-    }
-
-    /// Every stored run.
-    public func all() -> [RunResult] {
-        guard let files = FileManager.default.enumerator(atPath: runsDirectory) else { return [] }
-        return files.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") }.compactMap {
-            FileManager.default.contents(atPath: runsDirectory + "/" + $0).flatMap { try? JSONDecoder().decode(RunResult.self, from: $0) }
-        }
     }
 }

@@ -58,5 +58,25 @@ struct PipelineTests {
         #expect(message(["evaluate", "--checkpoint", dir + "/none.h5"] + small).contains("none.h5"))
         #expect(message(["train", "--run", dir, "--variant", "ddl_zz"]).contains("unknown variant"))
         #expect(message(["synth", "--out", dir, "--strength", "3"]).contains("strength"))
+        #expect(message(["synth", "--out", dir, "--confound", "1.5"]).contains("--confound must be in [0, 1], got 1.5"))
+        #expect(message(["train", "--run", dir, "--lambda-adv", "-1"] + small).contains("--lambda-adv and --lambda-at"))
+        #expect(message(["reproduce", "table2", "--seeds", "0"]).contains("--seeds must be in 1…1000, got 0"))
+        #expect(message(["reproduce", "table2", "--trunk", dir + "/none.h5"]).contains("no file at \(dir)/none.h5"))
+        #expect(message(["reproduce", "table2", "--variants", "baseline,zz"]).contains("unknown variant(s) zz"))
+        #expect(message(["reproduce", "table2", "--databases", "RAFDB"]).contains("RAFDB not found; available: Lab-like"))
+        #expect(message(["study", "disturbance", "--rhos", "0,2"]).contains("--rhos must be comma-separated numbers in [0, 1]"))
+    }
+
+    @Test func synthWritesAConfoundedTrainingSplitAndAPNGSheet() throws {
+        let dir = scratchDirectory()
+        try ddl(["synth", "--out", dir, "--confound", "1", "--sheet", dir + "/sheet.png", "--sheet-scale", "2"] + small)
+        let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/sheet.png"))
+        #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        // 28 training faces in 4 rows of 7: (7·21 + 1)·2 × (4·21 + 1)·2 pixels, big-endian in IHDR.
+        #expect(png[16..<24] == Data([0, 0, 1, 0x28, 0, 0, 0, 0xAA]))
+        // ρ = 1: every training face's subject is in its class's identity group (the
+        // training subjects are 0..<6 of 8), so class c's subjects are c mod 6 (and 6 for c = 6 → 0).
+        let train = try FaceSet.load(from: dir + "/train.h5")
+        for i in 0..<train.count { #expect(train.subjects[i] == train.expressions[i] % 6) }
     }
 }

@@ -1,0 +1,125 @@
+import ArgumentParser
+import DDLModel
+import Foundation
+import Reproduction
+import Training
+
+extension Preset: ExpressibleByArgument {}
+extension Variant: ExpressibleByArgument {}
+
+/// How large the reproduction's runs are.
+public enum ScaleChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case quick, paper
+
+    /// The settings of the scale.
+    public var scale: ReproductionScale { self == .paper ? .paper : .quick }
+}
+
+/// Options shared by `reproduce table2`, `reproduce ablation` and `study disturbance`.
+public struct ExperimentArguments: ParsableArguments {
+    @Option(help: "paper or official.") public var preset: Preset = .paper
+    @Option(help: "quick (minutes: width 8, 8 epochs, 3 folds, 40×40 faces) or paper (width 64, 40 epochs, 10 folds).")
+    public var scale: ScaleChoice = .quick
+    @Option(help: "Seeds per fold (1…N), the same for every variant: seed × fold is one paired run (default: the scale's, 3 quick, 1 paper).")
+    public var seeds: Int?
+    @Option(help: "Where S_g starts: 'pretrain' (pre-trained once on DATA_ROOT/AffectNet/train.h5, or on a large synthetic set), 'scratch', or a checkpoint whose trunk.* entries to load.")
+    public var trunk: String = "pretrain"
+    @Option(help: "Results folder.") public var out: String = "runs/reproduce"
+
+    public init() {}
+
+    public func validate() throws {
+        if let seeds, seeds < 1 || seeds > 1000 { throw ValidationError("--seeds must be in 1…1000, got \(seeds)") }
+        if !["pretrain", "scratch"].contains(trunk), !FileManager.default.fileExists(atPath: trunk) {
+            throw ValidationError("--trunk must be pretrain, scratch or an existing checkpoint; no file at \(trunk)")
+        }
+    }
+
+    /// The seeds 1…N.
+    public var seedList: [UInt64] { (1...(seeds ?? scale.scale.seeds)).map { UInt64($0) } }
+
+    /// The trunk source, with the AffectNet cache of `dataRoot` when there is one.
+    public func trunkSource(dataRoot: String?) -> TrunkSource {
+        switch trunk {
+        case "scratch": return .scratch
+        case "pretrain":
+            if let dataRoot, let cache = PreparedDatabases.affectNet(root: dataRoot) { return .pretrain(train: cache.train, test: cache.test) }
+            return .pretrain(train: nil, test: nil)
+        default: return .checkpoint(trunk)
+        }
+    }
+}
+
+/// Runs an experiment and writes its tables: `<name>.md`, `<name>.csv`, `<name>-runs.csv`
+/// and (for Table 2, which `table3`/`table4` read) `results.json`, else `<name>.json`.
+enum ExperimentOutput {
+    static func run(
+        name: String, title: String, databases: [Table2Database], arms: [Arm], reference: Arm?, arguments: ExperimentArguments,
+        dataRoot: String?, paper: [String: [Double]], extraSettings: [String: String] = [:]
+    ) throws -> (summary: PairedSummary, results: ExperimentResults) {
+        let progress = ProgressPrinter()
+        let seeds = arguments.seedList
+        let runner = ExperimentRunner(
+            databases: databases, arms: arms, preset: arguments.preset, scale: arguments.scale.scale, seeds: seeds,
+            trunk: arguments.trunkSource(dataRoot: dataRoot), out: arguments.out,
+            report: { progress.clear(); FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+            trainingEvents: { event in if case .batch = event { progress(event) } })
+        for db in databases {
+            FileHandle.standardError.write(Data("\(db.name): \(db.description.isEmpty ? "" : db.description + "; ")\(db.foldCount) fold(s) × \(seeds.count) seed(s) × \(arms.count) arm(s)\n".utf8))
+        }
+        let results = try runner.run()
+        progress.clear()
+        let summary = PairedSummary(results: results.runs, databases: databases, arms: arms, reference: reference, paper: paper)
+        let scale = arguments.scale.scale
+        var lines = [title, ""]
+        lines.append("\(scale.name) scale (width \(scale.width), \(scale.epochs) epochs, lr \(scale.learningRate)), \(arguments.preset.rawValue) preset, "
+                     + "seeds 1–\(seeds.count) on every fold, trunk: \(results.trunk); test accuracy (%) after the last epoch, "
+                     + "mean ± 95% CI (t-interval over runs), n runs:")
+        lines.append("")
+        lines += summary.markdown()
+        for (db, groups) in results.dfemQuality.sorted(by: { $0.key < $1.key }) {
+            for (group, quality) in groups.sorted(by: { $0.key < $1.key }) {
+                lines.append("")
+                lines.append("DFEM (\(group)) of \(db), held-out accuracy: " + DFEMHeldOut.describe(quality).joined(separator: "; "))
+            }
+        }
+        if databases.contains(where: \.synthetic) {
+            lines += ["", "† synthetic stand-in, not a database of the paper: no published number to compare with."]
+        }
+        if !results.reused.isEmpty {
+            lines += ["", "\(results.reused.count) of \(results.runs.count) runs were reused from \(arguments.out)/runs (same settings, data digest and code version)."]
+        }
+        for line in lines { print(line) }
+        let out = arguments.out
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: "\(out)/\(name).md", atomically: true, encoding: .utf8)
+        try summary.csv(scale: scale.name, preset: arguments.preset.rawValue).write(toFile: "\(out)/\(name).csv", atomically: true, encoding: .utf8)
+        try runsCSV(results.runs).write(toFile: "\(out)/\(name)-runs.csv", atomically: true, encoding: .utf8)
+        var settings = extraSettings
+        settings["scale"] = scale.name
+        settings["preset"] = arguments.preset.rawValue
+        settings["seeds"] = seeds.map(String.init).joined(separator: ",")
+        settings["trunk"] = results.trunk
+        settings["version"] = ReproductionVersion.current
+        let quality = results.dfemQuality.mapValues { groups in
+            groups.mapValues { q in
+                q.map { FactorAccuracyRecord(factor: $0.factor, accuracy: $0.accuracy, chance: $0.chance, count: $0.count,
+                                             betterThanChance: $0.betterThanChance) }
+            }
+        }
+        let file = ResultsFile(table: summary.table, cells: summary.cells, runs: results.runs, dfemQuality: quality, settings: settings)
+        try file.write(to: name == "table2" ? "\(out)/results.json" : "\(out)/\(name).json")
+        return (summary, results)
+    }
+
+    /// One row per run: database, arm, seed, fold, accuracy and key.
+    static func runsCSV(_ runs: [RunResult]) -> String {
+        var lines = ["database,arm,variant,lambda1,lambda2,seed,fold,accuracy,best_accuracy,test_faces,epochs,seconds,key"]
+        for r in runs.sorted(by: { ($0.database, $0.arm, $0.seed, $0.fold) < ($1.database, $1.arm, $1.seed, $1.fold) }) {
+            lines.append("\"\(r.database)\",\"\(r.arm)\",\(r.variant),\(r.lambda1),\(r.lambda2),\(r.seed),\(r.fold),"
+                         + String(format: "%.6f,%.6f", r.accuracy, r.bestAccuracy) + ",\(r.testFaces),\(r.epochs),"
+                         + String(format: "%.1f", r.seconds) + ",\(r.key)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
