@@ -105,28 +105,28 @@ enum StudyChart {
         var panels: [RGBImage] = []
         for s in strengths {
             let accuracy = LineChart(
-                title: String(format: "Wild-like stand-in, strength %.2f: test accuracy", s),
+                title: String(format: "Wild-like stand-in, strength %.2f: test accuracy, 95%% CI", s),
                 xLabel: "confound ρ of the training faces", yLabel: "test accuracy (%)",
-                series: arms.map { arm in
+                series: arms.enumerated().map { k, arm in
                     LineChart.Series(name: arm.name, points: rhos.compactMap { rho in
                         summary.cell(name(s, rho), arm.name).map {
                             LineChart.Point(x: rho, y: $0.accuracy.mean, low: $0.accuracy.low, high: $0.accuracy.high)
                         }
-                    })
+                    }, style: k)
                 },
                 referenceLines: [LineChart.ReferenceLine(y: 100.0 / 7, label: "chance 14.3%")])
             panels.append(accuracy.render())
             let others = arms.filter { $0 != reference }
             let difference = LineChart(
-                title: "Paired difference to \(reference.name)",
-                xLabel: "confound ρ of the training faces", yLabel: "accuracy − \(reference.name) (points)",
+                title: "Paired difference to \(reference.name), 95% CI",
+                xLabel: "confound ρ of the training faces", yLabel: "difference to \(reference.name) (points)",
                 series: others.map { arm in
                     LineChart.Series(name: arm.name, points: rhos.compactMap { rho in
                         summary.cell(name(s, rho), arm.name)?.difference.map { d in
                             LineChart.Point(x: rho, y: d.meanDifference, low: d.halfWidth.map { d.meanDifference - $0 },
                                             high: d.halfWidth.map { d.meanDifference + $0 })
                         }
-                    })
+                    }, style: arms.firstIndex(of: arm))
                 },
                 referenceLines: [LineChart.ReferenceLine(y: 0, label: "no difference")])
             panels.append(difference.render())

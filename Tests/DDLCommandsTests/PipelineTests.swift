@@ -59,7 +59,7 @@ struct PipelineTests {
         #expect(message(["train", "--run", dir, "--variant", "ddl_zz"]).contains("unknown variant"))
         #expect(message(["synth", "--out", dir, "--strength", "3"]).contains("strength"))
         #expect(message(["synth", "--out", dir, "--confound", "1.5"]).contains("--confound must be in [0, 1], got 1.5"))
-        #expect(message(["train", "--run", dir, "--lambda-adv", "-1"] + small).contains("--lambda-adv and --lambda-at"))
+        #expect(message(["train", "--run", dir, "--lambda-adv=-1"] + small).contains("--lambda-adv and --lambda-at"))
         #expect(message(["reproduce", "table2", "--seeds", "0"]).contains("--seeds must be in 1…1000, got 0"))
         #expect(message(["reproduce", "table2", "--trunk", dir + "/none.h5"]).contains("no file at \(dir)/none.h5"))
         #expect(message(["reproduce", "table2", "--variants", "baseline,zz"]).contains("unknown variant(s) zz"))

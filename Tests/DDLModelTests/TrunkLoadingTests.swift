@@ -42,7 +42,7 @@ struct TrunkLoadingTests {
             #expect(e.file == file)
             #expect(!e.wrongShape.isEmpty)
             #expect(e.wrongShape.allSatisfy { $0.name.hasPrefix("trunk.") })
-            #expect(e.description.contains("trunk.stem.0.weight: model [4, 3, 3, 3], file [2, 3, 3, 3]"))
+            #expect(e.description.contains("trunk.stem.conv.weight: model [4, 3, 3, 3], file [2, 3, 3, 3]"))
         }
         #expect(entryValue(wide.trunk.stateEntries()[0]) == before)  // nothing changed
     }

@@ -36,11 +36,15 @@ public struct LineChart: Sendable {
         public var name: String
         /// The observations.
         public var points: [Point]
+        /// Which palette colour and marker the series takes (default: its position), so that
+        /// one method keeps its colour across panels.
+        public var style: Int?
 
         /// A series from its name and points.
-        public init(name: String, points: [Point]) {
+        public init(name: String, points: [Point], style: Int? = nil) {
             self.name = name
             self.points = points
+            self.style = style
         }
     }
 
@@ -267,8 +271,8 @@ private struct ChartRenderer {
             }
         }
         return PreparedSeries(
-            name: series.name, colour: palette[index % palette.count],
-            marker: markers[index % markers.count],
+            name: series.name, colour: palette[(series.style ?? index) % palette.count],
+            marker: markers[(series.style ?? index) % markers.count],
             lines: lines.filter { !$0.isEmpty }, bands: bands.filter { !$0.isEmpty })
     }
 
