@@ -59,8 +59,46 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
             default: break
             }
         }
+        if let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path,
+           let probed = probe(path) {
+            return probed
+        }
         // A one-line description whatever the error.
         return error.localizedDescription.split(separator: "\n").first.map(String.init) ?? "\(ns.domain) \(ns.code)"
+    }
+
+    /// The likely system reason an operation on `path` failed when Foundation did not say
+    /// (its "error 512"): a part of the path that is a file, or a folder that is not writable.
+    static func probe(_ path: String) -> String? {
+        var url = URL(fileURLWithPath: path)
+        var ancestors: [String] = []
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            ancestors.append(url.path)
+        }
+        for ancestor in ancestors.reversed() {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDirectory) else { return nil }
+            if !isDirectory.boolValue { return String(cString: strerror(ENOTDIR)) + " (\(ancestor) is a file)" }
+        }
+        if let parent = ancestors.first, access(parent, W_OK) != 0 { return String(cString: strerror(errno)) }
+        return nil
+    }
+
+    /// Creates `path` and any missing parents with mkdir(2), so that a failure carries the
+    /// system's own reason.
+    /// - Throws: `FileSystemError` for `action` on `path`.
+    public static func createDirectory(_ path: String, action: String = "creating the folder") throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw FileSystemError(action, path: path, reason: String(cString: strerror(EEXIST)) + " (a file)") }
+            return
+        }
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if parent != path, parent != "/" { try createDirectory(parent, action: action) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw FileSystemError(action, path: path, errno: errno)
+        }
     }
 
     /// A description of `error` in one line: a `FileSystemError` for Foundation and POSIX
@@ -69,6 +107,8 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
     public static func oneLine(_ error: any Error, action: String = "accessing") -> String {
         let ns = error as NSError
         guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
+        let action = ns.domain != NSCocoaErrorDomain ? action
+            : (512..<1024).contains(ns.code) ? "writing" : (256..<512).contains(ns.code) ? "reading" : action
         let path = (ns.userInfo[NSFilePathErrorKey] as? String)
             ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path ?? "a file"
         return FileSystemError(action, path: path, reason: reason(of: error)).description

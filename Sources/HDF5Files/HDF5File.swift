@@ -87,9 +87,7 @@ public final class HDF5File {
     public static func write(to path: String, _ body: (HDF5Group) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        try FileSystemError.wrap("creating the folder", path: directory) {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
+        try FileSystemError.createDirectory(directory)
         let temp = directory + "/." + url.lastPathComponent + temporaryMarker + "\(getpid())"
         let bytes: [UInt8]
         do {

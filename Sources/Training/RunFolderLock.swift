@@ -22,9 +22,7 @@ public final class RunFolderLock: @unchecked Sendable {
     ///   the folder, or a `FileSystemError`.
     public init(directory: String) throws {
         self.directory = directory
-        try FileSystemError.wrap("creating the run folder", path: directory) {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
+        try FileSystemError.createDirectory(directory, action: "creating the run folder")
         let path = directory + "/" + Self.fileName
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystemError("opening the lock file", path: path, errno: errno) }
