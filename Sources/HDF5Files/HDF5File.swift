@@ -21,6 +21,7 @@ public final class HDF5File {
         guard FileManager.default.fileExists(atPath: path) else {
             throw HDF5Error(.missingFile, file: path, path: "/")
         }
+        if let problem = GlobalHeapCheck.problem(atPath: path) { throw HDF5Error(.notHDF5, file: path, path: "/", problem) }
         let id = H5Fopen(path, ddl_h5f_acc_rdonly(), ddl_h5p_default())
         guard id >= 0 else { throw HDF5Error(.notHDF5, file: path, path: "/") }
         return HDF5File(path: path, id: id)
