@@ -58,7 +58,7 @@ public final class DDMTraining {
     ) throws {
         try options.validate()
         guard train.count > 0, train.labelledExpressions > 0 else {
-            throw DegenerateDataError("the expression training set has no labelled face (\(train.count) faces, every expression −1)")
+            throw TrainingError.emptySet("the expression training set (\(train.count) faces, none with an expression label)")
         }
         if let test, test.labelledExpressions == 0 {
             throw DegenerateDataError("the test set has no labelled face (\(test.count) faces\(test.count > 0 ? ", every expression −1" : "")), so every accuracy would be 0%")

@@ -4,8 +4,7 @@ import HDF5Files
 /// Ownership of a run folder by one process: an advisory `flock` on `RUN/.lock`, which holds
 /// the owner's pid. The kernel drops the lock when the process exits or dies, so a crashed
 /// run never leaves the folder locked; a second process is refused, naming the holder.
-public final class RunFolderLock: @unchecked Sendable {
-    // @unchecked: the descriptor is set once in init and only closed in deinit.
+public final class RunFolderLock: Sendable {
 
     /// The run folder.
     public let directory: String
@@ -24,6 +23,15 @@ public final class RunFolderLock: @unchecked Sendable {
         self.directory = directory
         try FileSystemError.createDirectory(directory, action: "creating the run folder")
         let path = directory + "/" + Self.fileName
+        // This process may own the folder already (a run object still alive while the folder
+        // is opened again): flock would refuse our own second descriptor, so share the first.
+        let key = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+        self.key = key
+        if let shared = Self.held.retain(key) {
+            descriptor = shared
+            removeStaleTemporaryFiles()
+            return
+        }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystemError("opening the lock file", path: path, errno: errno) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -36,6 +44,7 @@ public final class RunFolderLock: @unchecked Sendable {
             throw FileSystemError("locking", path: path, errno: code)
         }
         descriptor = fd
+        Self.held.insert(key, fd)
         let text = "\(getpid())\n"
         if ftruncate(fd, 0) == 0 {
             _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
@@ -44,10 +53,17 @@ public final class RunFolderLock: @unchecked Sendable {
     }
 
     deinit {
+        guard Self.held.release(key) else { return }
         // Emptied so that a stale pid is never reported; closing releases the lock.
         _ = ftruncate(descriptor, 0)
         close(descriptor)
     }
+
+    /// The canonical path of the folder, by which this process's locks are shared.
+    private let key: String
+
+    /// The run folders this process has locked: descriptor and number of owners.
+    private static let held = HeldLocks()
 
     /// The pid written in an open lock file (nil when empty or unreadable).
     static func readPid(_ fd: Int32) -> Int32? {
@@ -121,5 +137,40 @@ extension RunFolderLock {
             guard FileManager.default.fileExists(atPath: path) else { continue }
             try FileSystemError.wrap("removing the earlier run's", path: path) { try FileManager.default.removeItem(atPath: path) }
         }
+    }
+}
+
+/// The locks this process holds, shared by the `RunFolderLock`s of one folder.
+final class HeldLocks: @unchecked Sendable {
+    // @unchecked: every access goes through `mutex`.
+    private let mutex = NSLock()
+    private var entries: [String: (descriptor: Int32, owners: Int)] = [:]
+
+    /// The descriptor of a folder already locked, with one more owner; nil when not held.
+    func retain(_ key: String) -> Int32? {
+        mutex.lock()
+        defer { mutex.unlock() }
+        guard let entry = entries[key] else { return nil }
+        entries[key] = (entry.descriptor, entry.owners + 1)
+        return entry.descriptor
+    }
+
+    func insert(_ key: String, _ descriptor: Int32) {
+        mutex.lock()
+        defer { mutex.unlock() }
+        entries[key] = (descriptor, 1)
+    }
+
+    /// Drops one owner; true when it was the last (the lock is then to be released).
+    func release(_ key: String) -> Bool {
+        mutex.lock()
+        defer { mutex.unlock() }
+        guard let entry = entries[key] else { return true }
+        if entry.owners > 1 {
+            entries[key] = (entry.descriptor, entry.owners - 1)
+            return false
+        }
+        entries[key] = nil
+        return true
     }
 }
