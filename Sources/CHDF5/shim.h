@@ -16,6 +16,7 @@ static inline hid_t ddl_h5t_native_int64(void) { return H5T_NATIVE_INT64; }
 static inline hid_t ddl_h5t_native_uint8(void) { return H5T_NATIVE_UINT8; }
 static inline hid_t ddl_h5t_c_s1(void) { return H5T_C_S1; }
 static inline hid_t ddl_h5p_link_create(void) { return H5P_LINK_CREATE; }
+static inline hid_t ddl_h5p_file_access(void) { return H5P_FILE_ACCESS; }
 static inline size_t ddl_h5t_variable(void) { return H5T_VARIABLE; }
 
 static inline int ddl_h5_index_name(void) { return H5_INDEX_NAME; }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Autodiff
 import DDLModel
+import Foundation
 import HDF5Files
 import Layers
 import TensorCore
@@ -26,10 +27,14 @@ public struct CheckpointCommand: ParsableCommand {
         @Option(help: "ddm or dfem (a DFEM gets the configuration's first factor group).") public var kind: String = "ddm"
         @Option(help: "Seed of the initial weights and of the reference input.") public var seed: UInt64 = 0
         @Option(help: "The checkpoint file to write.") public var out: String
+        @Flag(help: "Replace an existing --out file.") public var overwrite = false
 
         public init() {}
 
         public func run() throws {
+            guard overwrite || !FileManager.default.fileExists(atPath: out) else {
+                throw ValidationError("\(out) already exists: use --overwrite to replace it (or another --out)")
+            }
             let config = model.config()
             var g = RandomGenerator(seed: seed &+ 1)
             let input = Tensor<Float>.normal([2, 3, config.inputSize, config.inputSize], generator: &g)

@@ -39,7 +39,7 @@ public struct DataCommand: ParsableCommand {
             let (layout, root, options) = try source.resolved()
             let result = try FacePreparation.prepareCache(layout: layout, root: root, options: options, side: size,
                                                           skipBad: source.skipBad, output: out) { done, all in
-                if done % 1000 == 0 || done == all { FileHandle.standardError.write(Data("decoded \(done) of \(all) faces\n".utf8)) }
+                if done % 1000 == 0 || done == all { StandardStreams.error("decoded \(done) of \(all) faces\n") }
             }
             warn(result.skipped)
             print("\(out): \(result.set.count) faces, \(size)×\(size), \(result.set.expressionClasses) expression classes"
@@ -151,6 +151,6 @@ public struct LayoutArguments: ParsableArguments {
 
 /// Prints each skipped problem to standard error.
 private func warn(_ skipped: [DatasetError]) {
-    for problem in skipped { FileHandle.standardError.write(Data("warning: skipped: \(problem)\n".utf8)) }
-    if !skipped.isEmpty { FileHandle.standardError.write(Data("warning: \(skipped.count) bad inputs skipped (--skip-bad)\n".utf8)) }
+    for problem in skipped { StandardStreams.error("warning: skipped: \(problem)\n") }
+    if !skipped.isEmpty { StandardStreams.error("warning: \(skipped.count) bad inputs skipped (--skip-bad)\n") }
 }

@@ -54,7 +54,7 @@ public struct ModelOptions: ParsableArguments {
     @Option(help: "A Table 1 variant: \(Variant.allCases.map(\.rawValue).joined(separator: ", ")).")
     public var variant: String = "ddl_gar_id_il_p"
     @Option(help: "Width w (64 in the paper).") public var width: Int = 64
-    @Option(help: "Input side (90 in the paper).") public var input: Int = 90
+    @Option(help: "Input side (90 in the paper). Training: the crop side, so give one of --input and --crop.") public var input: Int?
     @Option(help: "Expression classes (default 7; training takes the data's count unless set).") public var classes: Int?
 
     public init() {}
@@ -65,13 +65,21 @@ public struct ModelOptions: ParsableArguments {
             throw ValidationError("unknown variant '\(variant)': use one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard width >= 1, (classes ?? 7) >= 2 else { throw ValidationError("--width must be ≥ 1 and --classes ≥ 2") }
-        guard input >= 16 else { throw ValidationError("--input must be at least 16 (five levels halve it)") }
+        guard width <= ModelSize.maximumWidth else {
+            throw ValidationError("--width \(width) is larger than \(ModelSize.maximumWidth) (the paper uses 64); such a model would not fit in memory")
+        }
+        guard (classes ?? 7) <= ModelSize.maximumClasses else {
+            throw ValidationError("--classes \(classes ?? 7) is larger than \(ModelSize.maximumClasses)")
+        }
+        guard (input ?? 90) >= 16, (input ?? 90) <= ModelSize.maximumInputSize else {
+            throw ValidationError("--input must be in 16…\(ModelSize.maximumInputSize) (five levels halve it), got \(input ?? 90)")
+        }
     }
 
     /// The configuration these options describe.
     public func config() -> DDLConfig {
         DDLConfig(preset: Preset(rawValue: preset) ?? .paper, variant: Variant(rawValue: variant) ?? .ddlGARIDILP,
-                  width: width, inputSize: input, classes: classes ?? 7)
+                  width: width, inputSize: input ?? 90, classes: classes ?? 7)
     }
 
     /// Whether `--classes` was given.

@@ -23,23 +23,23 @@ public final class ProgressPrinter {
             var line = "\r\(stage) epoch \(epoch + 1)/\(epochs) \(bar) \(batch + 1)/\(batches) loss \(format(loss, 4))"
             if let accuracy { line += " acc \(format(accuracy * 100, 1))%" }
             line += " \(Int(speed)) img/s ETA \(duration(remaining))   "
-            FileHandle.standardError.write(Data(line.utf8))
+            StandardStreams.error(line)
         case .epoch(let r):
-            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if live { StandardStreams.error("\r\u{1B}[K") }
             var line = "\(r.stage) epoch \(r.epoch + 1): lr \(r.learningRate)"
             for key in r.losses.keys.sorted() { line += " \(key) \(format(r.losses[key] ?? 0, 4))" }
             if let a = r.trainAccuracy { line += " train \(format(a * 100, 1))%" }
             if let a = r.testAccuracy { line += " test \(format(a * 100, 1))%" }
             line += " (\(format(r.seconds, 1)) s, \(Int(r.imagesPerSecond)) img/s)\n"
-            FileHandle.standardError.write(Data(line.utf8))
+            StandardStreams.error(line)
         case .note(let text):
-            FileHandle.standardError.write(Data("\(text)\n".utf8))
+            StandardStreams.error("\(text)\n")
         }
     }
 
     /// Clears a live bar so that a line of text can follow.
     public func clear() {
-        if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if live { StandardStreams.error("\r\u{1B}[K") }
     }
 
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }

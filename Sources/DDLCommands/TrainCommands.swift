@@ -34,23 +34,25 @@ public struct PretrainDFEMCommand: ParsableCommand {
         let all = try data.disturbanceSet()
         let (set, heldOut) = holdOut > 0 ? DFEMHeldOut.split(all, fraction: holdOut, seed: training.seed) : (all, nil)
         if let heldOut {
-            FileHandle.standardError.write(Data("held out \(heldOut.count) of \(all.count) faces to score the factors\n".utf8))
+            StandardStreams.error("held out \(heldOut.count) of \(all.count) faces to score the factors\n")
         }
         var config = model.config()
         guard config.variant.usesDisturbanceBranch else {
             throw ValidationError("\(config.variant.rawValue) has no disturbance branch, so no DFEM to train")
         }
         config.factors = try factors(of: config.variant, in: set)
-        let options = training.options(imageSize: set.size)
+        var options = training.options(imageSize: set.size)
+        options.crop = try training.cropSide(imageSize: set.size, input: model.input,
+                                             what: "the disturbance-labelled images (\(data.source(of: data.disturbance, "disturbance.h5")))")
         config.inputSize = options.crop
         let progress = ProgressPrinter()
         for (k, group) in config.dfemFactorGroups.enumerated() {
             var c = config
             c.factors = group
             let directory = training.run + "/dfem-\(k)"
-            FileHandle.standardError.write(Data("DFEM \(k): \(group.map { "\($0.name) \($0.classes)" }.joined(separator: ", ")) on \(set.count) faces → \(directory)\n".utf8))
+            StandardStreams.error("DFEM \(k): \(group.map { "\($0.name) \($0.classes)" }.joined(separator: ", ")) on \(set.count) faces → \(directory)\n")
             let run = try DFEMTraining(config: c, options: options, set: set, directory: directory, resume: training.resume,
-                                       trunk: trunk, heldOut: heldOut)
+                                       existingRun: training.existingRun, trunk: trunk, heldOut: heldOut)
             try run.run(report: progress.callAsFunction)
             if let heldOut {
                 let results = DFEMHeldOut.evaluate(run.dfem, on: heldOut, crop: options.crop)
@@ -88,7 +90,12 @@ public struct TrainCommand: ParsableCommand {
         var config = model.config()
         config.lambda1 = weights.lambdaAdv
         config.lambda2 = weights.lambdaAt
-        let options = training.options(imageSize: train.size)
+        var options = training.options(imageSize: train.size)
+        options.crop = try training.cropSide(imageSize: train.size, input: model.input,
+                                             what: "the training images (\(data.source(of: data.train, "train.h5")))")
+        if let test, test.size < options.crop {
+            throw ValidationError("the model input \(options.crop)×\(options.crop) is larger than the test images (\(data.source(of: data.test, "test.h5"))), \(test.size)×\(test.size)")
+        }
         config.inputSize = options.crop
         config.classes = model.classesWereSet ? config.classes : train.expressionClasses
         if config.variant.usesDisturbanceBranch {
@@ -104,9 +111,15 @@ public struct TrainCommand: ParsableCommand {
                 return found
             }
         }
+        var dfemScalars = 0.0
+        for path in dfem {
+            let c = try Checkpoint.metadata(of: path).config
+            dfemScalars += ModelSize.dfemScalars(width: c.width, factors: c.factors, finalPReLU: c.finalPReLU)
+        }
+        try TrainingMemory.check(config, batchSize: options.batchSize, dfemScalars: dfemScalars)
         let run = try DDMTraining(config: config, options: options, train: train, test: test, dfemPaths: dfem,
-                                  directory: training.run, resume: training.resume, trunk: trunk)
-        FileHandle.standardError.write(Data("\(config.variant.rawValue) (\(config.preset.rawValue)), width \(config.width), \(train.count) training faces, \(test?.count ?? 0) test faces → \(training.run)\n".utf8))
+                                  directory: training.run, resume: training.resume, existingRun: training.existingRun, trunk: trunk)
+        StandardStreams.error("\(config.variant.rawValue) (\(config.preset.rawValue)), width \(config.width), \(train.count) training faces, \(test?.count ?? 0) test faces → \(training.run)\n")
         try run.run(report: ProgressPrinter().callAsFunction)
         let records = try EpochLog(path: run.logPath).records()
         if let last = records.last?.testAccuracy {
@@ -155,12 +168,14 @@ public struct PretrainTrunkCommand: ParsableCommand {
         let (train, test) = try data.expressionSets()
         var config = model.config()
         config.variant = .baseline
-        let options = training.options(imageSize: train.size)
+        var options = training.options(imageSize: train.size)
+        options.crop = try training.cropSide(imageSize: train.size, input: model.input,
+                                             what: "the training images (\(data.source(of: data.train, "train.h5")))")
         config.inputSize = options.crop
         config.classes = model.classesWereSet ? config.classes : train.expressionClasses
         let run = try DDMTraining(config: config, options: options, train: train, test: test, dfemPaths: [],
-                                  directory: training.run, resume: training.resume)
-        FileHandle.standardError.write(Data("trunk: width \(config.width), \(train.count) training faces → \(training.run)\n".utf8))
+                                  directory: training.run, resume: training.resume, existingRun: training.existingRun)
+        StandardStreams.error("trunk: width \(config.width), \(train.count) training faces → \(training.run)\n")
         try run.run(report: ProgressPrinter().callAsFunction)
         if let last = try EpochLog(path: run.logPath).records().last?.testAccuracy {
             print("test accuracy of the pre-training model (last epoch): \(format(last * 100, 2))%")
@@ -185,8 +200,16 @@ public struct EvaluateCommand: ParsableCommand {
     public func run() throws {
         let (model, meta) = try DDM<Float>.load(from: checkpoint)
         let test = try data.testSet()
+        let source = data.source(of: data.test, "test.h5")
         guard test.expressionClasses == meta.config.classes else {
-            throw ValidationError("\(checkpoint) has \(meta.config.classes) expression classes, the test set \(test.expressionClasses)")
+            throw ValidationError("\(checkpoint) has \(meta.config.classes) expression classes, the test set (\(source)) \(test.expressionClasses)")
+        }
+        let side = meta.config.inputSize
+        guard test.size >= side else {
+            throw ValidationError("\(checkpoint) takes \(side)×\(side) inputs, larger than the test images (\(source)), \(test.size)×\(test.size)")
+        }
+        guard test.expressions.contains(where: { $0 >= 0 }) else {
+            throw ValidationError("the test set (\(source)) has no labelled face (\(test.count) faces\(test.count > 0 ? ", every expression −1" : "")): no accuracy to report")
         }
         let report = evaluate(model, on: test, augmentation: Augmentation(crop: meta.config.inputSize, flip: false))
         if json {

@@ -15,17 +15,54 @@ public struct TrainingArguments: ParsableArguments {
     @Option(help: "Epochs after which the rate is divided, comma-separated.") public var milestones: String = "10,18,25,32"
     @Option(help: "Factor applied at each milestone.") public var gamma: Double = 0.1
     @Option(help: "Seed of weights, shuffles, crops, flips and dropout.") public var seed: UInt64 = 0
-    @Option(help: "Training crop side (default: 90% of the image side, i.e. 90 of 100).") public var crop: Int?
+    @Option(help: "Training crop, which is the network input: a side in pixels (at least 16, at most the image side) or a fraction of the image side in (0, 1], e.g. 0.9 (the default: 90 of 100).", transform: CropArgument.parse)
+    public var crop: CropArgument?
     @Flag(help: "No horizontal flips.") public var noFlip = false
     @Flag(help: "No dropout in the heads.") public var noDropout = false
     @Option(help: "Run folder (checkpoint.h5, log.jsonl).") public var run: String
     @Flag(help: "Resume from the run folder's checkpoint.") public var resume = false
+    @Flag(help: "Start again over a run already in the run folder (its checkpoint and log are deleted).")
+    public var overwrite = false
 
     public init() {}
 
     public func validate() throws {
-        guard epochs >= 1, batchSize >= 1, learningRate > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
+        guard !(resume && overwrite) else { throw ValidationError("--resume and --overwrite contradict each other: give one") }
         guard parsedMilestones() != nil else { throw ValidationError("--milestones must be comma-separated epochs, got '\(milestones)'") }
+        // Every option but the crop (which needs the image side) is checked here, before any data is read.
+        if let problem = options(imageSize: 100).problems().first { throw ValidationError(problem.description) }
+    }
+
+    /// What a fresh start does with an earlier run in the folder.
+    public var existingRun: ExistingRunPolicy { overwrite ? .replace : .refuse }
+
+    /// The crop (the network input side) for images of side `size` with the model's
+    /// `--input` (when given), checked against the images and the network's minimum.
+    /// - Throws: when `--input` and `--crop` disagree, or the side does not fit, naming both sizes.
+    public func cropSide(imageSize size: Int, input: Int?, what: String) throws -> Int {
+        let side: Int
+        let option: String
+        switch (crop, input) {
+        case (let crop?, let input?):
+            side = crop.pixels(imageSize: size)
+            guard side == input else {
+                throw ValidationError("--input \(input) and --crop \(crop) (\(side) pixels of \(size)) disagree: the model's input is the training crop; give one of them")
+            }
+            option = "--crop"
+        case (let crop?, nil):
+            side = crop.pixels(imageSize: size)
+            option = "--crop \(crop)"
+        case (nil, let input?):
+            side = input
+            option = "--input"
+        case (nil, nil):
+            side = Int((Double(size) * 0.9).rounded())
+            option = "the default crop (90% of the image side)"
+        }
+        do { try InputSize.check(side, option: option, imageSize: size, what: what) } catch let e as InvalidOption {
+            throw ValidationError(e.description)
+        }
+        return side
     }
 
     func parsedMilestones() -> [Int]? {
@@ -45,10 +82,50 @@ public struct TrainingArguments: ParsableArguments {
         o.milestones = parsedMilestones() ?? []
         o.gamma = gamma
         o.seed = seed
-        o.crop = crop ?? Int((Double(size) * 0.9).rounded())
+        o.crop = crop?.pixels(imageSize: size) ?? Int((Double(size) * 0.9).rounded())
         o.flip = !noFlip
         o.dropout = !noDropout
         return o
+    }
+}
+
+/// A training crop side: pixels (`18`) or a fraction of the image side (`0.9`).
+public enum CropArgument: Sendable, Equatable, CustomStringConvertible {
+    case pixels(Int)
+    case fraction(Double)
+
+    public init?(argument: String) {
+        if let n = Int(argument) {
+            guard n > 0 else { return nil }
+            self = .pixels(n)
+        } else if let x = Double(argument), x.isFinite, x > 0, x <= 1 {
+            self = .fraction(x)
+        } else {
+            return nil
+        }
+    }
+
+    /// Parses `--crop`, naming the value and the rule when it is neither.
+    public static func parse(_ argument: String) throws -> CropArgument {
+        guard let crop = CropArgument(argument: argument) else {
+            throw ValidationError("--crop must be a side in pixels (an integer ≥ 1) or a fraction of the image side in (0, 1], got '\(argument)'")
+        }
+        return crop
+    }
+
+    public var description: String {
+        switch self {
+        case .pixels(let n): "\(n)"
+        case .fraction(let x): "\(x)"
+        }
+    }
+
+    /// The side in pixels for images of side `size` (a fraction rounds to the nearest pixel).
+    public func pixels(imageSize size: Int) -> Int {
+        switch self {
+        case .pixels(let n): n
+        case .fraction(let x): max(1, Int((Double(size) * x).rounded()))
+        }
     }
 }
 
@@ -68,6 +145,11 @@ public struct DataArguments: ParsableArguments {
         if let explicit { return explicit }
         if let data { return data + "/" + name }
         return nil
+    }
+
+    /// Where a set comes from, for messages: its file, or "synthetic".
+    public func source(of explicit: String?, _ name: String) -> String {
+        file(explicit, name) ?? "synthetic"
     }
 
     func load(_ path: String, _ what: String) throws -> FaceSet {

@@ -81,7 +81,39 @@ public enum Checkpoint {
         do { config = try DDLConfig.parse(json) } catch {
             throw CheckpointError(file: path, reason: "the config attribute is not a DDL configuration: \(json)")
         }
+        let problems = ModelSize.boundProblems(config)
+        guard problems.isEmpty else {
+            throw CheckpointError(file: path, reason: "/@config: " + problems.joined(separator: "; "))
+        }
         return CheckpointMetadata(model: kind, config: config, epoch: Int(try root.integerAttribute("epoch")))
+    }
+
+    /// Refuses a model whose weights alone would not fit in this machine's memory.
+    static func checkFits(scalars: Double, _ what: String, file: String) throws {
+        let bytes = scalars * 4
+        guard bytes < ModelSize.physicalMemory / 2 else {
+            throw CheckpointError(file: file, reason: "\(what) has \(Int(scalars)) weights (\(ModelSize.describe(bytes: bytes))), more than half of this machine's \(ModelSize.describe(bytes: ModelSize.physicalMemory)) memory")
+        }
+    }
+
+    /// Refuses a loaded state with a NaN or an infinity, naming every such entry and the
+    /// first bad index of each.
+    public static func checkFinite<C: StateContainer>(_ model: C, file: String, prefix: String = "state_dict/") throws {
+        var bad: [String] = []
+        for entry in model.stateEntries() {
+            let tensor: Tensor<C.Scalar>
+            switch entry {
+            case .parameter(_, let v): tensor = v.value
+            case .buffer(_, let b): tensor = b.value
+            case .counter: continue
+            }
+            if let i = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
+                bad.append("\(prefix)\(entry.name) has \(tensor.scalars[i]) at \(tensor.multiIndex(i))")
+            }
+        }
+        guard bad.isEmpty else {
+            throw CheckpointError(file: file, reason: "non-finite weights: " + bad.joined(separator: "; "))
+        }
     }
 
     /// Loads a checkpoint into `model`, after checking that it holds the expected kind of
@@ -94,6 +126,7 @@ public enum Checkpoint {
             throw CheckpointError(file: path, reason: "holds a \(meta.model.rawValue), not a \(kind.rawValue)")
         }
         try model.readState(from: root.group("state_dict"))
+        try checkFinite(model, file: path)
         return meta
     }
 }
@@ -102,6 +135,7 @@ extension DDM {
     /// A DDM built from a checkpoint's configuration, with its weights.
     public static func load(from path: String) throws -> (model: DDM, metadata: CheckpointMetadata) {
         let meta = try Checkpoint.metadata(of: path)
+        try Checkpoint.checkFits(scalars: ModelSize.ddmScalars(meta.config), "its DDM", file: path)
         let model = DDM(meta.config, seed: 0)
         try Checkpoint.load(into: model, kind: .ddm, from: path)
         return (model, meta)
@@ -115,6 +149,8 @@ extension DFEM {
         guard !meta.config.factors.isEmpty else {
             throw CheckpointError(file: path, reason: "a DFEM checkpoint must list its factors in config")
         }
+        let scalars = ModelSize.dfemScalars(width: meta.config.width, factors: meta.config.factors, finalPReLU: meta.config.finalPReLU)
+        try Checkpoint.checkFits(scalars: scalars, "its DFEM", file: path)
         let model = DFEM(width: meta.config.width, factors: meta.config.factors, finalPReLU: meta.config.finalPReLU, seed: 0)
         try Checkpoint.load(into: model, kind: .dfem, from: path)
         return (model, meta)
@@ -135,6 +171,7 @@ extension Trunk {
             throw CheckpointError(file: path, reason: "has no trunk (no state_dict entry starts with 'trunk.')")
         }
         try readState(from: group, prefix: "trunk.")
+        try Checkpoint.checkFinite(self, file: path, prefix: "state_dict/trunk.")
         return meta
     }
 }

@@ -12,6 +12,9 @@ public struct FaceSetError: Error, CustomStringConvertible, Sendable {
 extension FaceSet {
     /// The format attribute of face-set files.
     public static let format = "ddl-swift-faces"
+    /// The most classes a label (expression or factor) of a file may have; a larger count is
+    /// a corrupt file, refused before anything that size is allocated.
+    public static let maximumClasses: Int64 = 100_000
 
     /// Writes the set atomically as HDF5: `images` (uint8 [N, 3, S, S]), `expressions`,
     /// `subjects` (int64 [N]), `factors/<name>` (int64 [N]); attributes `format`,
@@ -44,10 +47,17 @@ extension FaceSet {
         guard root.hasAttribute("format"), try root.stringAttribute("format") == format else {
             throw fail("/", "not a face-set file (no format attribute '\(format)'); make one with `ddl synth` or `ddl data prepare`")
         }
-        let expressionClasses = Int(try root.integerAttribute("expression_classes"))
+        let storedClasses = try root.integerAttribute("expression_classes")
+        guard (1...maximumClasses).contains(storedClasses) else {
+            throw fail("/@expression_classes", "\(storedClasses) expression classes is outside 1…\(maximumClasses)")
+        }
+        let expressionClasses = Int(storedClasses)
         let classesJSON = try root.stringAttribute("factor_classes")
         guard let factorClasses = (try? JSONSerialization.jsonObject(with: Data(classesJSON.utf8))) as? [String: Int] else {
             throw fail("/@factor_classes", "not a JSON object of class counts: \(classesJSON)")
+        }
+        if let (name, classes) = factorClasses.first(where: { !(1...Int(maximumClasses)).contains($0.value) }) {
+            throw fail("/@factor_classes", "factor \(name) has \(classes) classes, outside 1…\(maximumClasses)")
         }
         var names: [String]? = nil
         if root.hasAttribute("expression_names") {

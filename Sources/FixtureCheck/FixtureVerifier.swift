@@ -31,6 +31,14 @@ public struct FixtureTolerance: Sendable {
     public var atol: Double
     public var rtol: Double
 
+    /// The tighter of these tolerances and a file's own (`atol`, `rtol` attributes): a file
+    /// may tighten its check, never loosen it.
+    public func tightened(by own: (atol: Double, rtol: Double)?) -> FixtureTolerance {
+        guard let own else { return self }
+        func tighter(_ mine: Double, _ theirs: Double) -> Double { theirs.isFinite && theirs >= 0 ? min(mine, theirs) : mine }
+        return FixtureTolerance(atol: tighter(atol, own.atol), rtol: tighter(rtol, own.rtol))
+    }
+
     /// Double: within ~1e-10 relative. Float: within ~1e-4 relative.
     public static func `default`(for dtype: String) -> FixtureTolerance {
         dtype == "float64" ? FixtureTolerance(atol: 1e-12, rtol: 1e-10) : FixtureTolerance(atol: 1e-5, rtol: 1e-4)
@@ -57,7 +65,7 @@ public struct FixtureVerifier: Sendable {
         guard let runner = runners.first(where: { $0.components.contains(fixture.component) }) else {
             throw fixture.error("/@component", "unknown component '\(fixture.component)'")
         }
-        let tol = tolerance ?? fixture.tolerance.map { FixtureTolerance(atol: $0.atol, rtol: $0.rtol) } ?? .default(for: fixture.dtype)
+        let tol = tolerance ?? FixtureTolerance.default(for: fixture.dtype).tightened(by: fixture.tolerance)
         if fixture.dtype == "float32" {
             return try compare(fixture, runner.run(fixture, as: Float.self), tol)
         }
@@ -67,7 +75,7 @@ public struct FixtureVerifier: Sendable {
     func compare<S: TensorScalar>(_ fixture: Fixture, _ run: ComponentRun<S>, _ tol: FixtureTolerance) throws -> FixtureReport {
         var results: [(String, Closeness)] = []
         func check(_ name: String, _ mine: Tensor<S>?, _ reference: Tensor<S>) {
-            let result = mine.map { TensorCore.compare($0, reference, atol: tol.atol, rtol: tol.rtol) }
+            let result = mine.map { fixtureCompare($0, reference, tol) }
                 ?? Closeness(passed: false, maxAbsError: .infinity, maxRelError: .infinity, firstFailure: nil,
                              reason: "the Swift side produced nothing for \(name)")
             results.append((name, result))
@@ -101,4 +109,24 @@ public struct FixtureVerifier: Sendable {
         }
         return FixtureReport(path: fixture.path, component: fixture.component, dtype: fixture.dtype, comparisons: results)
     }
+}
+
+/// `compare` for fixtures, where a non-finite number is never close to anything but itself:
+/// an element whose value or reference is ±∞ or NaN passes only when both are the same
+/// non-finite value (`|a − r| ≤ atol + rtol·|r|` would let any value pass an infinite
+/// reference). The remaining elements go through the one comparison helper.
+func fixtureCompare<S: TensorScalar>(_ mine: Tensor<S>, _ reference: Tensor<S>, _ tol: FixtureTolerance) -> Closeness {
+    guard mine.shape == reference.shape else { return compare(mine, reference, atol: tol.atol, rtol: tol.rtol) }
+    var a = mine.scalars, r = reference.scalars
+    for i in a.indices where !a[i].isFinite || !r[i].isFinite {
+        let same = (a[i].isNaN && r[i].isNaN) || a[i] == r[i]
+        guard same else {
+            let index = reference.multiIndex(i)
+            return Closeness(passed: false, maxAbsError: .infinity, maxRelError: .infinity, firstFailure: index,
+                             reason: "non-finite at \(index): \(a[i]) vs reference \(r[i]) (only the same non-finite value matches)")
+        }
+        a[i] = 0
+        r[i] = 0
+    }
+    return compare(Tensor(shape: mine.shape, scalars: a), Tensor(shape: reference.shape, scalars: r), atol: tol.atol, rtol: tol.rtol)
 }

@@ -25,10 +25,19 @@ extension HDF5Group {
         HDF5Error(kind, file: file.path, path: "\(path)@\(name)", detail)
     }
 
+    /// Opens a scalar attribute: one element, whatever its type, so that a read never
+    /// writes more than one value (a corrupt file may claim any number).
     private func openAttribute(_ name: String) throws(HDF5Error) -> hid_t {
         guard H5Aexists(id, name) > 0 else { throw attributeError(.missingObject, name, "no such attribute") }
         let attribute = H5Aopen(id, name, ddl_h5p_default())
         guard attribute >= 0 else { throw attributeError(.readFailed, name) }
+        let space = H5Aget_space(attribute)
+        let points = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1
+        if space >= 0 { H5Sclose(space) }
+        guard points == 1 else {
+            H5Aclose(attribute)
+            throw attributeError(.wrongShape, name, "expected one value, found \(points)")
+        }
         return attribute
     }
 
@@ -54,6 +63,7 @@ extension HDF5Group {
             return String(cString: p)
         }
         let size = H5Tget_size(type)
+        guard size > 0, size < 1 << 24 else { throw attributeError(.wrongType, name, "a string of \(size) bytes (corrupt file?)") }
         var buffer = [CChar](repeating: 0, count: size + 1)
         guard H5Aread(attribute, type, &buffer) >= 0 else { throw attributeError(.readFailed, name) }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -25,7 +25,15 @@ extension HDF5Group {
         if let expectedShape, expectedShape != shape {
             throw error(.wrongShape, name, "expected \(describe(expectedShape)), found \(describe(shape))")
         }
-        var values = [T](repeating: T.zero, count: shape.reduce(1, *))
+        if T.self == UInt8.self, describeType(type) != "uint8" {
+            // libhdf5 would clamp wider integers into 0…255; refuse them instead.
+            let wide = try read(name, as: Int64.self)
+            if let low = wide.values.min(), let high = wide.values.max(), low < 0 || high > 255 {
+                throw error(.wrongType, name, "\(describeType(type)) values \(low)…\(high) are outside the uint8 range 0…255")
+            }
+            return (shape, wide.values.compactMap { UInt8(exactly: $0) as? T })
+        }
+        var values = [T](repeating: T.zero, count: try elementCount(shape, name, elementSize: MemoryLayout<T>.stride))
         if !values.isEmpty {
             let status = values.withUnsafeMutableBytes { H5Dread(dataset, T.nativeType, ddl_h5s_all(), ddl_h5s_all(), ddl_h5p_default(), $0.baseAddress) }
             guard status >= 0 else { throw error(.readFailed, name, "the data cannot be read (truncated or corrupt file?)") }
@@ -86,7 +94,30 @@ extension HDF5Group {
         guard rank >= 0 else { throw error(.readFailed, name, "cannot read the shape") }
         var dims = [hsize_t](repeating: 0, count: max(rank, 1))
         if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
-        return rank == 0 ? [] : dims.map { Int($0) }
+        guard rank > 0 else { return [] }
+        var shape: [Int] = []
+        for d in dims {
+            guard let n = Int(exactly: d) else { throw error(.readFailed, name, "dimension \(d) is out of range (corrupt file?)") }
+            shape.append(n)
+        }
+        return shape
+    }
+
+    /// The number of elements of `shape`, refusing a product that overflows or a size the
+    /// file cannot hold (a corrupt header would otherwise make the reader allocate it).
+    func elementCount(_ shape: [Int], _ name: String, elementSize: Int) throws(HDF5Error) -> Int {
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw error(.readFailed, name, "shape \(describe(shape)) is too large (corrupt file?)") }
+            count = product
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        let (limit, big) = max(file.size, 1).multipliedReportingOverflow(by: 1024)
+        guard !overflow, big || bytes <= limit + (1 << 20) else {
+            throw error(.readFailed, name, "shape \(describe(shape)) needs \(bytes) bytes, more than the file can hold (corrupt file?)")
+        }
+        return count
     }
 
     /// The element type name of a dataset as stored (`float32`, `int64`, …).

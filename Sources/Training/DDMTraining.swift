@@ -29,10 +29,23 @@ public final class DDMTraining {
     /// or only after the last; the weights are the same either way.
     public let evaluateEveryEpoch: Bool
 
+    /// The lock that makes this process the run folder's only owner while the run lives.
+    let lock: RunFolderLock
+
     /// A run of `config` on `train` (evaluated on `test`), with the DFEMs of `dfemPaths` (one
     /// per factor group of the configuration; none for baselines).
     ///
+    /// Everything is checked before any work: the options (`TrainingOptions.problems`), the
+    /// sizes against this machine's memory, the crop against the images and the network, and
+    /// the data (a labelled training and test face at least). Then the run folder is locked
+    /// (`RunFolderLock`: a second process is refused, naming the holder's pid), and stale
+    /// temporary files of killed runs are removed.
+    ///
     /// - Parameters:
+    ///   - resume: continue from `directory/checkpoint.h5`, refused when the options, the
+    ///     model, the data's content or the DFEM checkpoints' content (SHA-256) differ.
+    ///   - existingRun: what a fresh start does with a run already in the folder (the command
+    ///     line refuses it unless `--overwrite`); `.replace` deletes its log and checkpoint.
     ///   - trunk: a checkpoint whose `trunk.*` entries start S_g (`ddl pretrain-trunk`, or any
     ///     DDM or DFEM of the same width); used on a fresh start only, since a resumed run's
     ///     own checkpoint holds its trunk.
@@ -40,24 +53,34 @@ public final class DDMTraining {
     ///     after the last one.
     public init(
         config: DDLConfig, options: TrainingOptions, train: FaceSet, test: FaceSet?, dfemPaths: [String],
-        directory: String, resume: Bool, trunk: String? = nil, evaluateEveryEpoch: Bool = true
+        directory: String, resume: Bool, existingRun: ExistingRunPolicy = .replace, trunk: String? = nil,
+        evaluateEveryEpoch: Bool = true
     ) throws {
-        guard train.count > 0, train.expressions.contains(where: { $0 >= 0 }) else {
-            throw TrainingError.emptySet("the expression training set")
+        try options.validate()
+        guard train.count > 0, train.labelledExpressions > 0 else {
+            throw TrainingError.emptySet("the expression training set (\(train.count) faces, none with an expression label)")
         }
-        if let test, test.count == 0 { throw TrainingError.emptySet("the test set") }
-        for s in [train] + (test.map { [$0] } ?? []) {
+        if let test, test.labelledExpressions == 0 {
+            throw DegenerateDataError("the test set has no labelled face (\(test.count) faces\(test.count > 0 ? ", every expression −1" : "")), so every accuracy would be 0%")
+        }
+        for (s, what) in [(train, "the training images")] + (test.map { [($0, "the test images")] } ?? []) {
             guard s.expressionClasses == config.classes else {
                 throw TrainingError.classMismatch("the model has \(config.classes) expression classes, the data \(s.expressionClasses)")
             }
-            try options.checkCrop(imageSize: s.size)
+            try options.checkCrop(imageSize: s.size, what: what)
         }
+        try TrainingMemory.check(config, batchSize: options.batchSize)
+        lock = try RunFolderLock(directory: directory)
+        try lock.checkFreshStart(resume: resume, policy: existingRun)
         self.config = config
         self.options = options
         self.train = train
         self.test = test
         self.directory = directory
         self.evaluateEveryEpoch = evaluateEveryEpoch
+        var now = RunState(epoch: 0, options: options, dfemPaths: dfemPaths)
+        now.dataDigests["train"] = ContentDigest.of(train)
+        if let test { now.dataDigests["test"] = ContentDigest.of(test) }
         ddm = DDM(config, seed: deriveSeed(options.seed, "ddm", 0))
         if let trunk, !resume { try ddm.trunk.load(fromCheckpoint: trunk) }
         optimizer = options.adam(ddm.namedParameters())
@@ -80,6 +103,7 @@ public final class DDMTraining {
                     throw TrainingError.classMismatch("\(path): DFEM factors \(dfem.factors.map(\.name)), the variant needs \(factors.map(\.name))")
                 }
                 loaded.append(dfem)
+                now.dfemDigests.append(try ContentDigest.ofFile(atPath: path))
             }
             dfems = loaded
         } else {
@@ -87,20 +111,20 @@ public final class DDMTraining {
             discriminatorOptimizer = nil
             dfems = []
         }
-        state = RunState(epoch: 0, options: options, dfemPaths: dfemPaths)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        state = now
         if resume {
-            let (root, saved) = try RunState.resume(from: checkpointPath, options: options, config: config)
+            let (root, saved) = try RunState.resume(from: checkpointPath, options: options, config: config, now: now)
             try Checkpoint.load(into: ddm, kind: .ddm, from: checkpointPath)
             try optimizer.read(from: root.group("optimizer").group("ddm"))
             if let discriminator, let discriminatorOptimizer {
                 try discriminator.readState(from: root.group("discriminator").group("state_dict"))
+                try Checkpoint.checkFinite(discriminator, file: checkpointPath, prefix: "discriminator/state_dict/")
                 try discriminatorOptimizer.read(from: root.group("optimizer").group("discriminator"))
             }
             state = saved
             try EpochLog(path: logPath).truncate(fromEpoch: state.epoch)
         } else {
-            try? FileManager.default.removeItem(atPath: logPath)
+            try RunFolderLock.removeRun(in: directory)
         }
     }
 
@@ -146,7 +170,7 @@ public final class DDMTraining {
                 trainAccuracy: Double(correct) / Double(max(seen, 1)), testAccuracy: testAccuracy,
                 seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9))
             state.epoch += 1
-            try save(to: checkpointPath)
+            try saveCheckpoint()
             try log.append(record)
             report(.epoch(record))
         }
@@ -167,6 +191,15 @@ public final class DDMTraining {
             let path = directory + "/nonfinite.h5"
             try save(to: path)
             throw TrainingError.nonFinite(loss: name, value: value, epoch: epoch, batch: batch, savedTo: path)
+        }
+    }
+
+    /// Saves the run's checkpoint after an epoch; a failed write (a full disk) keeps the
+    /// previous one and says so.
+    func saveCheckpoint() throws {
+        do { try save(to: checkpointPath) } catch {
+            state.epoch -= 1
+            throw TrainingError.checkpointNotWritten(path: checkpointPath, epoch: state.epoch + 1, reason: "\(error)")
         }
     }
 

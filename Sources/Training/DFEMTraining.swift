@@ -26,16 +26,25 @@ public final class DFEMTraining {
     /// The held-out accuracy per factor after the last epoch run (empty before).
     public private(set) var heldOutResults: [FactorAccuracy] = []
 
+    /// The lock that makes this process the run folder's only owner while the run lives.
+    let lock: RunFolderLock
+
     /// A run on `set` with the DFEM of `config` (its `factors` are the DFEM's heads);
     /// resumes from `directory/checkpoint.h5` when `resume` is set.
     ///
+    /// The options, the sizes and the data are checked first (every head needs at least one
+    /// labelled face, or its loss would be a silent 0); then the folder is locked as by
+    /// `DDMTraining`.
+    ///
     /// - Parameters:
+    ///   - existingRun: what a fresh start does with a run already in the folder.
     ///   - trunk: a checkpoint whose `trunk.*` entries start the DFEM's trunk (fresh start only).
     ///   - heldOut: faces to score each factor on after every epoch (not trained on).
     public init(
         config: DDLConfig, options: TrainingOptions, set: FaceSet, directory: String, resume: Bool,
-        trunk: String? = nil, heldOut: FaceSet? = nil
+        existingRun: ExistingRunPolicy = .replace, trunk: String? = nil, heldOut: FaceSet? = nil
     ) throws {
+        try options.validate()
         guard set.count > 0 else { throw TrainingError.emptySet("the disturbance-labelled set") }
         for f in config.factors {
             guard let classes = set.factorClasses[f.name] else {
@@ -44,8 +53,14 @@ public final class DFEMTraining {
             guard classes == f.classes else {
                 throw TrainingError.classMismatch("the DFEM's \(f.name) head has \(f.classes) classes, the set's labels \(classes)")
             }
+            guard set.factors[f.name]?.contains(where: { $0 >= 0 }) == true else {
+                throw DegenerateDataError("the disturbance-labelled set has no \(f.name) label at all (all \(set.count) are −1), so the \(f.name) head would learn nothing")
+            }
         }
-        try options.checkCrop(imageSize: set.size)
+        try options.checkCrop(imageSize: set.size, what: "the disturbance-labelled images")
+        try TrainingMemory.check(config, batchSize: options.batchSize)
+        lock = try RunFolderLock(directory: directory)
+        try lock.checkFreshStart(resume: resume, policy: existingRun)
         self.config = config
         self.options = options
         self.set = set
@@ -54,18 +69,20 @@ public final class DFEMTraining {
         dfem = DFEM(width: config.width, factors: config.factors, finalPReLU: config.finalPReLU, seed: deriveSeed(options.seed, "dfem", 0))
         if let trunk, !resume { try dfem.trunk.load(fromCheckpoint: trunk) }
         optimizer = options.adam(dfem.namedParameters())
-        state = RunState(epoch: 0, options: options)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var now = RunState(epoch: 0, options: options)
+        now.dataDigests["disturbance"] = ContentDigest.of(set)
+        if let heldOut { now.dataDigests["held_out"] = ContentDigest.of(heldOut) }
+        state = now
         if resume {
             var saved = config
             saved.factors = dfem.factors
-            let (root, resumed) = try RunState.resume(from: checkpointPath, options: options, config: saved)
+            let (root, resumed) = try RunState.resume(from: checkpointPath, options: options, config: saved, now: now)
             try Checkpoint.load(into: dfem, kind: .dfem, from: checkpointPath)
             try optimizer.read(from: root.group("optimizer").group("dfem"))
             state = resumed
             try EpochLog(path: logPath).truncate(fromEpoch: state.epoch)
         } else {
-            try? FileManager.default.removeItem(atPath: logPath)
+            try RunFolderLock.removeRun(in: directory)
         }
     }
 
@@ -128,7 +145,10 @@ public final class DFEMTraining {
                 record.heldOutAccuracy = Dictionary(uniqueKeysWithValues: heldOutResults.map { ($0.factor, $0.accuracy) })
             }
             state.epoch += 1
-            try save(to: checkpointPath)
+            do { try save(to: checkpointPath) } catch {
+                state.epoch -= 1
+                throw TrainingError.checkpointNotWritten(path: checkpointPath, epoch: state.epoch + 1, reason: "\(error)")
+            }
             try log.append(record)
             report(.epoch(record))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5Files
 
 /// Events a run reports while it works; the command line draws them as a progress bar.
 public enum TrainingEvent: Sendable {
@@ -17,14 +18,18 @@ public struct EpochLog: Sendable {
     public init(path: String) { self.path = path }
 
     /// Appends a record (creating the file).
+    /// - Throws: `FileSystemError` naming the log and the system's reason.
     public func append(_ record: EpochRecord) throws {
         let line = record.json + "\n"
-        if let handle = FileHandle(forWritingAtPath: path) {
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(line.utf8))
-        } else {
-            try Data(line.utf8).write(to: URL(fileURLWithPath: path))
+        try FileSystemError.wrap("appending to the log", path: path) {
+            if let handle = FileHandle(forWritingAtPath: path) {
+                defer { try? handle.close() }
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data(line.utf8))
+                try handle.synchronize()
+            } else {
+                try Data(line.utf8).write(to: URL(fileURLWithPath: path))
+            }
         }
     }
 
@@ -36,12 +41,14 @@ public struct EpochLog: Sendable {
                   let record = try? JSONDecoder().decode(EpochRecord.self, from: data) else { return false }
             return record.epoch < epoch
         }
-        try (kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).write(toFile: path, atomically: true, encoding: .utf8)
+        try FileSystemError.wrap("rewriting the log", path: path) {
+            try (kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).write(toFile: path, atomically: true, encoding: .utf8)
+        }
     }
 
     /// Every record in the file.
     public func records() throws -> [EpochRecord] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let text = try FileSystemError.wrap("reading the log", path: path) { try String(contentsOfFile: path, encoding: .utf8) }
         return try text.split(separator: "\n").map { try JSONDecoder().decode(EpochRecord.self, from: Data($0.utf8)) }
     }
 }

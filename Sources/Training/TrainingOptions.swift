@@ -42,13 +42,6 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         Adam(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, weightDecay: weightDecay)
     }
 
-    /// Refuses a crop larger than the images.
-    func checkCrop(imageSize size: Int) throws {
-        guard crop <= size else {
-            throw TrainingError.classMismatch("crop \(crop) is larger than the \(size)×\(size) images")
-        }
-    }
-
     /// The schedule of the learning rate.
     public var schedule: MultiStepSchedule { MultiStepSchedule(base: learningRate, milestones: milestones, gamma: gamma) }
 
@@ -101,6 +94,8 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case classMismatch(String)
     case resumeMismatch(file: String, problems: [String])
     case noCheckpoint(String)
+    /// Saving the checkpoint after `epoch` (1-based) failed; any previous checkpoint is kept.
+    case checkpointNotWritten(path: String, epoch: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -109,6 +104,8 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
         case .emptySet(let what): "\(what) has no usable image"
         case .classMismatch(let what): what
         case .resumeMismatch(let file, let problems): "\(file): cannot resume, the run differs: " + problems.joined(separator: "; ")
+        case .checkpointNotWritten(let path, let epoch, let reason):
+            "cannot save epoch \(epoch) to \(path) (\(reason)); " + (epoch > 1 ? "the checkpoint of epoch \(epoch - 1) is kept" : "no checkpoint was written")
         case .noCheckpoint(let file): "\(file): no checkpoint to resume from"
         }
     }

@@ -30,4 +30,5 @@ if restart {
 }
 #endif
 
-DDL.main()
+// Closed or broken streams, raw file errors: see `DDL.runMain`.
+DDL.runMain()

@@ -77,6 +77,12 @@ struct NotebookTests {
     func rerun(_ command: CheckedCommand) throws {
         let binary = repositoryRoot.appendingPathComponent(".build/debug/ddl")
         try #require(FileManager.default.fileExists(atPath: binary.path), "build ddl first (swift build)")
+        // A notebook's runs are fresh starts, as in a new checkout: an earlier test run's folder
+        // would now be refused (an existing run needs --resume or --overwrite).
+        let fresh = ["train", "pretrain-dfem", "pretrain-trunk"].contains(command.arguments.first ?? "") && !command.arguments.contains("--resume")
+        if fresh, let i = command.arguments.firstIndex(of: "--run"), i + 1 < command.arguments.count {
+            try? FileManager.default.removeItem(at: repositoryRoot.appendingPathComponent(command.arguments[i + 1]))
+        }
         let process = Process()
         process.executableURL = binary
         process.arguments = command.arguments

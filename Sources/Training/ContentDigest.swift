@@ -1,0 +1,48 @@
+import FaceData
+import Foundation
+import HDF5Files
+
+/// SHA-256 digests (64 lower-case hexadecimal digits) of what a run was trained on, stored in
+/// its checkpoint so that resuming with other data or other DFEMs is refused even when the
+/// paths are the same.
+public enum ContentDigest {
+    /// The digest of the file at `path`, read in 1 MiB chunks.
+    /// - Throws: `FileSystemError` naming the path and the system's reason.
+    public static func ofFile(atPath path: String) throws -> String {
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)) } catch {
+            throw FileSystemError("reading", path: path, reason: FileSystemError.reason(of: error))
+        }
+        defer { try? handle.close() }
+        var d = SHA256Hasher()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { d.update(chunk) }
+        } catch {
+            throw FileSystemError("reading", path: path, reason: FileSystemError.reason(of: error))
+        }
+        return SHA256Hasher.hexString(d.finalize())
+    }
+
+    /// The digest of a face set's content: its sizes, class counts, pixels and every label
+    /// (the same for the same faces whichever file or generator they came from).
+    public static func of(_ set: FaceSet) -> String {
+        var d = SHA256Hasher()
+        func integers(_ values: [Int]) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(values.count * 8)
+            for v in values { withUnsafeBytes(of: Int64(v).littleEndian) { bytes += $0 } }
+            d.update(bytes)
+        }
+        integers([set.size, set.count, set.expressionClasses])
+        d.update(Array(set.expressionClassNames.joined(separator: "\n").utf8))
+        d.update(set.pixels)
+        integers(set.expressions)
+        integers(set.subjects)
+        for name in set.factorClasses.keys.sorted() {
+            d.update(Array(name.utf8))
+            integers([set.factorClasses[name] ?? 0])
+            integers(set.factors[name] ?? [])
+        }
+        return SHA256Hasher.hexString(d.finalize())
+    }
+}
