@@ -62,10 +62,11 @@ enum ExperimentOutput {
         let runner = ExperimentRunner(
             databases: databases, arms: arms, preset: arguments.preset, scale: arguments.scale.scale, seeds: seeds,
             trunk: arguments.trunkSource(dataRoot: dataRoot), out: arguments.out,
-            report: { progress.clear(); FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+            report: { progress.clear(); StandardStreams.error($0 + "\n") },
             trainingEvents: { event in if case .batch = event { progress(event) } })
         for db in databases {
-            FileHandle.standardError.write(Data("\(db.name): \(db.description.isEmpty ? "" : db.description + "; ")\(db.foldCount) fold(s) × \(seeds.count) seed(s) × \(arms.count) arm(s)\n".utf8))
+            StandardStreams.error("\(db.name): \(db.description.isEmpty ? "" : db.description + "; ")"
+                                  + "\(db.foldCount) fold(s) × \(seeds.count) seed(s) × \(arms.count) arm(s)\n")
         }
         let results = try runner.run()
         progress.clear()

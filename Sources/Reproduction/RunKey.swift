@@ -1,5 +1,6 @@
 import FaceData
 import Foundation
+import Training
 
 /// The version of everything that determines a run's result besides its settings and data:
 /// the model, the training loop and the stored formats. Raise it when a change to the code
@@ -37,26 +38,7 @@ public struct RunKey: Sendable, Equatable, Codable {
 }
 
 extension FaceSet {
-    /// SHA-256 of the set's contents: size, class counts and names, every image byte, every
-    /// expression, subject and factor label (factors in name order).
-    public var digest: String {
-        var h = SHA256Digest()
-        func put(_ values: [Int]) {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(values.count * 8)
-            for v in values { withUnsafeBytes(of: Int64(v).littleEndian) { bytes += $0 } }
-            h.update(bytes)
-        }
-        put([size, count, expressionClasses])
-        h.update(Array(expressionClassNames.joined(separator: "\u{1F}").utf8))
-        h.update(pixels)
-        put(expressions)
-        put(subjects)
-        for name in factors.keys.sorted() {
-            h.update(Array(name.utf8))
-            put([factorClasses[name] ?? 0])
-            put(factors[name] ?? [])
-        }
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
-    }
+    /// SHA-256 of the set's contents (`ContentDigest.of`): size, class counts and names,
+    /// every image byte, every expression, subject and factor label.
+    public var digest: String { ContentDigest.of(self) }
 }

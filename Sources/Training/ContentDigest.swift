@@ -14,19 +14,20 @@ public enum ContentDigest {
             throw FileSystemError("reading", path: path, reason: FileSystemError.reason(of: error))
         }
         defer { try? handle.close() }
-        var d = SHA256Hasher()
+        var d = SHA256Digest()
         do {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { d.update(chunk) }
         } catch {
             throw FileSystemError("reading", path: path, reason: FileSystemError.reason(of: error))
         }
-        return SHA256Hasher.hexString(d.finalize())
+        return SHA256Digest.hexString(d.finalize())
     }
 
-    /// The digest of a face set's content: its sizes, class counts, pixels and every label
-    /// (the same for the same faces whichever file or generator they came from).
+    /// The digest of a face set's content: its size, count, class counts and names, every
+    /// image byte and every expression, subject and factor label (factors in name order) —
+    /// the same for the same faces whichever file or generator they came from.
     public static func of(_ set: FaceSet) -> String {
-        var d = SHA256Hasher()
+        var d = SHA256Digest()
         func integers(_ values: [Int]) {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(values.count * 8)
@@ -34,15 +35,15 @@ public enum ContentDigest {
             d.update(bytes)
         }
         integers([set.size, set.count, set.expressionClasses])
-        d.update(Array(set.expressionClassNames.joined(separator: "\n").utf8))
+        d.update(Array(set.expressionClassNames.joined(separator: "\u{1F}").utf8))
         d.update(set.pixels)
         integers(set.expressions)
         integers(set.subjects)
-        for name in set.factorClasses.keys.sorted() {
+        for name in set.factors.keys.sorted() {
             d.update(Array(name.utf8))
             integers([set.factorClasses[name] ?? 0])
             integers(set.factors[name] ?? [])
         }
-        return SHA256Hasher.hexString(d.finalize())
+        return SHA256Digest.hexString(d.finalize())
     }
 }

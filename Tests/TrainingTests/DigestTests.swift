@@ -1,5 +1,5 @@
 import Foundation
-import Reproduction
+import Training
 import Testing
 
 @Suite("SHA-256 digest")
