@@ -3,6 +3,7 @@ import DDLModel
 import FaceData
 import FixtureCheck
 import Foundation
+import HDF5Files
 import TensorCore
 
 /// Seeded damage to real HDF5 files (truncations and byte flips) fed to every HDF5 reader:
@@ -18,9 +19,14 @@ public enum HDF5Fuzz {
         public var cases = 0
         /// Cases a reader refused with an error.
         public var refused = 0
+        /// Of the refused cases, those the `HDF5Preflight` child refused (libhdf5 crashed or
+        /// hung in it); the others were refused by the readers themselves.
+        public var preflightRefused = 0
         /// Cases that were read (damage in data bytes, or a truncation past the end of use).
         public var accepted = 0
-        public var description: String { "\(cases) cases: \(refused) refused with an error, \(accepted) read, no crash" }
+        public var description: String {
+            "\(cases) cases: \(refused) refused with an error (\(preflightRefused) of them by the preflight: libhdf5 crashed or hung in its child), \(accepted) read, no crash"
+        }
     }
 
     /// One damaged copy of `bytes`: a truncation, one to eight byte flips (half of them in
@@ -81,7 +87,10 @@ public enum HDF5Fuzz {
             guard k >= first else { continue }
             try Data(damaged).write(to: URL(fileURLWithPath: target))
             progress(k, files[index].path)
+            HDF5Preflight.clearCache()  // the same path, rewritten faster than time stamps may change
+            let before = HDF5Preflight.refusals
             if read(target, with: files[index].reader) { summary.accepted += 1 } else { summary.refused += 1 }
+            if HDF5Preflight.refusals > before { summary.preflightRefused += 1 }
             summary.cases += 1
         }
         try? FileManager.default.removeItem(atPath: target)
@@ -112,6 +121,7 @@ public struct FuzzHDF5Command: ParsableCommand {
     @Option(help: "Scratch folder (a face-set cache is made there, and each case written).") public var scratch: String = NSTemporaryDirectory() + "ddl-fuzz"
     @Option(help: "Append the number of each case to this file before it runs (to find a crashing case).") public var trace: String?
     @Option(help: "Skip the cases before this one (the same damage sequence; to go on after a crash).") public var first: Int = 0
+    @Option(help: "Seconds the HDF5 preflight child may take on one case before it is killed.") public var preflightTimeout: Double = 10
 
     public init() {}
 
@@ -132,6 +142,9 @@ public struct FuzzHDF5Command: ParsableCommand {
     }
 
     public func run() throws {
+        // The `ddl` executable turned the preflight on at startup (unless DDL_HDF5_PREFLIGHT=0):
+        // each case is walked in a child first, then read here.
+        HDF5Preflight.timeout = preflightTimeout
         let files = try Self.corpus(fixtures: fixtures, scratch: scratch)
         let clock = ContinuousClock(), start = clock.now
         let traceHandle = trace.flatMap { path -> FileHandle? in
@@ -142,6 +155,7 @@ public struct FuzzHDF5Command: ParsableCommand {
             if let traceHandle { try? traceHandle.write(contentsOf: Data("\(k) \(path)\n".utf8)) }
         }
         let elapsed = clock.now - start
-        print("\(summary) (seed \(seed), \(files.count) files, \(elapsed.components.seconds) s)")
+        let preflight = HDF5Preflight.command == nil ? ", preflight off" : ""
+        print("\(summary) (seed \(seed), \(files.count) files, \(elapsed.components.seconds) s\(preflight))")
     }
 }

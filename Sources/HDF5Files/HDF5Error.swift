@@ -4,6 +4,8 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: String, Sendable {
         case missingFile = "no such file"
         case notHDF5 = "not an HDF5 file (or corrupt)"
+        /// The HDF5 library crashed or hung reading the file (in `HDF5Preflight`'s child).
+        case unreadable = "not a readable HDF5 file"
         case missingObject = "missing"
         case wrongKind = "wrong kind of object"
         case wrongType = "wrong element type"

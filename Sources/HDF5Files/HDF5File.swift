@@ -14,13 +14,20 @@ public final class HDF5File {
 
     deinit { H5Fclose(id) }
 
-    /// Opens an existing file for reading.
-    /// - Throws: `HDF5Error` `.missingFile` or `.notHDF5`, naming the file.
+    /// Opens an existing file for reading: the one way every reader opens a file, so that the
+    /// child-process check of `HDF5Preflight` (when enabled) comes before libhdf5 reads it here.
+    /// - Throws: `HDF5Error` `.missingFile`, `.notHDF5` or `.unreadable`, naming the file.
     public static func open(_ path: String) throws(HDF5Error) -> HDF5File {
+        try open(path, preflight: true)
+    }
+
+    /// Opens an existing file for reading, with or without the preflight.
+    static func open(_ path: String, preflight: Bool) throws(HDF5Error) -> HDF5File {
         ddl_h5_silence_errors()
         guard FileManager.default.fileExists(atPath: path) else {
             throw HDF5Error(.missingFile, file: path, path: "/")
         }
+        if preflight { try HDF5Preflight.ensure(path) }
         if let problem = GlobalHeapCheck.problem(atPath: path) { throw HDF5Error(.notHDF5, file: path, path: "/", problem) }
         let id = H5Fopen(path, ddl_h5f_acc_rdonly(), ddl_h5p_default())
         guard id >= 0 else { throw HDF5Error(.notHDF5, file: path, path: "/") }

@@ -30,5 +30,9 @@ if restart {
 }
 #endif
 
+// HDF5 files are walked in a child process before libhdf5 reads them here, so that a file
+// that crashes or hangs the library is an error naming it (`HDF5Preflight`).
+HDF5PreflightCommand.enable()
+
 // Closed or broken streams, raw file errors: see `DDL.runMain`.
 DDL.runMain()
