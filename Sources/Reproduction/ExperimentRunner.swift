@@ -226,9 +226,8 @@ public final class ExperimentRunner {
                 (name, train, test) = (made.name, made.train, made.test)
                 dataDigest = made.train.digest + "," + made.test.digest
             }
-            var config = DDLConfig(preset: preset, variant: .baseline, width: scale.width, inputSize: crop(train.size),
+            let config = DDLConfig(preset: preset, variant: .baseline, width: scale.width, inputSize: crop(train.size),
                                    classes: train.expressionClasses, factors: [])
-            config.factors = []
             let o = options(crop: crop(train.size), epochs: scale.trunkEpochs, seed: 1)
             var fields = scale.fields
             fields["stage"] = "trunk"

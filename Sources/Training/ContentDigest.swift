@@ -9,18 +9,7 @@ public enum ContentDigest {
     /// The digest of the file at `path`, read in 1 MiB chunks.
     /// - Throws: `FileSystemError` naming the path and the system's reason.
     public static func ofFile(atPath path: String) throws -> String {
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)) } catch {
-            throw FileSystemError("reading", path: path, reason: FileSystemError.reason(of: error))
-        }
-        defer { try? handle.close() }
-        var d = SHA256Digest()
-        do {
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { d.update(chunk) }
-        } catch {
-            throw FileSystemError("reading", path: path, reason: FileSystemError.reason(of: error))
-        }
-        return SHA256Digest.hexString(d.finalize())
+        try SHA256Digest.hexOfFile(atPath: path)
     }
 
     /// The digest of a face set's content: its size, count, class counts and names, every

@@ -1,21 +1,5 @@
 import Foundation
-
-/// A file that could not be opened or read while computing its digest.
-public struct DigestError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// The path that was being read.
-    public var path: String
-    /// The system's reason, as reported when opening or reading failed.
-    public var reason: String
-
-    /// Creates an error for `path` with the system's `reason`.
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    /// "cannot read PATH: REASON".
-    public var description: String { "cannot read \(path): \(reason)" }
-}
+import HDF5Files
 
 /// SHA-256 (FIPS 180-4, section 6.2), fed incrementally.
 ///
@@ -147,14 +131,14 @@ public struct SHA256Digest: Sendable {
     /// The digest of the file at `path` as 64 lower-case hexadecimal digits, read in
     /// 1 MiB chunks so that large files are never held in memory whole.
     ///
-    /// - Throws: `DigestError` naming the path and the system's reason when the file
+    /// - Throws: `FileSystemError` naming the path and the system's reason when the file
     ///   cannot be opened or read.
     public static func hexOfFile(atPath path: String) throws -> String {
         let handle: FileHandle
         do {
             handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         } catch {
-            throw DigestError(path: path, reason: reason(of: error))
+            throw FileSystemError("reading", path: path, reason: FileSystemError.reason(of: error))
         }
         defer { try? handle.close() }
         var d = SHA256Digest()
@@ -163,7 +147,7 @@ public struct SHA256Digest: Sendable {
                 d.update(chunk)
             }
         } catch {
-            throw DigestError(path: path, reason: reason(of: error))
+            throw FileSystemError("reading", path: path, reason: FileSystemError.reason(of: error))
         }
         return hexString(d.finalize())
     }
@@ -178,22 +162,6 @@ public struct SHA256Digest: Sendable {
             text.append(digits[Int(byte & 0x0f)])
         }
         return String(decoding: text, as: UTF8.self)
-    }
-
-    /// The most specific system description of `error`: the POSIX message underneath a
-    /// Foundation error when there is one.
-    static func reason(of error: any Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
-            underlying.domain == NSPOSIXErrorDomain,
-            let code = POSIXErrorCode(rawValue: Int32(underlying.code))
-        {
-            return String(cString: strerror(code.rawValue))
-        }
-        if ns.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(ns.code)))
-        }
-        return error.localizedDescription
     }
 
     // MARK: Compression

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5Files
 import Training
 import Testing
 
@@ -89,8 +90,8 @@ struct DigestTests {
         let path = NSTemporaryDirectory() + "ddl-digest-missing-\(UUID().uuidString).bin"
         do {
             _ = try SHA256Digest.hexOfFile(atPath: path)
-            Issue.record("expected a DigestError")
-        } catch let error as DigestError {
+            Issue.record("expected a FileSystemError")
+        } catch let error as FileSystemError {
             #expect(error.path == path)
             #expect(error.description.contains(path))
             #expect(!error.reason.isEmpty)
