@@ -78,6 +78,8 @@ public struct TrainCommand: ParsableCommand {
     @OptionGroup public var model: ModelOptions
     @OptionGroup public var training: TrainingArguments
     @OptionGroup public var data: DataArguments
+    @OptionGroup(title: "Preprocessing (before the crop; rotation and jitter in training only)")
+    public var preprocessing: PreprocessingArguments
     @Option(help: "A DFEM checkpoint (repeat for the official preset's two DFEMs).") public var dfem: [String] = []
     @OptionGroup public var weights: LossWeightArguments
     @Option(help: "A checkpoint whose trunk (trunk.* entries, e.g. from `ddl pretrain-trunk`) starts S_g.")
@@ -91,9 +93,11 @@ public struct TrainCommand: ParsableCommand {
         config.lambda1 = weights.lambdaAdv
         config.lambda2 = weights.lambdaAt
         var options = training.options(imageSize: train.size)
+        options.preprocessing = preprocessing.preprocessing(imageSize: train.size)
         options.crop = try training.cropSide(imageSize: train.size, input: model.input,
                                              what: "the training images (\(data.source(of: data.train, "train.h5")))")
-        if let test, test.size < options.crop {
+        if let p = options.preprocessing { StandardStreams.error("preprocessing: \(p)\n") }
+        if let test, options.preprocessing?.resize == nil, test.size < options.crop {
             throw ValidationError("the model input \(options.crop)×\(options.crop) is larger than the test images (\(data.source(of: data.test, "test.h5"))), \(test.size)×\(test.size)")
         }
         config.inputSize = options.crop

@@ -108,8 +108,10 @@ public final class ExperimentRunner {
                         }
                         let config = try modelConfig(arm: arm, imageSize: split.train.size, classes: split.train.expressionClasses,
                                                      dfemPaths: dfems.map(\.path))
-                        let o = options(crop: crop(split.train.size), epochs: scale.epochs, seed: seed)
+                        let o = trainingOptions(for: db, imageSize: split.train.size, seed: seed)
                         var fields = scale.fields
+                        fields["batch_size"] = "\(o.batchSize)"
+                        if let p = o.preprocessing { fields["preprocessing"] = p.description }
                         fields["database"] = db.name
                         fields["data"] = dataDigest
                         fields["fold"] = "\(fold) of \(splits.count)"
