@@ -215,7 +215,9 @@ public struct EvaluateCommand: ParsableCommand {
         guard test.expressions.contains(where: { $0 >= 0 }) else {
             throw ValidationError("the test set (\(source)) has no labelled face (\(test.count) faces\(test.count > 0 ? ", every expression −1" : "")): no accuracy to report")
         }
-        let report = evaluate(model, on: test, augmentation: Augmentation(crop: meta.config.inputSize, flip: false))
+        // The run's resize and grayscale, if it had them (its rotation and jitter are training-only).
+        let preprocessing = try RunState.recordedOptions(inCheckpoint: checkpoint)?.preprocessing ?? .plain
+        let report = evaluate(model, on: test, augmentation: Augmentation(crop: meta.config.inputSize, flip: false, preprocessing: preprocessing))
         if json {
             let data = try JSONEncoder().encode(report)
             print(String(decoding: data, as: UTF8.self))

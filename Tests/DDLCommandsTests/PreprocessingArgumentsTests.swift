@@ -1,5 +1,7 @@
 import ArgumentParser
 import DDLCommands
+import DDLModel
+import FaceData
 import Foundation
 import Testing
 import Training
@@ -33,5 +35,23 @@ struct PreprocessingArgumentsTests {
         #expect(message(["--jitter", "1"]).contains("--jitter: must be in [0, 1), got 1.0"))
         #expect(message(["--resize", "4"]).contains("--resize: must be in 16…4096 pixels, got 4"))
         #expect(message(["--jitter", "0.3"]) == "accepted")
+    }
+
+    @Test func aPreprocessedRunRecordsItAndEvaluatesTheSameWay() throws {
+        let dir = scratchDirectory()
+        try ddl(["synth", "--out", dir + "/data", "--synthetic-size", "20", "--synthetic-train", "24", "--synthetic-test", "60",
+                 "--synthetic-disturbance", "8", "--identities", "8"])
+        try ddl(["train", "--run", dir + "/run", "--data", dir + "/data", "--variant", "baseline", "--width", "2", "--epochs", "1",
+                 "--batch-size", "8", "--preprocess", "official-mmi", "--rotate", "5"])
+        let recorded = try #require(try RunState.recordedOptions(inCheckpoint: dir + "/run/checkpoint.h5")?.preprocessing)
+        #expect(recorded == Preprocessing(resize: 22, grayscale: true, rotation: 5))
+        // `ddl evaluate`'s augmentation (the recorded resize and grayscale) gives the run's own test accuracy.
+        let (model, meta) = try DDM<Float>.load(from: dir + "/run/checkpoint.h5")
+        let test = try FaceSet.load(from: dir + "/data/test.h5")
+        let logged = try #require(try EpochLog(path: dir + "/run/log.jsonl").records().last?.testAccuracy)
+        let again = evaluate(model, on: test, augmentation: Augmentation(crop: meta.config.inputSize, flip: false, preprocessing: recorded))
+        #expect(again.accuracy == logged)
+        try ddl(["evaluate", "--checkpoint", dir + "/run/checkpoint.h5", "--data", dir + "/data"])
+        #expect(try RunState.recordedOptions(inCheckpoint: dir + "/data/test.h5") == nil)
     }
 }
