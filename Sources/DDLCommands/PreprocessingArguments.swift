@@ -3,7 +3,9 @@ import Training
 
 /// The official preset's preprocessing of one database, as `--preprocess` names it.
 public enum PreprocessingChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// No preset: only the step options given.
     case none
+    /// `official-<database>`: `Preprocessing.officialPreset` for that database.
     case officialRAFDB = "official-rafdb"
     case officialCKPlus = "official-ck+"
     case officialMMI = "official-mmi"

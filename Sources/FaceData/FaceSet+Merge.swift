@@ -1,6 +1,8 @@
 /// Face sets that cannot be joined, naming both files and the values that disagree.
 public struct FaceSetMergeError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What is wrong, naming the files and values.
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }
 

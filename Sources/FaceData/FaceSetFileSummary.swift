@@ -6,15 +6,19 @@ import HDF5Files
 public struct FaceSetFileSummary: Sendable, Equatable {
     /// Classes of a label and the faces that have one (label ≥ 0).
     public struct Labels: Sendable, Equatable {
+        /// Number of classes.
         public var classes: Int
+        /// Faces with a label (≥ 0).
         public var labelled: Int
     }
 
+    /// The file read.
     public let file: String
     /// Number of faces.
     public let count: Int
     /// Side of the images.
     public let size: Int
+    /// The expression classes and labelled faces.
     public let expressions: Labels
     /// By factor name (the keys of `factor_classes`, stored under `factors/<name>`).
     public let factors: [String: Labels]

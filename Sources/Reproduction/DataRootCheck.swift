@@ -9,10 +9,13 @@ import Foundation
 public struct DataRootCheck: Sendable {
     /// A database or variant that cannot run, and why (the file and key expected).
     public struct Missing: Sendable, Equatable {
+        /// The database or variant.
         public let name: String
+        /// What it lacks: the file and key expected.
         public let reason: String
     }
 
+    /// The data root checked.
     public let root: String
     /// The expression databases whose files are all there, readable and labelled.
     public let databases: [String]

@@ -12,6 +12,7 @@ public struct Augmentation: Sendable, Equatable {
     /// Resize and grayscale before the crop; rotation and colour jitter in training.
     public var preprocessing: Preprocessing
 
+    /// An augmentation; see the properties.
     public init(crop: Int, flip: Bool = true, preprocessing: Preprocessing = .plain) {
         self.crop = crop
         self.flip = flip
