@@ -59,6 +59,12 @@ struct DataRootCheckTests {
         let absent = message { try ddl(["reproduce", "table2", "--data-root", root, "--databases", "sfew", "--out", root + "/out"]) }
         #expect(absent.contains("no expression database under \(root): SFEW: no \(root)/SFEW/test.h5"))
         #expect(!FileManager.default.fileExists(atPath: root + "/out"))
+        // The ablation needs its one DDL variant.
+        let withAttributes = try tinyRoot()
+        let ablation = message { try ddl(["reproduce", "ablation", "--data-root", withAttributes, "--variant", "ddl_gar_id",
+                                          "--out", withAttributes + "/out"]) }
+        #expect(ablation.contains("ddl_gar_id cannot run: needs identity labels"))
+        #expect(!FileManager.default.fileExists(atPath: withAttributes + "/out"))
     }
 
     @Test func runsTheSupportableVariantsOnly() throws {
