@@ -19,6 +19,8 @@ public struct PretrainDFEMCommand: ParsableCommand {
     @OptionGroup public var model: ModelOptions
     @OptionGroup public var training: TrainingArguments
     @OptionGroup public var data: DataArguments
+    @OptionGroup(title: "Preprocessing (before the crop; rotation and jitter in training only)")
+    public var preprocessing: PreprocessingArguments
     @Option(help: "A checkpoint whose trunk (trunk.* entries, e.g. from `ddl pretrain-trunk`) starts the DFEM's trunk.")
     public var trunk: String?
     @Option(help: "Fraction of the subjects (and, for identity, of the other subjects' faces) held out to score each factor after every epoch; 0 trains on everything.")
@@ -42,6 +44,7 @@ public struct PretrainDFEMCommand: ParsableCommand {
         }
         config.factors = try factors(of: config.variant, in: set)
         var options = training.options(imageSize: set.size)
+        options.preprocessing = preprocessing.preprocessing(imageSize: set.size)
         options.crop = try training.cropSide(imageSize: set.size, input: model.input,
                                              what: "the disturbance-labelled images (\(data.source(of: data.disturbance, "disturbance.h5")))")
         config.inputSize = options.crop
@@ -55,7 +58,7 @@ public struct PretrainDFEMCommand: ParsableCommand {
                                        existingRun: training.existingRun, trunk: trunk, heldOut: heldOut)
             try run.run(report: progress.callAsFunction)
             if let heldOut {
-                let results = DFEMHeldOut.evaluate(run.dfem, on: heldOut, crop: options.crop)
+                let results = DFEMHeldOut.evaluate(run.dfem, on: heldOut, crop: options.crop, preprocessing: options.preprocessing ?? .plain)
                 for line in DFEMHeldOut.describe(results) { print("held-out \(line)") }
             }
             print(run.checkpointPath)

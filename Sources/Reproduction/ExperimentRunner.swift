@@ -274,7 +274,9 @@ public final class ExperimentRunner {
         for group in config.dfemFactorGroups {
             var c = config
             c.factors = group
-            let o = options(crop: crop(size), epochs: scale.dfemEpochs, seed: 1)
+            var o = options(crop: crop(size), epochs: scale.dfemEpochs, seed: 1)
+            // The DFEM sees faces as its database's runs do, without their random steps.
+            o.preprocessing = preprocessing(for: db, imageSize: size)?.deterministicSteps
             let groupName = group.map(\.name).joined(separator: "+")
             var fields = scale.fields
             fields["stage"] = "dfem"
@@ -298,7 +300,7 @@ public final class ExperimentRunner {
                 try run.run(report: trainingEvents)
                 dfem = run.dfem
             }
-            let quality = DFEMHeldOut.evaluate(dfem, on: heldOut, crop: crop(size))
+            let quality = DFEMHeldOut.evaluate(dfem, on: heldOut, crop: crop(size), preprocessing: o.preprocessing ?? .plain)
             results.dfemQuality[db.name, default: [:]][groupName] = quality
             for line in DFEMHeldOut.describe(quality) { report("\(db.name) DFEM \(groupName) held-out: \(line)") }
             found.append((checkpoint, key.digest))

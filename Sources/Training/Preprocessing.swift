@@ -49,6 +49,13 @@ public struct Preprocessing: Codable, Sendable, Equatable, CustomStringConvertib
                       colorJitter: database == "SFEW" ? officialColorJitter : 0)
     }
 
+    /// The steps done in evaluation too (resize, grayscale), without the random ones; nil
+    /// when there are none.
+    public var deterministicSteps: Preprocessing? {
+        let p = Preprocessing(resize: resize, grayscale: grayscale)
+        return p.isPlain ? nil : p
+    }
+
     /// Whether no step is done.
     public var isPlain: Bool { self == .plain }
 

@@ -18,6 +18,8 @@ struct PreprocessingArgumentsTests {
         #expect(ck.preprocessing.preprocessing(imageSize: 40) == Preprocessing(resize: 44, grayscale: true))
         let steps = try TrainCommand.parse(["--run", "r", "--resize", "50", "--grayscale", "--rotate", "10"])
         #expect(steps.preprocessing.preprocessing(imageSize: 40) == Preprocessing(resize: 50, grayscale: true, rotation: 10))
+        let dfem = try PretrainDFEMCommand.parse(["--run", "r", "--preprocess", "official-mmi"])
+        #expect(dfem.preprocessing.preprocessing(imageSize: 100) == Preprocessing(resize: 110, grayscale: true))
     }
 
     @Test func badValuesAreRefusedNamingTheOptionAndValue() {

@@ -59,4 +59,19 @@ struct DatabaseProtocolTests {
         #expect(plain.runs.first?.settings["preprocessing"] == nil)
         #expect(plain.runs.first?.key != results.runs.first?.key)
     }
+
+    @Test func theDFEMSeesItsDatabasesDeterministicSteps() throws {
+        let out = scratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = ExperimentRunner(databases: [named("CK+")], arms: [Arm(.ddlG)], preset: .official, scale: tinyScale, seeds: [1], out: out)
+        let results = try r.run()
+        #expect(results.runs.first?.settings["preprocessing"] == "resize 22, grayscale")
+        let found = FileManager.default.enumerator(atPath: out + "/dfems")?.compactMap { $0 as? String }
+            .filter { $0.hasSuffix("checkpoint.h5") } ?? []
+        let dfem = try #require(found.first)
+        #expect(found.count == 1)
+        #expect(try RunState.recordedOptions(inCheckpoint: out + "/dfems/" + dfem)?.preprocessing == Preprocessing(resize: 22, grayscale: true))
+        #expect(Preprocessing(resize: 110, rotation: 30, colorJitter: 0.4).deterministicSteps == Preprocessing(resize: 110))
+        #expect(Preprocessing(rotation: 30).deterministicSteps == nil)
+    }
 }
