@@ -7,9 +7,9 @@ import Foundation
 public struct DataCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Read FER databases as distributed: prepare HDF5 caches, inspect counts, make and apply subject-independent folds.",
+        abstract: "Read FER databases as distributed: prepare HDF5 caches, merge them into a disturbance set, inspect counts, make and apply subject-independent folds.",
         discussion: "Layouts (folder trees in docs/DATASETS.md): " + FaceLayout.allCases.map(\.rawValue).joined(separator: ", ") + ".",
-        subcommands: [Prepare.self, Inspect.self, Folds.self, Split.self]
+        subcommands: [Prepare.self, Merge.self, Inspect.self, Folds.self, Split.self]
     )
 
     public init() {}

@@ -130,6 +130,8 @@ extension ReproduceCommand {
 
         public func run() throws {
             let scale = experiment.scale.scale
+            var (variants, databases) = (self.variants, self.databases)
+            if let dataRoot { (variants, databases) = try ReproduceCommand.precheck(root: dataRoot, names: databases, variants: variants) }
             let found = try ReproduceCommand.databases(dataRoot: dataRoot, names: databases, scale: scale, confound: confound)
             let arms = variants.map { Arm($0, lambda1: weights.lambdaAdv, lambda2: weights.lambdaAt) }
             var lines = ["Table 2 as published (accuracy %):", ""]
@@ -185,6 +187,10 @@ extension ReproduceCommand {
 
         public func run() throws {
             let scale = experiment.scale.scale
+            var databases = self.databases
+            if let dataRoot {
+                databases = try ReproduceCommand.precheck(root: dataRoot, names: databases, variants: [.baselineMAT, variant], requireAll: true).databases
+            }
             let found = try ReproduceCommand.databases(dataRoot: dataRoot, names: databases, scale: scale, confound: confound)
             let reference = Arm(.baselineMAT)
             _ = try ExperimentOutput.run(

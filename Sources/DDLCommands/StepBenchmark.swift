@@ -14,6 +14,8 @@ struct StepBenchmark {
 
     let name: String
     let repeats: Int
+    /// The batch of the step, when not the configuration's (the paper's other databases: 8).
+    var batch: Int? = nil
 
     struct Result {
         var trainSeconds: Double
@@ -29,7 +31,8 @@ struct StepBenchmark {
     }
 
     func run() -> Result {
-        guard let c = Self.configurations[name] else { preconditionFailure("unknown configuration \(name)") }
+        guard var c = Self.configurations[name] else { preconditionFailure("unknown configuration \(name)") }
+        if let batch { c.batch = batch }
         let config = DDLConfig(preset: .paper, variant: .ddlGARIDILP, width: c.width, inputSize: c.size, classes: 7)
         let ddm = DDM<Float>(config, seed: 0)
         let dfem = DFEM<Float>(width: c.width, factors: config.factors, finalPReLU: false, seed: 1)

@@ -19,6 +19,8 @@ public struct PretrainDFEMCommand: ParsableCommand {
     @OptionGroup public var model: ModelOptions
     @OptionGroup public var training: TrainingArguments
     @OptionGroup public var data: DataArguments
+    @OptionGroup(title: "Preprocessing (before the crop; rotation and jitter in training only)")
+    public var preprocessing: PreprocessingArguments
     @Option(help: "A checkpoint whose trunk (trunk.* entries, e.g. from `ddl pretrain-trunk`) starts the DFEM's trunk.")
     public var trunk: String?
     @Option(help: "Fraction of the subjects (and, for identity, of the other subjects' faces) held out to score each factor after every epoch; 0 trains on everything.")
@@ -42,6 +44,7 @@ public struct PretrainDFEMCommand: ParsableCommand {
         }
         config.factors = try factors(of: config.variant, in: set)
         var options = training.options(imageSize: set.size)
+        options.preprocessing = preprocessing.preprocessing(imageSize: set.size)
         options.crop = try training.cropSide(imageSize: set.size, input: model.input,
                                              what: "the disturbance-labelled images (\(data.source(of: data.disturbance, "disturbance.h5")))")
         config.inputSize = options.crop
@@ -55,7 +58,7 @@ public struct PretrainDFEMCommand: ParsableCommand {
                                        existingRun: training.existingRun, trunk: trunk, heldOut: heldOut)
             try run.run(report: progress.callAsFunction)
             if let heldOut {
-                let results = DFEMHeldOut.evaluate(run.dfem, on: heldOut, crop: options.crop)
+                let results = DFEMHeldOut.evaluate(run.dfem, on: heldOut, crop: options.crop, preprocessing: options.preprocessing ?? .plain)
                 for line in DFEMHeldOut.describe(results) { print("held-out \(line)") }
             }
             print(run.checkpointPath)
@@ -78,6 +81,8 @@ public struct TrainCommand: ParsableCommand {
     @OptionGroup public var model: ModelOptions
     @OptionGroup public var training: TrainingArguments
     @OptionGroup public var data: DataArguments
+    @OptionGroup(title: "Preprocessing (before the crop; rotation and jitter in training only)")
+    public var preprocessing: PreprocessingArguments
     @Option(help: "A DFEM checkpoint (repeat for the official preset's two DFEMs).") public var dfem: [String] = []
     @OptionGroup public var weights: LossWeightArguments
     @Option(help: "A checkpoint whose trunk (trunk.* entries, e.g. from `ddl pretrain-trunk`) starts S_g.")
@@ -91,9 +96,11 @@ public struct TrainCommand: ParsableCommand {
         config.lambda1 = weights.lambdaAdv
         config.lambda2 = weights.lambdaAt
         var options = training.options(imageSize: train.size)
+        options.preprocessing = preprocessing.preprocessing(imageSize: train.size)
         options.crop = try training.cropSide(imageSize: train.size, input: model.input,
                                              what: "the training images (\(data.source(of: data.train, "train.h5")))")
-        if let test, test.size < options.crop {
+        if let p = options.preprocessing { StandardStreams.error("preprocessing: \(p)\n") }
+        if let test, options.preprocessing?.resize == nil, test.size < options.crop {
             throw ValidationError("the model input \(options.crop)×\(options.crop) is larger than the test images (\(data.source(of: data.test, "test.h5"))), \(test.size)×\(test.size)")
         }
         config.inputSize = options.crop
@@ -211,7 +218,9 @@ public struct EvaluateCommand: ParsableCommand {
         guard test.expressions.contains(where: { $0 >= 0 }) else {
             throw ValidationError("the test set (\(source)) has no labelled face (\(test.count) faces\(test.count > 0 ? ", every expression −1" : "")): no accuracy to report")
         }
-        let report = evaluate(model, on: test, augmentation: Augmentation(crop: meta.config.inputSize, flip: false))
+        // The run's resize and grayscale, if it had them (its rotation and jitter are training-only).
+        let preprocessing = try RunState.recordedOptions(inCheckpoint: checkpoint)?.preprocessing ?? .plain
+        let report = evaluate(model, on: test, augmentation: Augmentation(crop: meta.config.inputSize, flip: false, preprocessing: preprocessing))
         if json {
             let data = try JSONEncoder().encode(report)
             print(String(decoding: data, as: UTF8.self))

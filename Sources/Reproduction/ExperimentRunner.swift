@@ -108,8 +108,10 @@ public final class ExperimentRunner {
                         }
                         let config = try modelConfig(arm: arm, imageSize: split.train.size, classes: split.train.expressionClasses,
                                                      dfemPaths: dfems.map(\.path))
-                        let o = options(crop: crop(split.train.size), epochs: scale.epochs, seed: seed)
+                        let o = trainingOptions(for: db, imageSize: split.train.size, seed: seed)
                         var fields = scale.fields
+                        fields["batch_size"] = "\(o.batchSize)"
+                        if let p = o.preprocessing { fields["preprocessing"] = p.description }
                         fields["database"] = db.name
                         fields["data"] = dataDigest
                         fields["fold"] = "\(fold) of \(splits.count)"
@@ -272,7 +274,9 @@ public final class ExperimentRunner {
         for group in config.dfemFactorGroups {
             var c = config
             c.factors = group
-            let o = options(crop: crop(size), epochs: scale.dfemEpochs, seed: 1)
+            var o = options(crop: crop(size), epochs: scale.dfemEpochs, seed: 1)
+            // The DFEM sees faces as its database's runs do, without their random steps.
+            o.preprocessing = preprocessing(for: db, imageSize: size)?.deterministicSteps
             let groupName = group.map(\.name).joined(separator: "+")
             var fields = scale.fields
             fields["stage"] = "dfem"
@@ -296,7 +300,7 @@ public final class ExperimentRunner {
                 try run.run(report: trainingEvents)
                 dfem = run.dfem
             }
-            let quality = DFEMHeldOut.evaluate(dfem, on: heldOut, crop: crop(size))
+            let quality = DFEMHeldOut.evaluate(dfem, on: heldOut, crop: crop(size), preprocessing: o.preprocessing ?? .plain)
             results.dfemQuality[db.name, default: [:]][groupName] = quality
             for line in DFEMHeldOut.describe(quality) { report("\(db.name) DFEM \(groupName) held-out: \(line)") }
             found.append((checkpoint, key.digest))

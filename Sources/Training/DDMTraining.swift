@@ -131,7 +131,7 @@ public final class DDMTraining {
     /// Trains until `options.epochs`, evaluating on the test set and checkpointing after every epoch.
     public func run(report: (TrainingEvent) -> Void = { _ in }) throws {
         let log = EpochLog(path: logPath)
-        let augmentation = Augmentation(crop: options.crop, flip: options.flip)
+        let augmentation = options.augmentation(flip: options.flip)
         if state.epoch > 0 { report(.note("resumed \(checkpointPath) after epoch \(state.epoch)")) }
         let labelled = train.expressions.indices.filter { train.expressions[$0] >= 0 }
         while state.epoch < options.epochs {

@@ -63,10 +63,13 @@ public enum DFEMHeldOut {
         return (set.subset(train), labelled)
     }
 
-    /// Each factor head's accuracy on `set` (evaluation mode, centre crops of `crop`), in the
-    /// DFEM's factor order; faces without a label for a factor are left out of its score.
-    public static func evaluate<S: TensorScalar>(_ dfem: DFEM<S>, on set: FaceSet, crop: Int, batchSize: Int = 64) -> [FactorAccuracy] {
-        let augmentation = Augmentation(crop: crop, flip: false)
+    /// Each factor head's accuracy on `set` (evaluation mode, centre crops of `crop` after
+    /// the deterministic steps of `preprocessing`), in the DFEM's factor order; faces
+    /// without a label for a factor are left out of its score.
+    public static func evaluate<S: TensorScalar>(
+        _ dfem: DFEM<S>, on set: FaceSet, crop: Int, preprocessing: Preprocessing = .plain, batchSize: Int = 64
+    ) -> [FactorAccuracy] {
+        let augmentation = Augmentation(crop: crop, flip: false, preprocessing: preprocessing)
         var predicted: [String: [Int]] = [:]
         var unused = RandomGenerator(seed: 0)
         for batch in EpochOrder(count: set.count, batchSize: batchSize, seed: 0, epoch: 0, shuffle: false).batches {

@@ -98,7 +98,7 @@ public final class DFEMTraining {
     /// Trains until `options.epochs`, checkpointing after every epoch.
     public func run(report: (TrainingEvent) -> Void = { _ in }) throws {
         let log = EpochLog(path: logPath)
-        let augmentation = Augmentation(crop: options.crop, flip: flips)
+        let augmentation = options.augmentation(flip: flips)
         if options.flip && !flips { report(.note("no horizontal flips: a flip would change the pose and illumination labels")) }
         if state.epoch > 0 { report(.note("resumed \(checkpointPath) after epoch \(state.epoch)")) }
         while state.epoch < options.epochs {
@@ -135,7 +135,7 @@ public final class DFEMTraining {
                 losses: sums.mapValues { $0 / Double(max(batches.count, 1)) }, trainAccuracy: nil, testAccuracy: nil,
                 seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9))
             if let heldOut {
-                heldOutResults = DFEMHeldOut.evaluate(dfem, on: heldOut, crop: options.crop)
+                heldOutResults = DFEMHeldOut.evaluate(dfem, on: heldOut, crop: options.crop, preprocessing: augmentation.preprocessing)
                 record.heldOutAccuracy = Dictionary(uniqueKeysWithValues: heldOutResults.map { ($0.factor, $0.accuracy) })
             }
             state.epoch += 1

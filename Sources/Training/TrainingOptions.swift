@@ -22,6 +22,10 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var flip = true
     /// Dropout in the heads during training.
     public var dropout = true
+    /// Resize, grayscale, rotation and colour jitter before the crop (nil: none, and the
+    /// options' JSON is then what it was before preprocessing existed, so older checkpoints
+    /// and run keys stay valid).
+    public var preprocessing: Preprocessing?
 
     public init() {}
 

@@ -60,6 +60,7 @@ extension TrainingOptions {
             p.append(InvalidOption("--milestones", "epochs must be strictly increasing, got \(list)"))
         }
         if crop < 1 { p.append(InvalidOption("--crop", "must be positive, got \(crop)")) }
+        p += preprocessing?.problems() ?? []
         return p
     }
 
@@ -68,9 +69,19 @@ extension TrainingOptions {
         if let first = problems().first { throw first }
     }
 
-    /// Refuses a crop (the network input) below the network's minimum or larger than the images.
+    /// Refuses a crop (the network input) below the network's minimum or larger than the
+    /// images (after the preprocessing's resize, when it has one).
     func checkCrop(imageSize size: Int, what: String) throws {
-        try InputSize.check(crop, option: "--crop", imageSize: size, what: what)
+        if let resize = preprocessing?.resize {
+            try InputSize.check(crop, option: "--crop", imageSize: resize, what: "\(what) resized to \(resize) (--resize, from \(size)×\(size))")
+        } else {
+            try InputSize.check(crop, option: "--crop", imageSize: size, what: what)
+        }
+    }
+
+    /// The augmentation of these options' training images (`flip` as given).
+    public func augmentation(flip: Bool) -> Augmentation {
+        Augmentation(crop: crop, flip: flip, preprocessing: preprocessing ?? .plain)
     }
 }
 
