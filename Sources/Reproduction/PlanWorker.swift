@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// How a worker takes work from a plan.
 public struct WorkerSettings: Sendable, Equatable {
@@ -82,6 +83,11 @@ extension ExperimentRunner {
                 report("worker \(hostName()) pid \(getpid()): \(item.entry.label) (claim \(claim.path))")
                 do {
                     try execute(item)
+                } catch RunFolderError.locked(let directory, let pid) {
+                    // The worker whose claim went stale is alive after all and still training.
+                    claim.release()
+                    report("\(directory): still trained by pid \(pid.map(String.init) ?? "?") (its claim went stale); leaving \(item.entry.label) to it")
+                    continue
                 } catch {
                     claim.release()
                     throw error
