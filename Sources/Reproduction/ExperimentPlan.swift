@@ -32,6 +32,7 @@ extension ExperimentRunner {
         var items: [ExperimentPlan.Item] = []
         var trunks: [Int: (path: String?, digest: String)] = [:]
         var seen: Set<String> = []
+        var disturbances: [String: (set: (set: FaceSet, digest: String), split: (train: FaceSet, heldOut: FaceSet))] = [:]
         for db in databases {
             let (dataDigest, splits) = try prepare(db, try db.load())
             let size = splits.first?.train.size ?? 0
@@ -54,9 +55,19 @@ extension ExperimentRunner {
             let trunkDependency = trunk.path == nil || trunkSource.isCheckpoint ? [] : [trunk.digest]
             var dfemJobs: [Variant: [DFEMJob]] = [:]
             if arms.contains(where: \.variant.usesDisturbanceBranch) {
-                let disturbance = try disturbanceSet(db)
+                // One copy of each disturbance file and of its held-out split, shared by every DFEM.
+                let source = db.disturbanceFile ?? "database " + db.name
+                let shared: (set: (set: FaceSet, digest: String), split: (train: FaceSet, heldOut: FaceSet))
+                if let cached = disturbances[source] {
+                    shared = cached
+                } else {
+                    let d = try disturbanceSet(db)
+                    shared = (d, DFEMHeldOut.split(d.set, fraction: dfemHoldOut, seed: 1))
+                    disturbances[source] = shared
+                }
                 for variant in Set(arms.map(\.variant)).sorted(by: { $0.rawValue < $1.rawValue }) where variant.usesDisturbanceBranch {
-                    dfemJobs[variant] = try self.dfemJobs(for: variant, database: db, disturbance: disturbance, trunkDigest: trunk.digest)
+                    dfemJobs[variant] = try self.dfemJobs(for: variant, database: db, disturbance: shared.set, trunkDigest: trunk.digest,
+                                                          heldOutSplit: shared.split)
                 }
             }
             for arm in arms {

@@ -295,7 +295,8 @@ public final class ExperimentRunner {
     /// The DFEMs a variant needs on a database, one per factor group (`dfemFactorGroups`):
     /// their settings, keys and folders.
     func dfemJobs(
-        for variant: Variant, database db: Table2Database, disturbance: (set: FaceSet, digest: String), trunkDigest: String
+        for variant: Variant, database db: Table2Database, disturbance: (set: FaceSet, digest: String), trunkDigest: String,
+        heldOutSplit: (train: FaceSet, heldOut: FaceSet)? = nil
     ) throws -> [DFEMJob] {
         let factors = try variant.factors.map { f -> Factor in
             guard let classes = disturbance.set.factorClasses[f.name] else {
@@ -305,7 +306,7 @@ public final class ExperimentRunner {
         }
         let size = disturbance.set.size
         let config = DDLConfig(preset: preset, variant: variant, width: scale.width, inputSize: crop(size), classes: 7, factors: factors)
-        let (train, heldOut) = DFEMHeldOut.split(disturbance.set, fraction: dfemHoldOut, seed: 1)
+        let (train, heldOut) = heldOutSplit ?? DFEMHeldOut.split(disturbance.set, fraction: dfemHoldOut, seed: 1)
         return config.dfemFactorGroups.map { group in
             var c = config
             c.factors = group

@@ -89,13 +89,12 @@ extension ExperimentRunner {
                             criticalPathHours: (unitSeconds.values.max() ?? 0) / 3600)
     }
 
-    /// The training options' fields as they are stored (the seed and epochs left out: they
-    /// vary by unit or are in the steps).
+    /// The training options' fields, every one the settings hold (the seed and epochs left
+    /// out: they vary by unit or are in the steps).
     static func settings(_ options: TrainingOptions) -> [(name: String, value: String)] {
-        let object = (try? JSONSerialization.jsonObject(with: Data(options.json.utf8))) as? [String: Any] ?? [:]
-        return object.keys.sorted().filter { $0 != "seed" && $0 != "epochs" }.map { key in
-            let value = object[key].map { v in (v as? [Any]).map { $0.map { "\($0)" }.joined(separator: ",") } ?? "\(v)" } ?? ""
-            return (key, value)
+        Mirror(reflecting: options).children.compactMap { child in
+            guard let name = child.label, name != "seed", name != "epochs" else { return nil }
+            return (name, "\(child.value)")
         }
     }
 
