@@ -11,7 +11,7 @@ public enum ClusterMode: String, EnumerableFlag, Sendable {
     /// Print the table from the finished runs, listing what is missing; train nothing.
     case collect
 
-    /// The help of each flag.
+    /// The help of each flag (`--plan`, `--worker`, `--collect`).
     public static func help(for value: ClusterMode) -> ArgumentHelp? {
         switch value {
         case .plan: return "Write OUT/plan.jsonl (one line per run, DFEM and trunk pre-training) and print the runs and the estimated hours from one measured step; train nothing."
@@ -23,14 +23,19 @@ public enum ClusterMode: String, EnumerableFlag, Sendable {
 
 /// The options of running a reproduction as a plan shared out to workers.
 public struct ClusterArguments: ParsableArguments {
+    /// `--plan`, `--worker` or `--collect` (none: train serially).
     @Flag(exclusivity: .exclusive) public var mode: ClusterMode?
+    /// With `--worker`: seconds without a heartbeat after which a claim is taken over.
     @Option(help: "With --worker: seconds without a heartbeat after which another worker's claim is taken over.")
     public var heartbeatTimeout: Double = 600
+    /// With `--worker`: seconds between looks at the plan while waiting.
     @Option(help: "With --worker: seconds between looks at the plan while every open unit waits for another worker.")
     public var poll: Double = 10
 
+    /// The defaults.
     public init() {}
 
+    /// Refuses a timeout or poll interval that is not a positive number of seconds.
     public func validate() throws {
         guard heartbeatTimeout > 0, heartbeatTimeout.isFinite else { throw ValidationError("--heartbeat-timeout must be a positive number of seconds, got \(heartbeatTimeout)") }
         guard poll > 0, poll.isFinite else { throw ValidationError("--poll must be a positive number of seconds, got \(poll)") }

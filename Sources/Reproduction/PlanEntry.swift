@@ -7,29 +7,39 @@ import HDF5Files
 public struct PlanEntry: Codable, Sendable, Equatable {
     /// What the work is.
     public enum Kind: String, Codable, Sendable {
-        case trunk, dfem, run
+        /// The trunk's pre-training.
+        case trunk
+        /// A DFEM of one database and factor group.
+        case dfem
+        /// A training run of one database, arm, fold and seed.
+        case run
     }
 
+    /// What the unit is.
     public var kind: Kind
     /// The full key digest (64 hex digits).
     public var key: String
     /// The database (nil for the trunk).
     public var database: String?
-    /// Fold and seed of a run.
+    /// The fold of a run (0 for a train/test database).
     public var fold: Int?
+    /// The run's training seed.
     public var seed: UInt64?
-    /// The arm's column name and its variant and loss weights (a run), or the variant a
-    /// DFEM serves first.
+    /// The arm's column name (a run).
     public var arm: String?
+    /// The Table 1 variant of a run, or the first variant a DFEM serves (`ddl_gar_id_il_p`).
     public var variant: String?
+    /// λ1 of Eq. 11 in a run.
     public var lambda1: Double?
+    /// λ2 of Eq. 11 in a run.
     public var lambda2: Double?
     /// A DFEM's factors (`gender+age`).
     public var factors: String?
     /// Keys of the entries that must be finished first (the trunk, the DFEMs).
     public var dependencies: [String]
-    /// Optimiser steps (batches per epoch × epochs) and the batch size.
+    /// Optimiser steps (batches per epoch × epochs).
     public var steps: Int
+    /// The batch size of its training.
     public var batchSize: Int
 
     enum CodingKeys: String, CodingKey {

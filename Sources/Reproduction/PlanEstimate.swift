@@ -14,16 +14,22 @@ public struct PlanEstimate: Sendable {
     public struct Group: Sendable {
         /// `run`, `dfem` or `trunk`, the database and the variant (or factors).
         public var kind: PlanEntry.Kind
+        /// The database (nil for the trunk).
         public var database: String?
+        /// The variant or arm, the DFEM's factors, or the trunk's pre-training.
         public var what: String
+        /// How many units the group has.
         public var units: Int
         /// Steps of each unit (min and max) and in all.
         public var stepsPerUnit: ClosedRange<Int>
+        /// Steps of all its units.
         public var steps: Int
+        /// The batch size of its training.
         public var batchSize: Int
         /// The input side and the training options as the units' settings hold them
         /// (batch size, crop, flip, dropout, rate, …; the seed left out).
         public var inputSize: Int
+        /// The training options by name.
         public var options: [(name: String, value: String)]
         /// Seconds of one measured step.
         public var stepSeconds: Double
@@ -31,6 +37,7 @@ public struct PlanEstimate: Sendable {
         public var hours: Double { Double(steps) * stepSeconds / 3600 }
     }
 
+    /// The groups, in plan order.
     public var groups: [Group]
     /// Cores of this machine (the estimate's hours are per machine; CPU-hours are × cores).
     public var cores: Int

@@ -3,10 +3,13 @@ import HDF5Files
 
 /// Who holds a claim on a unit of work, and when it last said it was alive.
 public struct ClaimOwner: Codable, Sendable, Equatable {
+    /// The holder's host name.
     public var host: String
+    /// The holder's process id on that host.
     public var pid: Int32
     /// Seconds since 1970 (the holder's clock): when it claimed, and its last heartbeat.
     public var started: Double
+    /// The last heartbeat (seconds since 1970, the holder's clock).
     public var heartbeat: Double
     /// What the work is (`PlanEntry.label`).
     public var work: String
@@ -129,15 +132,20 @@ public struct WorkClaims: Sendable {
 
 /// Why a claim's owner record cannot be read: the file and what is wrong with it.
 public struct ClaimReadError: Error, Sendable, Equatable {
+    /// The owner file.
     public var file: String
+    /// `missing`, or `corrupt (…)`.
     public var reason: String
 }
 
 /// A claim this process holds: a background thread rewrites its heartbeat until `finish`
 /// or `release`; it stops, and says so, if another worker took the claim over meanwhile.
 public final class HeldClaim: @unchecked Sendable {
+    /// The claims folder it belongs to.
     public let claims: WorkClaims
+    /// The unit's key.
     public let key: String
+    /// Its generation (0 for the first claim, n + 1 for a takeover of n).
     public let generation: Int
     /// The claim's folder.
     public var path: String { claims.path(key, generation: generation) }
