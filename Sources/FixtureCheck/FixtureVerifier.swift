@@ -55,8 +55,11 @@ public struct FixtureVerifier: Sendable {
         self.runners = runners
     }
 
-    /// The runners of the tensor core's ops, of every DDL component and of the optimisers.
-    public static let allRunners: [any ComponentRunner] = [OpRunner(), BatchNormRunner(), DDLComponentRunner(), OptimizerRunner()]
+    /// The runners of the tensor core's ops, of every DDL component, of the optimisers and of
+    /// the training trajectories.
+    public static let allRunners: [any ComponentRunner] = [
+        OpRunner(), BatchNormRunner(), DDLComponentRunner(), OptimizerRunner(), TrajectoryRunner(),
+    ]
 
     /// Checks one fixture file: forward outputs, buffers after the forward pass, and the
     /// gradient of every input and parameter for the fixture's upstream gradients.

@@ -115,21 +115,15 @@ public final class DFEMTraining {
                 let x = Variable(augmentation.batch(set, indices: batch, training: true, generator: &g, as: Float.self))
                 var labels: [String: [Int]] = [:]
                 for f in config.factors { labels[f.name] = batch.map { set.factors[f.name]?[$0] ?? -1 } }
-                let out = dfem(x, mode: mode)
-                let loss = dfemLoss(out.logits, labels: labels)
-                let value = Double(loss.value.scalar)
-                guard value.isFinite else {
-                    let path = directory + "/nonfinite.h5"
-                    try save(to: path)
-                    throw TrainingError.nonFinite(loss: "the DFEM loss", value: value, epoch: epoch, batch: b, savedTo: path)
+                let losses = try DFEMStep.run(dfem: dfem, optimizer: optimizer, x: x, labels: labels, mode: mode) { loss, name in
+                    let value = Double(loss.value.scalar)
+                    guard value.isFinite else {
+                        let path = directory + "/nonfinite.h5"
+                        try save(to: path)
+                        throw TrainingError.nonFinite(loss: name, value: value, epoch: epoch, batch: b, savedTo: path)
+                    }
                 }
-                optimizer.zeroGrad()
-                loss.backward()
-                optimizer.step()
-                sums["loss", default: 0] += value
-                for (f, l) in out.logits {
-                    sums["loss_\(f.name)", default: 0] += Double(crossEntropy(logits: l.detached(), labels: labels[f.name] ?? []).value.scalar)
-                }
+                for (name, value) in losses { sums[name, default: 0] += value }
                 seen += batch.count
                 let elapsed = seconds(clock.now - start)
                 report(.batch(stage: "dfem", epoch: epoch, epochs: options.epochs, batch: b, batches: batches.count,
