@@ -7,7 +7,7 @@ import Training
 
 /// The cost of a plan on this machine, from one measured training step of each distinct
 /// model and batch size in it (random weights and images of the run's input size; the step
-/// is the one training takes, `DDLStep` or the DFEM's multi-task step). Evaluation and data
+/// is the one training takes, `DDLStep` or `DFEMStep`). Evaluation and data
 /// loading are not counted.
 public struct PlanEstimate: Sendable {
     /// One group of units that train the same model at the same batch size.
@@ -117,12 +117,7 @@ extension ExperimentRunner {
             let model = DFEM<Float>(width: config.width, factors: config.factors, finalPReLU: config.finalPReLU, seed: 1)
             let optimizer = Adam(model.namedParameters())
             let factorLabels = Dictionary(uniqueKeysWithValues: config.factors.map { f in (f.name, (0..<batch).map { $0 % max(f.classes, 1) }) })
-            step = {
-                let loss = dfemLoss(model(x, mode: mode).logits, labels: factorLabels)
-                optimizer.zeroGrad()
-                loss.backward()
-                optimizer.step()
-            }
+            step = { _ = DFEMStep.run(dfem: model, optimizer: optimizer, x: x, labels: factorLabels, mode: mode, check: { _, _ in }) }
         } else {
             let ddm = DDM<Float>(config, seed: 0)
             let optimizer = Adam(ddm.namedParameters())
