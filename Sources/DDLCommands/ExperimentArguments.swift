@@ -9,16 +9,22 @@ extension Variant: ExpressibleByArgument {}
 
 /// How large the reproduction's runs are.
 public enum ScaleChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case quick, paper
+    case quick, paper, tiny
 
     /// The settings of the scale.
-    public var scale: ReproductionScale { self == .paper ? .paper : .quick }
+    public var scale: ReproductionScale {
+        switch self {
+        case .quick: return .quick
+        case .paper: return .paper
+        case .tiny: return .tiny
+        }
+    }
 }
 
 /// Options shared by `reproduce table2`, `reproduce ablation` and `study disturbance`.
 public struct ExperimentArguments: ParsableArguments {
     @Option(help: "paper or official.") public var preset: Preset = .paper
-    @Option(help: "quick (minutes: width 8, 8 epochs, 3 folds, 40×40 faces) or paper (width 64, 40 epochs, 10 folds).")
+    @Option(help: "quick (minutes: width 8, 8 epochs, 3 folds, 40×40 faces), paper (width 64, 40 epochs, 10 folds), or tiny (seconds, for smoke tests: width 2, 2 epochs, 2 folds, 20×20 faces).")
     public var scale: ScaleChoice = .quick
     @Option(help: "Seeds per fold (1…N), the same for every variant: seed × fold is one paired run (default: the scale's, 3 quick, 1 paper).")
     public var seeds: Int?
@@ -55,20 +61,16 @@ public struct ExperimentArguments: ParsableArguments {
 enum ExperimentOutput {
     static func run(
         name: String, title: String, databases: [Table2Database], arms: [Arm], reference: Arm?, arguments: ExperimentArguments,
-        dataRoot: String?, paper: [String: [Double]], extraSettings: [String: String] = [:]
+        dataRoot: String?, paper: [String: [Double]], extraSettings: [String: String] = [:], collectOnly: Bool = false
     ) throws -> (summary: PairedSummary, results: ExperimentResults) {
         let progress = ProgressPrinter()
         let seeds = arguments.seedList
-        let runner = ExperimentRunner(
-            databases: databases, arms: arms, preset: arguments.preset, scale: arguments.scale.scale, seeds: seeds,
-            trunk: arguments.trunkSource(dataRoot: dataRoot), out: arguments.out,
-            report: { progress.clear(); StandardStreams.error($0 + "\n") },
-            trainingEvents: { event in if case .batch = event { progress(event) } })
+        let runner = makeRunner(databases: databases, arms: arms, arguments: arguments, dataRoot: dataRoot, progress: progress)
         for db in databases {
             StandardStreams.error("\(db.name): \(db.description.isEmpty ? "" : db.description + "; ")"
                                   + "\(db.foldCount) fold(s) × \(seeds.count) seed(s) × \(arms.count) arm(s)\n")
         }
-        let results = try runner.run()
+        let (results, missing) = collectOnly ? try runner.collect() : (try runner.run(), [])
         progress.clear()
         let summary = PairedSummary(results: results.runs, databases: databases, arms: arms, reference: reference, paper: paper)
         let scale = arguments.scale.scale
@@ -90,6 +92,7 @@ enum ExperimentOutput {
         if !results.reused.isEmpty {
             lines += ["", "\(results.reused.count) of \(results.runs.count) runs were reused from \(arguments.out)/runs (same settings, data digest and code version)."]
         }
+        lines += ClusterReport.missing(missing, out: arguments.out)
         for line in lines { print(line) }
         let out = arguments.out
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -111,6 +114,23 @@ enum ExperimentOutput {
         let file = ResultsFile(table: summary.table, cells: summary.cells, runs: results.runs, dfemQuality: quality, settings: settings)
         try file.write(to: name == "table2" ? "\(out)/results.json" : "\(out)/\(name).json")
         return (summary, results)
+    }
+
+    /// The runner of an experiment, reporting to standard error with a progress line.
+    static func makeRunner(
+        databases: [Table2Database], arms: [Arm], arguments: ExperimentArguments, dataRoot: String?, progress: ProgressPrinter
+    ) -> ExperimentRunner {
+        ExperimentRunner(
+            databases: databases, arms: arms, preset: arguments.preset, scale: arguments.scale.scale, seeds: arguments.seedList,
+            trunk: arguments.trunkSource(dataRoot: dataRoot), out: arguments.out,
+            report: { progress.clear(); StandardStreams.error($0 + "\n") },
+            trainingEvents: { event in
+                switch event {
+                case .batch: progress(event)
+                case .note(let text) where text.hasPrefix("resumed"): progress.clear(); progress(event)
+                default: break
+                }
+            })
     }
 
     /// One row per run: database, arm, seed, fold, accuracy and key.

@@ -121,6 +121,7 @@ extension ReproduceCommand {
         @OptionGroup public var weights: LossWeightArguments
         @Option(help: "Confound ρ of the synthetic stand-ins' training faces, 0…1 (ignored with --data-root).")
         public var confound: Double = SyntheticDatabases.defaultConfound
+        @OptionGroup public var cluster: ClusterArguments
 
         public init() {}
 
@@ -134,6 +135,7 @@ extension ReproduceCommand {
             if let dataRoot { (variants, databases) = try ReproduceCommand.precheck(root: dataRoot, names: databases, variants: variants) }
             let found = try ReproduceCommand.databases(dataRoot: dataRoot, names: databases, scale: scale, confound: confound)
             let arms = variants.map { Arm($0, lambda1: weights.lambdaAdv, lambda2: weights.lambdaAt) }
+            if try cluster.run(databases: found, arms: arms, experiment: experiment, dataRoot: dataRoot) { return }
             var lines = ["Table 2 as published (accuracy %):", ""]
             lines += PaperTables.markdown(
                 columns: PaperTables.table2Columns,
@@ -145,7 +147,8 @@ extension ReproduceCommand {
             _ = try ExperimentOutput.run(
                 name: "table2", title: "Measured here:", databases: found, arms: arms, reference: reference,
                 arguments: experiment, dataRoot: dataRoot, paper: PaperTables.table2,
-                extraSettings: ["confound": dataRoot == nil ? "\(confound)" : "", "data_root": dataRoot ?? ""])
+                extraSettings: ["confound": dataRoot == nil ? "\(confound)" : "", "data_root": dataRoot ?? ""],
+                collectOnly: cluster.mode == .collect)
         }
     }
 

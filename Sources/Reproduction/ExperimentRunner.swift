@@ -87,18 +87,14 @@ public final class ExperimentRunner {
             let trunk = trunkCache[size] ?? (nil, "scratch")
             results.trunk = trunk.path.map { "\($0) (\(trunk.digest.prefix(16)))" } ?? "scratch"
             var disturbance: (set: FaceSet, digest: String)? = nil
-            var dfemCache: [Variant: [(path: String, key: String)]] = [:]
+            var dfemCache: [Variant: [(path: String, key: String, factors: [Factor])]] = [:]
             var reusedHere = 0, trainedHere = 0
             for seed in seeds {
                 for arm in arms {
                     for (fold, split) in splits.enumerated() {
-                        var dfems: [(path: String, key: String)] = []
+                        var dfems: [(path: String, key: String, factors: [Factor])] = []
                         if arm.variant.usesDisturbanceBranch {
-                            if disturbance == nil {
-                                let set = try db.disturbance()
-                                let digest = try db.disturbanceFile.map { try SHA256Digest.hexOfFile(atPath: $0) } ?? set.digest
-                                disturbance = (set, digest)
-                            }
+                            if disturbance == nil { disturbance = try disturbanceSet(db) }
                             if let cached = dfemCache[arm.variant] {
                                 dfems = cached
                             } else if let d = disturbance {
@@ -106,21 +102,8 @@ public final class ExperimentRunner {
                                 dfemCache[arm.variant] = dfems
                             }
                         }
-                        let config = try modelConfig(arm: arm, imageSize: split.train.size, classes: split.train.expressionClasses,
-                                                     dfemPaths: dfems.map(\.path))
-                        let o = trainingOptions(for: db, imageSize: split.train.size, seed: seed)
-                        var fields = scale.fields
-                        fields["batch_size"] = "\(o.batchSize)"
-                        if let p = o.preprocessing { fields["preprocessing"] = p.description }
-                        fields["database"] = db.name
-                        fields["data"] = dataDigest
-                        fields["fold"] = "\(fold) of \(splits.count)"
-                        fields["preset"] = preset.rawValue
-                        fields["model"] = config.json
-                        fields["options"] = o.json
-                        fields["dfems"] = dfems.map(\.key).joined(separator: ",")
-                        fields["trunk"] = trunk.digest
-                        let key = RunKey(fields)
+                        let (config, o, key) = try runSettings(db: db, dataDigest: dataDigest, arm: arm, fold: fold, folds: splits.count,
+                                                               seed: seed, split: split, dfems: dfems, trunkDigest: trunk.digest)
                         switch store.lookup(database: db.name, arm: arm, key: key) {
                         case .done(let r):
                             results.runs.append(r)
@@ -147,6 +130,35 @@ public final class ExperimentRunner {
             }
         }
         return results
+    }
+
+    /// The disturbance-labelled set of a database and its digest (of its file, when it has one).
+    func disturbanceSet(_ db: Table2Database) throws -> (set: FaceSet, digest: String) {
+        let set = try db.disturbance()
+        return (set, try db.disturbanceFile.map { try SHA256Digest.hexOfFile(atPath: $0) } ?? set.digest)
+    }
+
+    /// The settings of one run (model, training options) and its key: the digest of them,
+    /// the scale, the data, the fold, the DFEMs' keys and the trunk's.
+    func runSettings(
+        db: Table2Database, dataDigest: String, arm: Arm, fold: Int, folds: Int, seed: UInt64, split: (train: FaceSet, test: FaceSet),
+        dfems: [(path: String, key: String, factors: [Factor])], trunkDigest: String
+    ) throws -> (config: DDLConfig, options: TrainingOptions, key: RunKey) {
+        let config = modelConfig(arm: arm, imageSize: split.train.size, classes: split.train.expressionClasses,
+                                 factors: dfems.flatMap(\.factors))
+        let o = trainingOptions(for: db, imageSize: split.train.size, seed: seed)
+        var fields = scale.fields
+        fields["batch_size"] = "\(o.batchSize)"
+        if let p = o.preprocessing { fields["preprocessing"] = p.description }
+        fields["database"] = db.name
+        fields["data"] = dataDigest
+        fields["fold"] = "\(fold) of \(folds)"
+        fields["preset"] = preset.rawValue
+        fields["model"] = config.json
+        fields["options"] = o.json
+        fields["dfems"] = dfems.map(\.key).joined(separator: ",")
+        fields["trunk"] = trunkDigest
+        return (config, o, RunKey(fields))
     }
 
     /// The data digest and the (train, test) pair of every fold.
@@ -195,12 +207,10 @@ public final class ExperimentRunner {
         guard set.expressions.contains(where: { $0 >= 0 }) else { throw TrainingError.emptySet(what) }
     }
 
-    /// The DDM configuration of an arm, its factors' class counts taken from its DFEMs.
-    func modelConfig(arm: Arm, imageSize: Int, classes: Int, dfemPaths: [String]) throws -> DDLConfig {
-        var factors: [Factor] = []
-        for path in dfemPaths { factors += try Checkpoint.metadata(of: path).config.factors }
-        return DDLConfig(preset: preset, variant: arm.variant, width: scale.width, inputSize: crop(imageSize), classes: classes,
-                         factors: arm.variant.usesDisturbanceBranch ? factors : [], lambda1: arm.lambda1, lambda2: arm.lambda2)
+    /// The DDM configuration of an arm, its factors those of its DFEMs (in their order).
+    func modelConfig(arm: Arm, imageSize: Int, classes: Int, factors: [Factor]) -> DDLConfig {
+        DDLConfig(preset: preset, variant: arm.variant, width: scale.width, inputSize: crop(imageSize), classes: classes,
+                  factors: arm.variant.usesDisturbanceBranch ? factors : [], lambda1: arm.lambda1, lambda2: arm.lambda2)
     }
 
     /// The trunk checkpoint (nil: from scratch) and its digest for the run keys.
@@ -216,41 +226,53 @@ public final class ExperimentRunner {
             }
             return (path, digest)
         case .pretrain(let trainFile, let testFile):
-            let name: String, train: FaceSet, test: FaceSet?, dataDigest: String
-            if let trainFile {
-                train = try FaceSet.load(from: trainFile)
-                test = try testFile.map { try FaceSet.load(from: $0) }
-                name = trainFile
-                dataDigest = try ([trainFile] + (testFile.map { [$0] } ?? [])).map { try SHA256Digest.hexOfFile(atPath: $0) }
-                    .joined(separator: ",")
+            let job = try trunkJob(train: trainFile, test: testFile, imageSize: imageSize)
+            if job.isDone {
+                report("trunk: reusing \(job.checkpoint) (pre-trained on \(job.name))")
             } else {
-                let made = SyntheticDatabases.trunkPretraining(size: imageSize)
-                (name, train, test) = (made.name, made.train, made.test)
-                dataDigest = made.train.digest + "," + made.test.digest
+                try pretrain(job)
             }
-            let config = DDLConfig(preset: preset, variant: .baseline, width: scale.width, inputSize: crop(train.size),
-                                   classes: train.expressionClasses, factors: [])
-            let o = options(crop: crop(train.size), epochs: scale.trunkEpochs, seed: 1)
-            var fields = scale.fields
-            fields["stage"] = "trunk"
-            fields["data"] = dataDigest
-            fields["model"] = config.json
-            fields["options"] = o.json
-            let key = RunKey(fields)
-            let dir = "\(store.directory)/trunks/\(store.setting)/\(key.short)"
-            let checkpoint = dir + "/checkpoint.h5"
-            if let meta = try? Checkpoint.metadata(of: checkpoint), meta.epoch >= scale.trunkEpochs {
-                report("trunk: reusing \(checkpoint) (pre-trained on \(name))")
-                return (checkpoint, key.digest)
-            }
-            report("trunk: pre-training S_g on \(name), \(scale.trunkEpochs) epochs")
-            let run = try DDMTraining(config: config, options: o, train: train, test: test, dfemPaths: [], directory: dir,
-                                      resume: FileManager.default.fileExists(atPath: checkpoint), evaluateEveryEpoch: false)
-            try run.run(report: trainingEvents)
-            if let accuracy = try EpochLog(path: run.logPath).records().last?.testAccuracy {
-                report("trunk: pre-training test accuracy " + String(format: "%.2f%%", accuracy * 100))
-            }
-            return (checkpoint, key.digest)
+            return (job.checkpoint, job.key.digest)
+        }
+    }
+
+    /// The pre-training of the trunk on `trainFile` (tested on `testFile`), or on the
+    /// synthetic pre-training set of side `imageSize`: its settings, key and folder.
+    func trunkJob(train trainFile: String?, test testFile: String?, imageSize: Int) throws -> TrunkJob {
+        let name: String, train: FaceSet, test: FaceSet?, dataDigest: String
+        if let trainFile {
+            train = try FaceSet.load(from: trainFile)
+            test = try testFile.map { try FaceSet.load(from: $0) }
+            name = trainFile
+            dataDigest = try ([trainFile] + (testFile.map { [$0] } ?? [])).map { try SHA256Digest.hexOfFile(atPath: $0) }
+                .joined(separator: ",")
+        } else {
+            let made = SyntheticDatabases.trunkPretraining(size: imageSize)
+            (name, train, test) = (made.name, made.train, made.test)
+            dataDigest = made.train.digest + "," + made.test.digest
+        }
+        let config = DDLConfig(preset: preset, variant: .baseline, width: scale.width, inputSize: crop(train.size),
+                               classes: train.expressionClasses, factors: [])
+        let o = options(crop: crop(train.size), epochs: scale.trunkEpochs, seed: 1)
+        var fields = scale.fields
+        fields["stage"] = "trunk"
+        fields["data"] = dataDigest
+        fields["model"] = config.json
+        fields["options"] = o.json
+        let key = RunKey(fields)
+        return TrunkJob(name: name, train: train, test: test, config: config, options: o, key: key,
+                        directory: "\(store.directory)/trunks/\(store.setting)/\(key.short)")
+    }
+
+    /// Pre-trains the trunk (resuming an interrupted pre-training) and reports its test accuracy.
+    func pretrain(_ job: TrunkJob) throws {
+        report("trunk: pre-training S_g on \(job.name), \(scale.trunkEpochs) epochs")
+        let run = try DDMTraining(config: job.config, options: job.options, train: job.train, test: job.test, dfemPaths: [],
+                                  directory: job.directory, resume: FileManager.default.fileExists(atPath: job.checkpoint),
+                                  evaluateEveryEpoch: false)
+        try run.run(report: trainingEvents)
+        if let accuracy = try EpochLog(path: run.logPath).records().last?.testAccuracy {
+            report("trunk: pre-training test accuracy " + String(format: "%.2f%%", accuracy * 100))
         }
     }
 
@@ -260,7 +282,24 @@ public final class ExperimentRunner {
     func dfems(
         for variant: Variant, database db: Table2Database, disturbance: (set: FaceSet, digest: String),
         trunk: (path: String?, digest: String), results: inout ExperimentResults
-    ) throws -> [(path: String, key: String)] {
+    ) throws -> [(path: String, key: String, factors: [Factor])] {
+        var found: [(path: String, key: String, factors: [Factor])] = []
+        for job in try dfemJobs(for: variant, database: db, disturbance: disturbance, trunkDigest: trunk.digest) {
+            let dfem = job.isDone ? try DFEM<Float>.load(from: job.checkpoint).model : try trainDFEM(job, trunk: trunk.path)
+            let quality = DFEMHeldOut.evaluate(dfem, on: job.heldOut, crop: job.options.crop, preprocessing: job.options.preprocessing ?? .plain)
+            results.dfemQuality[db.name, default: [:]][job.groupName] = quality
+            for line in DFEMHeldOut.describe(quality) { report("\(db.name) DFEM \(job.groupName) held-out: \(line)") }
+            found.append((job.checkpoint, job.key.digest, job.config.factors))
+        }
+        return found
+    }
+
+    /// The DFEMs a variant needs on a database, one per factor group (`dfemFactorGroups`):
+    /// their settings, keys and folders.
+    func dfemJobs(
+        for variant: Variant, database db: Table2Database, disturbance: (set: FaceSet, digest: String), trunkDigest: String,
+        heldOutSplit: (train: FaceSet, heldOut: FaceSet)? = nil
+    ) throws -> [DFEMJob] {
         let factors = try variant.factors.map { f -> Factor in
             guard let classes = disturbance.set.factorClasses[f.name] else {
                 throw TrainingError.classMismatch("\(db.name): the disturbance set has no \(f.name) labels for \(variant.rawValue)")
@@ -269,9 +308,8 @@ public final class ExperimentRunner {
         }
         let size = disturbance.set.size
         let config = DDLConfig(preset: preset, variant: variant, width: scale.width, inputSize: crop(size), classes: 7, factors: factors)
-        let (train, heldOut) = DFEMHeldOut.split(disturbance.set, fraction: dfemHoldOut, seed: 1)
-        var found: [(path: String, key: String)] = []
-        for group in config.dfemFactorGroups {
+        let (train, heldOut) = heldOutSplit ?? DFEMHeldOut.split(disturbance.set, fraction: dfemHoldOut, seed: 1)
+        return config.dfemFactorGroups.map { group in
             var c = config
             c.factors = group
             var o = options(crop: crop(size), epochs: scale.dfemEpochs, seed: 1)
@@ -285,27 +323,21 @@ public final class ExperimentRunner {
             fields["model"] = c.json
             fields["options"] = o.json
             fields["held_out"] = "\(dfemHoldOut)"
-            fields["trunk"] = trunk.digest
+            fields["trunk"] = trunkDigest
             let key = RunKey(fields)
-            let dir = "\(store.directory)/dfems/\(store.setting)/\(store.safe(db.name))/\(groupName)-\(key.short)"
-            let checkpoint = dir + "/checkpoint.h5"
-            let done = (try? Checkpoint.metadata(of: checkpoint)).map { $0.epoch >= scale.dfemEpochs } ?? false
-            let dfem: DFEM<Float>
-            if done {
-                dfem = try DFEM<Float>.load(from: checkpoint).model
-            } else {
-                report("\(db.name): training the DFEM for \(group.map(\.name).joined(separator: ", ")) on \(train.count) faces")
-                let run = try DFEMTraining(config: c, options: o, set: train, directory: dir,
-                                           resume: FileManager.default.fileExists(atPath: checkpoint), trunk: trunk.path)
-                try run.run(report: trainingEvents)
-                dfem = run.dfem
-            }
-            let quality = DFEMHeldOut.evaluate(dfem, on: heldOut, crop: crop(size), preprocessing: o.preprocessing ?? .plain)
-            results.dfemQuality[db.name, default: [:]][groupName] = quality
-            for line in DFEMHeldOut.describe(quality) { report("\(db.name) DFEM \(groupName) held-out: \(line)") }
-            found.append((checkpoint, key.digest))
+            return DFEMJob(database: db.name, groupName: groupName, config: c, options: o, key: key, train: train, heldOut: heldOut,
+                           directory: "\(store.directory)/dfems/\(store.setting)/\(store.safe(db.name))/\(groupName)-\(key.short)",
+                           epochs: scale.dfemEpochs)
         }
-        return found
+    }
+
+    /// Trains a DFEM (resuming an interrupted one), its trunk started from `trunk`.
+    func trainDFEM(_ job: DFEMJob, trunk: String?) throws -> DFEM<Float> {
+        report("\(job.database): training the DFEM for \(job.config.factors.map(\.name).joined(separator: ", ")) on \(job.train.count) faces")
+        let run = try DFEMTraining(config: job.config, options: job.options, set: job.train, directory: job.directory,
+                                   resume: FileManager.default.fileExists(atPath: job.checkpoint), trunk: trunk)
+        try run.run(report: trainingEvents)
+        return run.dfem
     }
 
     /// One run, resumed from its work folder if an earlier invocation was interrupted.
