@@ -24,6 +24,16 @@ public final class DDMTraining {
 
     public var checkpointPath: String { directory + "/checkpoint.h5" }
     public var logPath: String { directory + "/log.jsonl" }
+    /// The checkpoint of the epoch with the best test accuracy so far (test-set selection),
+    /// written beside `checkpointPath` when there is a test set.
+    public var bestCheckpointPath: String { directory + "/best.h5" }
+
+    /// How the training faces become inputs, recorded in every checkpoint for `ddl predict`.
+    public let preprocessing: Preprocessing
+    /// The first line of the run's log.
+    var header: RunHeader {
+        RunHeader(stage: "ddm", options: options, config: config.json, dataDigests: state.dataDigests)
+    }
 
     /// Whether the test set is evaluated after every epoch (for the log and the best epoch)
     /// or only after the last; the weights are the same either way.
@@ -78,6 +88,7 @@ public final class DDMTraining {
         self.test = test
         self.directory = directory
         self.evaluateEveryEpoch = evaluateEveryEpoch
+        preprocessing = Preprocessing(imageSize: train.size, inputSize: options.crop, classNames: train.expressionClassNames)
         var now = RunState(epoch: 0, options: options, dfemPaths: dfemPaths)
         now.dataDigests["train"] = ContentDigest.of(train)
         if let test { now.dataDigests["test"] = ContentDigest.of(test) }
@@ -122,9 +133,10 @@ public final class DDMTraining {
                 try discriminatorOptimizer.read(from: root.group("optimizer").group("discriminator"))
             }
             state = saved
-            try EpochLog(path: logPath).truncate(fromEpoch: state.epoch)
+            try EpochLog(path: logPath).truncate(afterEpoch: state.epoch, header: header)
         } else {
             try RunFolderLock.removeRun(in: directory)
+            try EpochLog(path: logPath).start(header)
         }
     }
 
@@ -161,16 +173,19 @@ public final class DDMTraining {
             let elapsed = seconds(clock.now - start)
             let evaluated = evaluateEveryEpoch || epoch + 1 == options.epochs
             let testAccuracy = evaluated ? test.map { evaluate(ddm, on: $0, augmentation: augmentation).accuracy } : nil
+            var improved = false
             if let testAccuracy, testAccuracy > (state.bestAccuracy ?? -1) {
                 state.bestAccuracy = testAccuracy
                 state.bestEpoch = epoch + 1
+                improved = true
             }
             let record = EpochRecord(
-                stage: "ddm", epoch: epoch, learningRate: rate, losses: sums.mapValues { $0 / Double(max(batches.count, 1)) },
+                stage: "ddm", epoch: epoch + 1, learningRate: rate, losses: sums.mapValues { $0 / Double(max(batches.count, 1)) },
                 trainAccuracy: Double(correct) / Double(max(seen, 1)), testAccuracy: testAccuracy,
                 seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9))
             state.epoch += 1
             try saveCheckpoint()
+            if improved { try saveBest() }
             try log.append(record)
             report(.epoch(record))
         }
@@ -203,9 +218,17 @@ public final class DDMTraining {
         }
     }
 
+    /// Copies the state just saved to `best.h5` (atomically), after an epoch that improved the
+    /// test accuracy; a failed write keeps the previous best and says so.
+    func saveBest() throws {
+        do { try save(to: bestCheckpointPath) } catch {
+            throw TrainingError.checkpointNotWritten(path: bestCheckpointPath, epoch: state.epoch, reason: "\(error)")
+        }
+    }
+
     /// Writes the DDM, D, both optimisers and the run state atomically.
     public func save(to path: String) throws {
-        try Checkpoint.save(ddm, metadata: CheckpointMetadata(model: .ddm, config: config, epoch: state.epoch), to: path) { root in
+        try Checkpoint.save(ddm, metadata: CheckpointMetadata(model: .ddm, config: config, epoch: state.epoch, preprocessing: preprocessing), to: path) { root in
             let o = try root.createGroup("optimizer")
             try self.optimizer.write(to: o.createGroup("ddm"))
             if let d = self.discriminator, let dOptimizer = self.discriminatorOptimizer {

@@ -61,6 +61,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 /// What one epoch measured: every loss term, accuracies, the rate and the speed.
 public struct EpochRecord: Codable, Sendable, Equatable {
     public var stage: String
+    /// The epoch this record closes, counted from 1 (as the console and `best_epoch` count).
     public var epoch: Int
     public var learningRate: Double
     /// Mean of each loss term over the epoch's batches (`loss`, `loss_ce`, `loss_adv`,
