@@ -1,0 +1,218 @@
+import Autodiff
+import DDLCommands
+import DDLModel
+import FaceData
+import FaceDatasets
+import Foundation
+import Layers
+import TensorCore
+import Testing
+import Training
+
+/// The image of face `i` of `set` as interleaved RGB (sets hold planar CHW bytes).
+func rgbImage(_ set: FaceSet, _ i: Int) -> RGBImage {
+    let n = set.size, plane = n * n, face = Array(set.image(i))
+    return RGBImage(width: n, height: n) { x, y in (face[y * n + x], face[plane + y * n + x], face[2 * plane + y * n + x]) }
+}
+
+/// A tensor read back from a safetensors file by this test's own parser.
+struct ParsedTensor {
+    var dtype: String
+    var shape: [Int]
+    var begin: Int
+    var end: Int
+}
+
+/// Parses a safetensors file: the 8-byte little-endian header length, the JSON header, the
+/// data section. Returns the tensors, the metadata and the data bytes.
+func parseSafetensors(_ bytes: [UInt8]) throws -> (tensors: [String: ParsedTensor], metadata: [String: String], data: [UInt8]) {
+    try #require(bytes.count >= 8)
+    var length = 0
+    for k in 0..<8 { length |= Int(bytes[k]) << (8 * k) }
+    try #require(8 + length <= bytes.count)
+    let header = try #require(try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as? [String: Any])
+    var tensors: [String: ParsedTensor] = [:]
+    var metadata: [String: String] = [:]
+    for (key, value) in header {
+        if key == "__metadata__" {
+            metadata = try #require(value as? [String: String])
+            continue
+        }
+        let entry = try #require(value as? [String: Any])
+        let offsets = try #require(entry["data_offsets"] as? [Int])
+        tensors[key] = ParsedTensor(dtype: try #require(entry["dtype"] as? String), shape: try #require(entry["shape"] as? [Int]),
+                                    begin: offsets[0], end: offsets[1])
+    }
+    return (tensors, metadata, Array(bytes[(8 + length)...]))
+}
+
+@Suite("After training: predict, export, evaluate --json", .serialized)
+struct AfterTrainingTests {
+    let small = ["--synthetic-size", "20", "--synthetic-train", "28", "--synthetic-test", "14",
+                 "--synthetic-disturbance", "28", "--identities", "8"]
+
+    /// A one-epoch baseline_mat run on small synthetic faces, in `dir/run`, data in `dir/data`.
+    func trainTiny(_ dir: String) throws {
+        try ddl(["synth", "--out", dir + "/data"] + small)
+        try ddl(["train", "--run", dir + "/run", "--variant", "baseline_mat", "--width", "2", "--epochs", "2",
+                 "--batch-size", "8", "--data", dir + "/data"])
+    }
+
+    @Test func predictWritesOneRowPerImageWithProbabilitiesThatSumToOne() throws {
+        let dir = scratchDirectory()
+        try trainTiny(dir)
+        let checkpoint = dir + "/run/checkpoint.h5"
+        let meta = try Checkpoint.metadata(of: checkpoint)
+        let stored = try #require(meta.preprocessing)
+        #expect(stored.imageSize == 20 && stored.inputSize == 18 && stored.scaling == .symmetric)
+        #expect(stored.classNames == expressionNames)
+        // Faces of the test set as PNG (lossless) and JPEG files in a folder.
+        let test = try FaceSet.load(from: dir + "/data/test.h5")
+        let faces = dir + "/faces"
+        for i in 0..<6 { try ImageCodecs.write(rgbImage(test, i), to: faces + "/face\(i).png", as: .png) }
+        for i in 6..<9 { try ImageCodecs.write(rgbImage(test, i), to: faces + "/sub/face\(i).jpg", as: .jpeg, quality: 95) }
+        try "not an image".write(toFile: faces + "/notes.txt", atomically: true, encoding: .utf8)
+        let result = try shell("\"$DDL\" predict --checkpoint \(checkpoint) \(faces) --out \(dir)/predictions.csv", in: dir, timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try String(contentsOfFile: dir + "/predictions.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.first == "path," + expressionNames.joined(separator: ",") + ",top_class")
+        #expect(lines.count == 1 + 9)
+        var probabilities: [String: [Double]] = [:]
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",").map(String.init)
+            try #require(fields.count == 1 + 7 + 1)
+            let p = fields[1...7].compactMap { Double($0) }
+            try #require(p.count == 7)
+            #expect(abs(p.reduce(0, +) - 1) <= 1e-5, "\(line)")
+            #expect(p.allSatisfy { $0 >= 0 && $0 <= 1 })
+            let top = try #require(p.indices.max { p[$0] < p[$1] })
+            #expect(fields[8] == expressionNames[top])
+            probabilities[fields[0]] = p
+        }
+        // A PNG of a training-sized face goes through the same crop and scaling as
+        // evaluation: the same probabilities as the model computes on the face set.
+        let (ddm, _) = try DDM<Float>.load(from: checkpoint)
+        var unused = RandomGenerator(seed: 0)
+        let x = Augmentation(crop: 18, flip: false).batch(test, indices: Array(0..<6), training: false, generator: &unused, as: Float.self)
+        let logits = withoutGradients { ddm(Variable(x), mode: .eval).logits.value }
+        for i in 0..<6 {
+            let row = (0..<7).map { Double(logits.scalars[i * 7 + $0]) }
+            let e = row.map { Foundation.exp($0 - (row.max() ?? 0)) }
+            let want = e.map { $0 / e.reduce(0, +) }
+            let got = try #require(probabilities[faces + "/face\(i).png"])
+            for (a, b) in zip(got, want) { #expect(abs(a - b) <= 1e-6, "face\(i): \(got) against \(want)") }
+        }
+        // JSON too, with the provenance.
+        let json = try shell("\"$DDL\" predict --json --checkpoint \(checkpoint) \(faces)/face0.png \(faces)/sub", in: dir, timeout: 120)
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["predictions"] as? [[String: Any]])?.count == 4)
+        #expect(object["checkpoint_epoch"] as? Int == 2)
+        #expect((object["preprocessing"] as? [String: Any])?["scaling"] as? String == "x*2/255-1")
+        // A corrupt image is an error naming it.
+        let bad = faces + "/bad.png"
+        try Data([0x89, 0x50, 0x4E, 0x47, 1, 2, 3]).write(to: URL(fileURLWithPath: bad))
+        let refused = try shell("\"$DDL\" predict --checkpoint \(checkpoint) \(bad)", in: dir, timeout: 60)
+        #expect(refused.status != 0 && refused.stderr.contains(bad))
+    }
+
+    @Test func exportWritesSafetensorsWithTheCheckpointsValues() throws {
+        let dir = scratchDirectory()
+        try trainTiny(dir)
+        let checkpoint = dir + "/run/checkpoint.h5"
+        let result = try shell("\"$DDL\" export --checkpoint \(checkpoint) --format safetensors --out \(dir)/model.safetensors", in: dir, timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/model.safetensors")))
+        let (tensors, metadata, data) = try parseSafetensors(bytes)
+        let (ddm, meta) = try DDM<Float>.load(from: checkpoint)
+        #expect(metadata["config"] == meta.config.json)
+        #expect(metadata["model"] == "ddm" && metadata["epoch"] == "2")
+        #expect(metadata["preprocessing"].flatMap { try? Preprocessing.parse($0) } == meta.preprocessing)
+        let entries = ddm.stateEntries()
+        #expect(Set(tensors.keys) == Set(entries.map(\.name)))
+        // Offsets tile the data section exactly, in order.
+        let spans = tensors.values.map { ($0.begin, $0.end) }.sorted { $0.0 < $1.0 }
+        #expect(spans.first?.0 == 0 && spans.last?.1 == data.count)
+        for (a, b) in zip(spans, spans.dropFirst()) { #expect(a.1 == b.0) }
+        for entry in entries {
+            let t = try #require(tensors[entry.name])
+            let raw = Array(data[t.begin..<t.end])
+            switch entry {
+            case .parameter(_, let v):
+                #expect(t.dtype == "F32" && t.shape == v.value.shape)
+                #expect(floats(raw) == v.value.scalars, "\(entry.name)")
+            case .buffer(_, let b):
+                #expect(t.dtype == "F32" && t.shape == b.value.shape)
+                #expect(floats(raw) == b.value.scalars, "\(entry.name)")
+            case .counter(_, let c):
+                #expect(t.dtype == "I64" && t.shape == [])
+                var value: Int64 = 0
+                for k in 0..<8 { value |= Int64(raw[k]) << (8 * Int64(k)) }
+                #expect(value == c.value && value > 0, "\(entry.name)")
+            }
+        }
+    }
+
+    /// Little-endian float32s.
+    func floats(_ raw: [UInt8]) -> [Float] {
+        stride(from: 0, to: raw.count, by: 4).map { i in
+            Float(bitPattern: UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
+        }
+    }
+
+    @Test func evaluateJSONIsCompleteAndAgreesWithItsConfusionMatrix() throws {
+        let dir = scratchDirectory()
+        try trainTiny(dir)
+        #expect(FileManager.default.fileExists(atPath: dir + "/run/best.h5"))
+        let result = try shell("\"$DDL\" evaluate --json --checkpoint \(dir)/run/checkpoint.h5 --data \(dir)/data --confusion \(dir)/confusion.png", in: dir, timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for key in ["accuracy", "mean_class_accuracy", "per_class", "confusion", "checkpoint_epoch", "data_digest", "faces", "version", "log"] {
+            #expect(object[key] != nil, "no \(key)")
+        }
+        let confusion = try #require(object["confusion"] as? [String: Any])
+        let names = try #require(confusion["class_names"] as? [String])
+        let matrix = try #require(confusion["matrix"] as? [[Int]])
+        #expect(names == expressionNames && matrix.count == 7)
+        let total = matrix.flatMap { $0 }.reduce(0, +), correct = (0..<7).map { matrix[$0][$0] }.reduce(0, +)
+        #expect(object["faces"] as? Int == total && total == 14)
+        #expect(abs((object["accuracy"] as? Double ?? -1) - Double(correct) / Double(total)) < 1e-12)
+        let perClass = try #require(object["per_class"] as? [[String: Any]])
+        var accuracies: [Double] = []
+        for (c, entry) in perClass.enumerated() {
+            #expect(entry["name"] as? String == names[c])
+            #expect(entry["count"] as? Int == matrix[c].reduce(0, +))
+            #expect(entry["correct"] as? Int == matrix[c][c])
+            if let a = entry["accuracy"] as? Double {
+                #expect(abs(a - Double(matrix[c][c]) / Double(matrix[c].reduce(0, +))) < 1e-12)
+                accuracies.append(a)
+            }
+        }
+        #expect(abs((object["mean_class_accuracy"] as? Double ?? -1) - accuracies.reduce(0, +) / Double(accuracies.count)) < 1e-12)
+        #expect(object["checkpoint_epoch"] as? Int == 2)
+        #expect((object["data_digest"] as? String)?.count == 64)
+        #expect((object["log"] as? [String: Any])?["last_epoch"] as? Int == 2)
+        let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/confusion.png"))
+        #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    @Test func theLogHasAHeaderAndCountsEpochsFromOne() throws {
+        let dir = scratchDirectory()
+        try trainTiny(dir)
+        let text = try String(contentsOfFile: dir + "/run/log.jsonl", encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 3)
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: [String: Any]])
+        #expect(header["run_header"]?["epoch_base"] as? Int == 1)
+        #expect(header["run_header"]?["version"] as? String == DDLVersion.current)
+        #expect(header["run_header"]?["seed"] as? Int == 0)
+        #expect(try EpochLog(path: dir + "/run/log.jsonl").records().map(\.epoch) == [1, 2])
+        #expect(lines[1].contains("\"epoch\":1"))
+        // A log written before headers (epochs from 0) reads as 1-based.
+        let old = dir + "/old.jsonl"
+        try (lines.dropFirst().map { $0.replacingOccurrences(of: "\"epoch\":1", with: "\"epoch\":0").replacingOccurrences(of: "\"epoch\":2", with: "\"epoch\":1") }
+            .joined(separator: "\n") + "\n").write(toFile: old, atomically: true, encoding: .utf8)
+        #expect(try EpochLog(path: old).records().map(\.epoch) == [1, 2])
+        #expect(try EpochLog(path: old).header() == nil)
+    }
+}
