@@ -80,6 +80,20 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         case imagesPerSecond = "images_per_second", heldOutAccuracy = "held_out_accuracy"
     }
 
+    /// A record of epoch `epoch` (1-based).
+    public init(stage: String, epoch: Int, learningRate: Double, losses: [String: Double], trainAccuracy: Double?,
+                testAccuracy: Double?, heldOutAccuracy: [String: Double]? = nil, seconds: Double, imagesPerSecond: Double) {
+        self.stage = stage
+        self.epoch = epoch
+        self.learningRate = learningRate
+        self.losses = losses
+        self.trainAccuracy = trainAccuracy
+        self.testAccuracy = testAccuracy
+        self.heldOutAccuracy = heldOutAccuracy
+        self.seconds = seconds
+        self.imagesPerSecond = imagesPerSecond
+    }
+
     /// One JSON line.
     public var json: String {
         let e = JSONEncoder()
