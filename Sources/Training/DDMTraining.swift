@@ -2,6 +2,9 @@ import Autodiff
 import DDLModel
 import FaceData
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HDF5Files
 import Layers
 import TensorCore
@@ -218,9 +221,17 @@ public final class DDMTraining {
         }
     }
 
-    /// Copies the state just saved to `best.h5` (atomically), after an epoch that improved the
-    /// test accuracy; a failed write keeps the previous best and says so.
+    /// Makes `best.h5` the state just saved, after an epoch that improved the test accuracy:
+    /// a hard link to `checkpoint.h5` under a temporary name renamed into place (atomic, and
+    /// no extra disk until the next epoch replaces `checkpoint.h5`), or a written copy where
+    /// links fail; a failed write keeps the previous best and says so.
     func saveBest() throws {
+        let temporary = directory + "/.best.h5" + HDF5File.temporaryMarker + "\(getpid())"
+        unlink(temporary)
+        if link(checkpointPath, temporary) == 0 {
+            if rename(temporary, bestCheckpointPath) == 0 { return }
+            unlink(temporary)
+        }
         do { try save(to: bestCheckpointPath) } catch {
             throw TrainingError.checkpointNotWritten(path: bestCheckpointPath, epoch: state.epoch, reason: "\(error)")
         }

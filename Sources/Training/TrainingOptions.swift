@@ -25,6 +25,40 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The JSON keys (snake_case, like every file this code writes).
+    enum CodingKeys: String, CodingKey {
+        case epochs, beta1, beta2, milestones, gamma, seed, crop, flip, dropout
+        case batchSize = "batch_size", learningRate = "learning_rate", weightDecay = "weight_decay"
+    }
+
+    /// The keys of checkpoints written before the options were snake_case.
+    enum LegacyKeys: String, CodingKey {
+        case batchSize, learningRate, weightDecay
+    }
+
+    /// Reads options written with snake_case keys, or with the camelCase keys of older
+    /// checkpoints (so they still resume).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        func either<T: Decodable>(_ key: CodingKeys, _ old: LegacyKeys) throws -> T {
+            if let value = try c.decodeIfPresent(T.self, forKey: key) { return value }
+            return try legacy.decode(T.self, forKey: old)
+        }
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try either(.batchSize, .batchSize)
+        learningRate = try either(.learningRate, .learningRate)
+        beta1 = try c.decode(Double.self, forKey: .beta1)
+        beta2 = try c.decode(Double.self, forKey: .beta2)
+        weightDecay = try either(.weightDecay, .weightDecay)
+        milestones = try c.decode([Int].self, forKey: .milestones)
+        gamma = try c.decode(Double.self, forKey: .gamma)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        crop = try c.decode(Int.self, forKey: .crop)
+        flip = try c.decode(Bool.self, forKey: .flip)
+        dropout = try c.decode(Bool.self, forKey: .dropout)
+    }
+
     /// The options as one line of JSON.
     public var json: String {
         let e = JSONEncoder()

@@ -163,7 +163,11 @@ struct AfterTrainingTests {
     @Test func evaluateJSONIsCompleteAndAgreesWithItsConfusionMatrix() throws {
         let dir = scratchDirectory()
         try trainTiny(dir)
-        #expect(FileManager.default.fileExists(atPath: dir + "/run/best.h5"))
+        // best.h5 holds the epoch of the best test accuracy (the first of equals), not the last.
+        let records = try EpochLog(path: dir + "/run/log.jsonl").records()
+        let bestEpoch = try #require(records.max { ($0.testAccuracy ?? -1) < ($1.testAccuracy ?? -1) }?.epoch)
+        #expect(try Checkpoint.metadata(of: dir + "/run/best.h5").epoch == bestEpoch)
+        #expect(try Checkpoint.metadata(of: dir + "/run/checkpoint.h5").epoch == 2)
         let result = try shell("\"$DDL\" evaluate --json --checkpoint \(dir)/run/checkpoint.h5 --data \(dir)/data --confusion \(dir)/confusion.png", in: dir, timeout: 120)
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
