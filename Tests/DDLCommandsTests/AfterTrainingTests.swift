@@ -116,6 +116,41 @@ struct AfterTrainingTests {
         #expect(refused.status != 0 && refused.stderr.contains(bad))
     }
 
+    @Test func landmarksAlignAFaceAnywhereInAPictureAsTheDatabasesAre() throws {
+        let dir = scratchDirectory()
+        try trainTiny(dir)
+        let checkpoint = dir + "/run/checkpoint.h5"
+        let test = try FaceSet.load(from: dir + "/data/test.h5")
+        let face = rgbImage(test, 0)
+        try ImageCodecs.write(face, to: dir + "/face.png", as: .png)
+        // The face at twice its size, off centre in a larger grey picture: the eye centres
+        // given put it back exactly (a 2×2 block average, then whole-pixel samples).
+        let big = RGBImage(width: 100, height: 60) { x, y in
+            let fx = (x - 30) / 2, fy = (y - 10) / 2
+            guard x >= 30, y >= 10, fx < 20, fy < 20 else { return (90, 90, 90) }
+            let i = 3 * (fy * 20 + fx)
+            return (face.pixels[i], face.pixels[i + 1], face.pixels[i + 2])
+        }
+        try ImageCodecs.write(big, to: dir + "/pictures/big.png", as: .png)
+        try "path,left_x,left_y,right_x,right_y\nelsewhere/big.png,42.3,25.5,56.7,25.5\n".write(toFile: dir + "/eyes.csv", atomically: true, encoding: .utf8)
+        func probabilities(_ arguments: String) throws -> [Double] {
+            let r = try shell("\"$DDL\" predict --checkpoint \(checkpoint) \(arguments)", in: dir, timeout: 120)
+            #expect(r.status == 0, "\(r.stderr)")
+            let row = r.stdout.split(separator: "\n").dropFirst().first.map { $0.split(separator: ",") } ?? []
+            return row.dropFirst().dropLast().compactMap { Double($0) }
+        }
+        let reference = try probabilities("face.png")
+        let aligned = try probabilities("pictures/big.png --landmarks eyes.csv")
+        let centred = try probabilities("pictures/big.png")
+        #expect(reference.count == 7 && aligned.count == 7 && centred.count == 7)
+        for (a, b) in zip(aligned, reference) { #expect(abs(a - b) <= 1e-6, "\(aligned) against \(reference)") }
+        #expect(zip(centred, reference).contains { abs($0 - $1) > 1e-4 }, "the centred square should be another crop")
+        // A malformed row is an error naming the file and the line.
+        try "path,left_x,left_y,right_x,right_y\nbig.png,1,2,3\n".write(toFile: dir + "/bad.csv", atomically: true, encoding: .utf8)
+        let bad = try shell("\"$DDL\" predict --checkpoint \(checkpoint) pictures/big.png --landmarks bad.csv", in: dir)
+        #expect(bad.status != 0 && bad.stderr.contains("bad.csv") && bad.stderr.contains("2"), "\(bad.stderr)")
+    }
+
     @Test func exportWritesSafetensorsWithTheCheckpointsValues() throws {
         let dir = scratchDirectory()
         try trainTiny(dir)
