@@ -49,7 +49,7 @@ public struct AttentionFigure: Sendable {
         let height = top + rows * rowHeight + textHeight + 8
         var canvas = Canvas(width: width, height: height)
         canvas.text("Attention (Eq. 10 map summed over channels), one face per class", x: gap, y: 6, scale: scale, bold: true)
-        canvas.text("heat normalised per face; maps of \(mapSide)x\(mapSide) upsampled to the \(side)x\(side) input",
+        canvas.text("heat normalised per face, maps of \(mapSide)x\(mapSide) upsampled to the \(side)x\(side) input",
                     x: gap, y: 10 + textHeight, scale: 1, colour: .axis)
         for (k, face) in faces.enumerated() {
             let x = gap + (k % perRow) * (cell + gap), y = top + (k / perRow) * rowHeight

@@ -26,7 +26,7 @@ public struct ConfusionChart: Sendable {
         let width = max(left + k * cell + 24, BitmapFont.width(of: title, scale: scale) + 24)
         var canvas = Canvas(width: width, height: top + k * cell + bottom)
         canvas.text(title, x: 12, y: 8, scale: scale, bold: true)
-        canvas.text("rows: true class; columns: predicted; shade: fraction of the row", x: 12, y: 12 + BitmapFont.height(scale: scale), scale: 1, colour: .axis)
+        canvas.text("rows: true class, columns: predicted, shade: fraction of the row", x: 12, y: 12 + BitmapFont.height(scale: scale), scale: 1, colour: .axis)
         for t in 0..<k {
             let rowTotal = matrix[t].reduce(0, +)
             for p in 0..<k {
