@@ -9,15 +9,16 @@ import Training
 public struct ExportCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a DDM or DFEM checkpoint's state dict as safetensors (PyTorch state_dict names).",
+        abstract: "Write a DDM or DFEM checkpoint's state dict as safetensors or a torch .pt file (PyTorch state_dict names).",
         discussion: """
             The safetensors file holds every parameter and buffer under its torch state_dict \
             name (float32; num_batches_tracked as int64 scalars) and, in __metadata__, the \
             model kind, the configuration, the preprocessing, the epoch, this version and the \
             SHA-256 of the source checkpoint. `safetensors.torch.load_file` reads it; \
             `fixtures/run_trained_model.py` builds the PyTorch model of fixtures/ddl_torch.py \
-            from it, runs it on images and can save a torch .pt state_dict. A torch .pt file \
-            is not written here (it needs torch's zip and pickle formats).
+            from it and runs it on images. --format pytorch writes the same state dict as \
+            torch.save would (its ZIP layout and pickle), which torch.load(path, \
+            weights_only=True) reads; it carries no metadata.
             """
     )
     @Option(help: "A DDM or DFEM checkpoint.") public var checkpoint: String
@@ -43,6 +44,7 @@ public struct ExportCommand: ParsableCommand {
         let bytes: [UInt8]
         switch format {
         case .safetensors: bytes = Safetensors.encode(tensors, metadata: metadata)
+        case .pytorch: bytes = TorchStateDictFile.encode(tensors)
         }
         try FileSystemError.wrap("writing the export", path: out) { try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic) }
         print("\(out): \(tensors.count) tensors, \(bytes.count) bytes (\(meta.model.rawValue), epoch \(meta.epoch))")

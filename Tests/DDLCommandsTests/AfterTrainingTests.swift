@@ -15,6 +15,14 @@ func rgbImage(_ set: FaceSet, _ i: Int) -> RGBImage {
     return RGBImage(width: n, height: n) { x, y in (face[y * n + x], face[plane + y * n + x], face[2 * plane + y * n + x]) }
 }
 
+extension Array where Element == UInt8 {
+    /// Whether `needle` occurs in the bytes.
+    func contains(subsequence needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
+        return (0...(count - needle.count)).contains { i in self[i..<(i + needle.count)].elementsEqual(needle) }
+    }
+}
+
 /// A tensor read back from a safetensors file by this test's own parser.
 struct ParsedTensor {
     var dtype: String
@@ -151,13 +159,18 @@ struct AfterTrainingTests {
         #expect(bad.status != 0 && bad.stderr.contains("bad.csv") && bad.stderr.contains("2"), "\(bad.stderr)")
     }
 
-    @Test func exportWritesSafetensorsWithTheCheckpointsValues() throws {
+    /// A tiny run's checkpoint exported by the binary as `format`, and the file's bytes.
+    func exported(_ format: String) throws -> (checkpoint: String, bytes: [UInt8]) {
         let dir = scratchDirectory()
         try trainTiny(dir)
         let checkpoint = dir + "/run/checkpoint.h5"
-        let result = try shell("\"$DDL\" export --checkpoint \(checkpoint) --format safetensors --out \(dir)/model.safetensors", in: dir, timeout: 60)
+        let result = try shell("\"$DDL\" export --checkpoint \(checkpoint) --format \(format) --out \(dir)/model.out", in: dir, timeout: 60)
         #expect(result.status == 0, "\(result.stderr)")
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/model.safetensors")))
+        return (checkpoint, [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/model.out"))))
+    }
+
+    @Test func exportWritesSafetensorsWithTheCheckpointsValues() throws {
+        let (checkpoint, bytes) = try exported("safetensors")
         let (tensors, metadata, data) = try parseSafetensors(bytes)
         let (ddm, meta) = try DDM<Float>.load(from: checkpoint)
         #expect(metadata["config"] == meta.config.json)
@@ -186,6 +199,43 @@ struct AfterTrainingTests {
                 #expect(value == c.value && value > 0, "\(entry.name)")
             }
         }
+    }
+
+    @Test func exportPytorchWritesTorchsZipLayoutWithTheCheckpointsBytes() throws {
+        let (checkpoint, bytes) = try exported("pytorch")
+        func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
+        func u32(_ i: Int) -> Int { u16(i) | u16(i + 2) << 16 }
+        // The end record, then every central-directory entry and its local file.
+        let end = bytes.count - 22
+        try #require(end > 0 && u32(end) == 0x0605_4B50)
+        let entries = u16(end + 10)
+        var position = u32(end + 16)
+        var files: [String: [UInt8]] = [:]
+        for _ in 0..<entries {
+            try #require(u32(position) == 0x0201_4B50)
+            let size = u32(position + 20), nameLength = u16(position + 28), local = u32(position + 42)
+            let name = String(decoding: bytes[(position + 46)..<(position + 46 + nameLength)], as: UTF8.self)
+            try #require(u32(local) == 0x0403_4B50 && u16(local + 8) == 0)  // stored
+            let start = local + 30 + u16(local + 26) + u16(local + 28)
+            #expect(start % 64 == 0, "\(name) data at \(start)")
+            files[name] = Array(bytes[start..<(start + size)])
+            position += 46 + nameLength
+        }
+        #expect(files["archive/byteorder"] == Array("little".utf8))
+        #expect(files["archive/version"] == Array("3\n".utf8))
+        let pickle = try #require(files["archive/data.pkl"])
+        #expect(pickle.prefix(2) == [0x80, 2] && pickle.last == 0x2E)
+        let (ddm, _) = try DDM<Float>.load(from: checkpoint)
+        for (k, entry) in ddm.stateEntries().enumerated() {
+            #expect(pickle.contains(subsequence: Array(entry.name.utf8)), "\(entry.name) not in data.pkl")
+            let data = try #require(files["archive/data/\(k)"], "no data/\(k) for \(entry.name)")
+            switch entry {
+            case .parameter(_, let v): #expect(floats(data) == v.value.scalars, "\(entry.name)")
+            case .buffer(_, let b): #expect(floats(data) == b.value.scalars, "\(entry.name)")
+            case .counter(_, let c): #expect(data.count == 8 && Int64(data[0]) | Int64(data[1]) << 8 == c.value, "\(entry.name)")
+            }
+        }
+        #expect(files.count == ddm.stateEntries().count + 3)
     }
 
     /// Little-endian float32s.
