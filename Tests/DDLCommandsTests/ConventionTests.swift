@@ -26,6 +26,19 @@ struct ConventionTests {
         }
     }
 
+    /// An option error found while a command runs gets that command's usage line and 64,
+    /// like one found while parsing (it used to get the root's `ddl <subcommand>`).
+    @Test func optionErrorsFromRunNameTheirCommand() throws {
+        let dir = scratchDirectory()
+        for (arguments, usage) in [("reproduce table2 --databases RAFDB --out out", "Usage: ddl reproduce table2 ["),
+                                   ("train --run r --data nowhere", "Usage: ddl train ")] {
+            let result = try shell("\"$DDL\" \(arguments)", in: dir)
+            #expect(result.status == 64, "\(arguments): \(result.status)")
+            #expect(result.stderr.contains(usage), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("ddl <subcommand>"))
+        }
+    }
+
     @Test func versionIsPrinted() throws {
         let result = try shell("\"$DDL\" --version", in: scratchDirectory())
         #expect(result.status == 0)
