@@ -35,7 +35,7 @@ public final class DDMTraining {
     public let preprocessing: Preprocessing
     /// The first line of the run's log.
     var header: RunHeader {
-        RunHeader(stage: "ddm", options: options, config: config.json, dataDigests: state.dataDigests)
+        RunHeader(stage: "ddm", options: options, config: config, dataDigests: state.dataDigests)
     }
 
     /// Whether the test set is evaluated after every epoch (for the log and the best epoch)

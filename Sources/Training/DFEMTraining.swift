@@ -88,7 +88,7 @@ public final class DFEMTraining {
     }
 
     /// The first line of the run's log.
-    var header: RunHeader { RunHeader(stage: "dfem", options: options, config: config.json, dataDigests: state.dataDigests) }
+    var header: RunHeader { RunHeader(stage: "dfem", options: options, config: config, dataDigests: state.dataDigests) }
 
     /// Factors whose label a horizontal flip would change (a yaw or a light direction
     /// mirrors), so training images are not flipped when the DFEM has such a head.

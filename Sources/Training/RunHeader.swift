@@ -1,3 +1,4 @@
+import DDLModel
 import Foundation
 
 /// The first line of a run's `log.jsonl`: what the run is (stage, settings, model, seed,
@@ -9,12 +10,12 @@ public struct RunHeader: Codable, Sendable, Equatable {
     public var epochBase: Int
     /// `ddm` or `dfem`.
     public var stage: String
-    /// The training options (JSON object with snake_case keys).
-    public var settings: [String: String]
+    /// The training options (snake_case keys).
+    public var settings: TrainingOptions
     /// The run's seed.
     public var seed: UInt64
-    /// The model configuration as JSON.
-    public var config: String
+    /// The model configuration.
+    public var config: DDLConfig
     /// SHA-256 of each data set by role.
     public var dataDigests: [String: String]
     /// `DDLVersion.current` of the code that started the run.
@@ -27,21 +28,15 @@ public struct RunHeader: Codable, Sendable, Equatable {
         case epochBase = "epoch_base", dataDigests = "data_digests"
     }
 
-    /// A header for a run starting now with `options` and model `config` (JSON).
-    public init(stage: String, options: TrainingOptions, config: String, dataDigests: [String: String], date: Date = Date()) {
+    /// A header for a run starting now with `options` and model `config`.
+    public init(stage: String, options: TrainingOptions, config: DDLConfig, dataDigests: [String: String], date: Date = Date()) {
         epochBase = 1
         self.stage = stage
         seed = options.seed
         self.config = config
         self.dataDigests = dataDigests
         version = DDLVersion.current
-        let object = (try? JSONSerialization.jsonObject(with: Data(options.json.utf8))) as? [String: Any] ?? [:]
-        settings = object.mapValues { value in
-            if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
-                return String(decoding: data, as: UTF8.self)
-            }
-            return "\(value)"
-        }
+        settings = options
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         started = formatter.string(from: date)
