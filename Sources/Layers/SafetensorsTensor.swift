@@ -11,7 +11,9 @@ public struct SafetensorsTensor: Sendable, Equatable {
 
     /// The state-dict name.
     public let name: String
+    /// The element type.
     public let dtype: DType
+    /// The shape (`[]` for a scalar).
     public let shape: [Int]
     /// `shape.product × dtype.size` bytes, little-endian.
     public let bytes: [UInt8]

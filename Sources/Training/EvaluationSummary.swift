@@ -7,18 +7,22 @@ import Foundation
 public struct EvaluationSummary: Codable, Sendable, Equatable {
     /// One expression class's result.
     public struct ClassResult: Codable, Sendable, Equatable {
+        /// The class name.
         public let name: String
         /// Test faces of this class.
         public let count: Int
         /// Of them, predicted as this class.
         public let correct: Int
         /// `correct / count`, nil for a class without test faces.
-        public let accuracy: Double?
+        /// Fraction of the faces predicted correctly.
+    public let accuracy: Double?
     }
 
     /// The confusion matrix with its class names: `matrix[true][predicted]`.
     public struct Confusion: Codable, Sendable, Equatable {
+        /// The class of each row and column.
         public let classNames: [String]
+        /// `matrix[true][predicted]`: counts.
         public let matrix: [[Int]]
 
         enum CodingKeys: String, CodingKey {
@@ -29,9 +33,13 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
 
     /// The run's log beside the checkpoint: last and best epochs (1-based, test-set selection).
     public struct LogSummary: Codable, Sendable, Equatable {
+        /// The last epoch with a test accuracy.
         public let lastEpoch: Int
+        /// Its test accuracy.
         public let lastAccuracy: Double
+        /// The first epoch of the best test accuracy.
         public let bestEpoch: Int
+        /// That accuracy.
         public let bestAccuracy: Double
 
         enum CodingKeys: String, CodingKey {
@@ -49,10 +57,13 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         }
     }
 
+    /// The checkpoint evaluated, as given.
     public let checkpoint: String
     /// Completed epochs of the checkpoint's run (1-based number of its last epoch).
     public let checkpointEpoch: Int
+    /// The checkpoint's Table 1 variant.
     public let variant: String
+    /// The checkpoint's preset.
     public let preset: String
     /// Where the test faces came from (a file, or "synthetic").
     public let testSource: String
@@ -63,9 +74,13 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
     public let accuracy: Double
     /// The mean of the per-class accuracies over the classes that have test faces.
     public let meanClassAccuracy: Double
+    /// Each class's result, in class order.
     public let perClass: [ClassResult]
+    /// The confusion matrix with its class names.
     public let confusion: Confusion
+    /// The run's log beside the checkpoint, when there is one.
     public let log: LogSummary?
+    /// `DDLVersion.current` of the code that evaluated.
     public let version: String
 
     enum CodingKeys: String, CodingKey {

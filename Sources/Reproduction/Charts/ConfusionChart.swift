@@ -5,6 +5,7 @@ import Training
 /// fraction of the true class's faces (white 0 to dark blue 1), with the count and the
 /// percentage in the cell, the class names along both axes and the accuracies in the title.
 public struct ConfusionChart: Sendable {
+    /// The evaluation drawn.
     public let summary: EvaluationSummary
 
     /// A chart of `summary`'s confusion matrix.

@@ -9,14 +9,19 @@ import Training
 public struct TrainingCurves: Sendable {
     /// One panel: a title, a y label, its lines and an optional fixed y range.
     public struct Panel: Sendable, Equatable {
+        /// Written above the panel.
         public let title: String
+        /// Beside the y axis.
         public let yLabel: String
+        /// The lines, x in epochs from 1.
         public let series: [LineChart.Series]
+        /// A fixed y range (accuracies: 0…100), or nil to fit the data.
         public let yRange: ClosedRange<Double>?
     }
 
     /// Written above the panels.
     public let title: String
+    /// The panels, in reading order.
     public let panels: [Panel]
     /// The epochs of the log.
     public let epochs: Int
