@@ -22,14 +22,15 @@ public struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "A configuration for the training-step benchmark: paper or quick.")
-    public var config: String?
+    @Option(help: "A configuration for the training-step benchmark.")
+    public var config: BenchConfiguration?
     @Flag(help: "With --config, print where the step's time goes, per kernel.")
     public var profile = false
 
-    @Option(help: "A kernel to measure: conv2d, gemm or maxpool.")
-    public var op: String = "conv2d"
-    @Option(help: "Batch size (with --config, of the training step: 16 as the paper's RAF-DB runs, 8 as its other databases').") public var batch: Int = 16
+    @Option(help: "A kernel to measure.")
+    public var op: BenchOp = .conv2d
+    @Option(name: .customLong("batch-size"), help: "Batch size (with --config, of the training step: 16 as the paper's RAF-DB runs, 8 as its other databases').")
+    public var batch: Int = 16
     @Option(help: "Input and output channels.") public var channels: Int = 64
     @Option(help: "Input height and width.") public var size: Int = 45
     @Option(help: "Kernel size.") public var kernel: Int = 3
@@ -40,22 +41,23 @@ public struct BenchCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        if let config, StepBenchmark.configurations[config] == nil {
-            throw ValidationError("--config must be paper or quick, got '\(config)'")
-        }
-        guard ["conv2d", "gemm", "maxpool"].contains(op) else { throw ValidationError("--op must be conv2d, gemm or maxpool, got '\(op)'") }
         guard batch > 0, channels > 0, size >= kernel, repeats > 0 else {
-            throw ValidationError("--batch, --channels and --repeats must be positive and --size at least --kernel")
+            throw ValidationError("--batch-size, --channels and --repeats must be positive and --size at least --kernel")
         }
     }
 
     public func run() throws {
         if let threads { BLASThreads.set(threads) }
         if let config {
-            runStep(config)
+            runStep(config.rawValue)
             return
         }
-        let rows = op == "gemm" ? [gemmRow()] : op == "maxpool" ? [poolRow(positions: true), poolRow(positions: false)] : [gemmRow(), convRow(.unfold), convRow(.winograd)]
+        let rows: [Row]
+        switch op {
+        case .gemm: rows = [gemmRow()]
+        case .maxpool: rows = [poolRow(positions: true), poolRow(positions: false)]
+        case .conv2d: rows = [gemmRow(), convRow(.unfold), convRow(.winograd)]
+        }
         if json {
             let items = rows.map { "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}" }
             print("{\"threads\": \(BLASThreads.count), \"blas_core\": \"\(BLASThreads.core)\", \"results\": [" + items.joined(separator: ", ") + "]}")

@@ -24,7 +24,7 @@ public struct CheckpointCommand: ParsableCommand {
             discussion: "fixtures/load_swift_checkpoint.py loads such a file into the PyTorch definitions and compares the outputs."
         )
         @OptionGroup public var model: ModelOptions
-        @Option(help: "ddm or dfem (a DFEM gets the configuration's first factor group).") public var kind: String = "ddm"
+        @Option(help: "The model to write (a DFEM gets the configuration's first factor group).") public var kind: CheckpointKind = .ddm
         @Option(help: "Seed of the initial weights and of the reference input.") public var seed: UInt64 = 0
         @Option(help: "The checkpoint file to write.") public var out: String
         @Flag(help: "Replace an existing --out file.") public var overwrite = false
@@ -39,7 +39,7 @@ public struct CheckpointCommand: ParsableCommand {
             var g = RandomGenerator(seed: seed &+ 1)
             let input = Tensor<Float>.normal([2, 3, config.inputSize, config.inputSize], generator: &g)
             switch kind {
-            case "ddm":
+            case .ddm:
                 let ddm = DDM<Float>(config, seed: seed)
                 let output = withoutGradients { ddm(Variable(input), mode: .eval) }
                 try Checkpoint.save(ddm, metadata: CheckpointMetadata(model: .ddm, config: config, epoch: 0), to: out) { root in
@@ -49,7 +49,7 @@ public struct CheckpointCommand: ParsableCommand {
                     if let fd = output.fd { try r.writeTensor("f_d", fd.value) }
                 }
                 print("wrote \(out): DDM \(config.variant.rawValue) (\(config.preset.rawValue)), \(ddm.parameterCount) parameters")
-            case "dfem":
+            case .dfem:
                 guard let factors = config.dfemFactorGroups.first else { throw ValidationError("variant \(config.variant.rawValue) has no DFEM") }
                 var c = config
                 c.factors = factors
@@ -62,8 +62,6 @@ public struct CheckpointCommand: ParsableCommand {
                     for (f, l) in output.logits { try r.writeTensor("logits_\(f.name)", l.value) }
                 }
                 print("wrote \(out): DFEM (\(factors.map(\.name).joined(separator: ", "))), \(dfem.parameterCount) parameters")
-            default:
-                throw ValidationError("--kind must be ddm or dfem, got '\(kind)'")
             }
         }
     }

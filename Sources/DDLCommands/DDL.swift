@@ -1,11 +1,13 @@
 import ArgumentParser
+import Training
 
 /// The `ddl` command: Deep Disturbance-Disentangled Learning for facial expression recognition.
 public struct DDL: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ddl",
         abstract: "Deep Disturbance-Disentangled Learning (Ruan et al., ACM MM 2020) in Swift.",
-        subcommands: [SynthCommand.self, PretrainTrunkCommand.self, PretrainDFEMCommand.self, StudyCommand.self, ReproduceCommand.self, VisualizeCommand.self, TrainCommand.self, DataCommand.self, EvaluateCommand.self, InspectCommand.self, CheckpointCommand.self, GradcheckCommand.self, FixturesCommand.self, BenchCommand.self, FuzzHDF5Command.self, HDF5PreflightCommand.self]
+        version: "ddl-swift \(DDLVersion.current)",
+        subcommands: [SynthCommand.self, PredictCommand.self, ExportCommand.self, PretrainTrunkCommand.self, PretrainDFEMCommand.self, StudyCommand.self, ReproduceCommand.self, VisualizeCommand.self, TrainCommand.self, DataCommand.self, EvaluateCommand.self, InspectCommand.self, CheckpointCommand.self, GradcheckCommand.self, FixturesCommand.self, BenchCommand.self, FuzzHDF5Command.self, HDF5PreflightCommand.self]
     )
 
     public init() {}

@@ -18,8 +18,9 @@ public struct FixturesCommand: ParsableCommand {
             abstract: "Run fixtures through the Swift implementation and compare (PASS/FAIL per file).",
             discussion: """
                 With no files, checks every .h5 file below --dir (except checkpoints/). Prints one line per fixture: the
-                component, the largest absolute and relative error on the outputs and on the
-                gradients, and PASS or FAIL; a file that cannot be interpreted is reported with
+                component, and for the outputs and for the gradients the quantity that decides,
+                max |swift−torch|/(atol + rtol·|torch|) (a pass is at most 1), with the largest
+                absolute error, then PASS or FAIL; a file that cannot be interpreted is reported with
                 the reason. Exits non-zero on any failure or error.
                 """
         )
@@ -75,8 +76,13 @@ public struct FixturesCommand: ParsableCommand {
                 let mantissa = (x / Double.pow(10, Double(exponent)) * 10).rounded() / 10
                 return "\(mantissa)e\(exponent)"
             }
-            var text = "\(r.path)  \(r.component) [\(r.dtype)]  out abs \(e(r.maxAbsError("outputs"))) rel \(e(r.maxRelError("outputs")))"
-            text += "  grad abs \(e(r.maxAbsError("grads"))) rel \(e(r.maxRelError("grads")))  "
+            // The quantity that decides, per kind: the largest |swift − torch|/(atol + rtol·|torch|).
+            func decides(_ prefix: String) -> String {
+                let worst = r.comparisons.filter { $0.name.hasPrefix(prefix) }.max { $0.result.toleranceRatio < $1.result.toleranceRatio }
+                return worst.map { $0.result.verdictQuantity("swift", "torch") + " (max abs \(e(r.maxAbsError(prefix))))" } ?? "none"
+            }
+            var text = "\(r.path)  \(r.component) [\(r.dtype)]  out \(decides("outputs"))"
+            text += "  grad \(decides("grads"))  "
             if r.passed { return text + "PASS" }
             let bad = r.comparisons.filter { !$0.result.passed }.map { "\($0.name): \($0.result)" }
             return text + "FAIL  " + bad.joined(separator: "; ")

@@ -7,8 +7,9 @@ public struct GradcheckCommand: ParsableCommand {
         commandName: "gradcheck",
         abstract: "Check every op's analytic gradients against central finite differences (Double).",
         discussion: """
-            Prints one line per op case: name, input and output shapes, the largest absolute and
-            relative error over every input, and PASS or FAIL. Exits non-zero if any case fails.
+            Prints one line per op case: name, input and output shapes, the quantity that decides,
+            max |a−n|/(atol + rtol·|n|) over every input (analytic a, numeric n; a pass is at
+            most 1), the largest absolute error, and PASS or FAIL. Exits non-zero if any case fails.
             """
     )
 
@@ -26,13 +27,19 @@ public struct GradcheckCommand: ParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+        if let filter, !OpCase.all.contains(where: { $0.name.contains(filter) }) {
+            throw ValidationError("--filter '\(filter)' matches none of the \(OpCase.all.count) op cases (e.g. \(OpCase.all.prefix(3).map(\.name).joined(separator: ", ")))")
+        }
+        guard eps > 0, atol >= 0, rtol >= 0, eps.isFinite, atol.isFinite, rtol.isFinite else {
+            throw ValidationError("--eps must be > 0 and --atol, --rtol ≥ 0 (all finite), got \(eps), \(atol), \(rtol)")
+        }
+    }
+
     public func run() throws {
         let results = Self.check(filter: filter, settings: GradCheckSettings(eps: eps, atol: atol, rtol: rtol)) { print($0.line) }
         let failed = results.filter { !$0.report.passed }.count
         print(failed == 0 ? "all \(results.count) op cases pass" : "\(failed) of \(results.count) op cases FAIL")
-        if results.isEmpty {
-            throw ValidationError("no op case matches '\(filter ?? "")'")
-        }
         if failed > 0 { throw ExitCode(1) }
     }
 

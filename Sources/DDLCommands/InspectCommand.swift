@@ -50,9 +50,8 @@ public struct InspectCommand: ParsableCommand {
 
 /// Options that pick a model configuration, shared by the commands that build one.
 public struct ModelOptions: ParsableArguments {
-    @Option(help: "paper or official.") public var preset: String = "paper"
-    @Option(help: "A Table 1 variant: \(Variant.allCases.map(\.rawValue).joined(separator: ", ")).")
-    public var variant: String = "ddl_gar_id_il_p"
+    @Option(help: "The preset.") public var preset: Preset = .paper
+    @Option(help: "A Table 1 variant.") public var variant: Variant = .ddlGARIDILP
     @Option(help: "Width w (64 in the paper).") public var width: Int = 64
     @Option(help: "Input side (90 in the paper). Training: the crop side, so give one of --input and --crop.") public var input: Int?
     @Option(help: "Expression classes (default 7; training takes the data's count unless set).") public var classes: Int?
@@ -60,10 +59,6 @@ public struct ModelOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard Preset(rawValue: preset) != nil else { throw ValidationError("unknown preset '\(preset)': use paper or official") }
-        guard Variant(rawValue: variant) != nil else {
-            throw ValidationError("unknown variant '\(variant)': use one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         guard width >= 1, (classes ?? 7) >= 2 else { throw ValidationError("--width must be ≥ 1 and --classes ≥ 2") }
         guard width <= ModelSize.maximumWidth else {
             throw ValidationError("--width \(width) is larger than \(ModelSize.maximumWidth) (the paper uses 64); such a model would not fit in memory")
@@ -78,8 +73,7 @@ public struct ModelOptions: ParsableArguments {
 
     /// The configuration these options describe.
     public func config() -> DDLConfig {
-        DDLConfig(preset: Preset(rawValue: preset) ?? .paper, variant: Variant(rawValue: variant) ?? .ddlGARIDILP,
-                  width: width, inputSize: input ?? 90, classes: classes ?? 7)
+        DDLConfig(preset: preset, variant: variant, width: width, inputSize: input ?? 90, classes: classes ?? 7)
     }
 
     /// Whether `--classes` was given.

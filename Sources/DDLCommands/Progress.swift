@@ -26,7 +26,7 @@ public final class ProgressPrinter {
             StandardStreams.error(line)
         case .epoch(let r):
             if live { StandardStreams.error("\r\u{1B}[K") }
-            var line = "\(r.stage) epoch \(r.epoch + 1): lr \(r.learningRate)"
+            var line = "\(r.stage) epoch \(r.epoch): lr \(r.learningRate)"
             for key in r.losses.keys.sorted() { line += " \(key) \(format(r.losses[key] ?? 0, 4))" }
             if let a = r.trainAccuracy { line += " train \(format(a * 100, 1))%" }
             if let a = r.testAccuracy { line += " test \(format(a * 100, 1))%" }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import HDF5Files
 #if canImport(Glibc)
@@ -51,16 +52,32 @@ extension DDL {
     /// Parses the command line and runs the command like `main()`, but reports Foundation
     /// and POSIX file errors as one line (what, path, the system's reason) instead of a
     /// Foundation error dump.
+    /// An option error found while a command runs (a `ValidationError` from `run()`) is
+    /// reported with that command's usage line, as one found while parsing is, and exit 64.
     public static func runMain() {
         StandardStreams.prepare()
+        var command: (any ParsableCommand)?
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            command = try parseAsRoot()
+            try command?.run()
             fflush(nil)
         } catch {
             fflush(nil)
+            if let command, let invalid = error as? ValidationError {
+                StandardStreams.error(usageMessage(invalid.message, for: type(of: command)))
+                exit(withError: ExitCode.validationFailure)
+            }
             exit(withError: presentable(error))
         }
+    }
+
+    /// `Error: message`, the command's usage line and where its help is, as the parser
+    /// words an option error (the parser alone would give the root's usage for an error
+    /// thrown by `run()`).
+    static func usageMessage(_ message: String, for command: any ParsableCommand.Type) -> String {
+        let usage = usageString(for: command)
+        let path = usage.split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") && !$0.hasPrefix("-") }
+        return "Error: \(message)\nUsage: \(usage)\n  See '\(path.joined(separator: " ")) --help' for more information.\n"
     }
 
     /// `error`, or a one-line `FileSystemError`-style message when it is a raw Foundation or

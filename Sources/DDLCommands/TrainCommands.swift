@@ -1,6 +1,8 @@
 import ArgumentParser
 import DDLModel
 import FaceData
+import FaceDatasets
+import Reproduction
 import Foundation
 import Training
 
@@ -200,7 +202,9 @@ public struct EvaluateCommand: ParsableCommand {
     )
     @Option(help: "A DDM checkpoint (a run's checkpoint.h5).") public var checkpoint: String
     @OptionGroup public var data: DataArguments
-    @Flag(help: "Print JSON.") public var json = false
+    @Flag(help: "Print JSON (snake_case keys): accuracy, mean class accuracy, per-class results and the confusion matrix by class name, checkpoint epoch, data digest.")
+    public var json = false
+    @Option(name: .customLong("confusion"), help: "Also draw the confusion matrix as a PNG.") public var confusionPicture: String?
 
     public init() {}
 
@@ -221,23 +225,29 @@ public struct EvaluateCommand: ParsableCommand {
         // The run's resize and grayscale, if it had them (its rotation and jitter are training-only).
         let preprocessing = try RunState.recordedOptions(inCheckpoint: checkpoint)?.preprocessing ?? .plain
         let report = evaluate(model, on: test, augmentation: Augmentation(crop: meta.config.inputSize, flip: false, preprocessing: preprocessing))
+        let logPath = URL(fileURLWithPath: checkpoint).deletingLastPathComponent().appendingPathComponent("log.jsonl").path
+        let records = try? EpochLog(path: logPath).records()
+        let summary = EvaluationSummary(
+            report: report, classNames: test.expressionClassNames, checkpoint: checkpoint, checkpointEpoch: meta.epoch,
+            variant: meta.config.variant.rawValue, preset: meta.config.preset.rawValue, testSource: source,
+            dataDigest: ContentDigest.of(test), log: records)
+        if let confusionPicture {
+            try ImageCodecs.write(ConfusionChart(summary: summary).render(), to: confusionPicture, as: .png)
+        }
         if json {
-            let data = try JSONEncoder().encode(report)
-            print(String(decoding: data, as: UTF8.self))
+            print(summary.json)
             return
         }
         print("\(checkpoint): \(meta.config.variant.rawValue) (\(meta.config.preset.rawValue)), epoch \(meta.epoch), \(report.total) test faces")
-        print("accuracy \(format(report.accuracy * 100, 2))%")
-        let names = test.expressionClassNames
-        for (c, a) in report.perClass.enumerated() {
-            print("  \(names[c]): \(a.map { format($0 * 100, 1) + "%" } ?? "no sample")")
+        print("accuracy \(format(summary.accuracy * 100, 2))%, mean class accuracy \(format(summary.meanClassAccuracy * 100, 2))%")
+        for c in summary.perClass {
+            print("  \(c.name): \(c.accuracy.map { format($0 * 100, 1) + "% of \(c.count)" } ?? "no sample")")
         }
         print("confusion (rows true, columns predicted):")
         for row in report.confusion { print("  " + row.map { String($0) }.joined(separator: "\t")) }
-        let logPath = URL(fileURLWithPath: checkpoint).deletingLastPathComponent().appendingPathComponent("log.jsonl").path
-        if let records = try? EpochLog(path: logPath).records(), let last = records.last?.testAccuracy,
-           let best = records.compactMap({ r in r.testAccuracy.map { (r.epoch, $0) } }).max(by: { $0.1 < $1.1 }) {
-            print("log: last epoch \(format(last * 100, 2))%, best epoch \(best.0 + 1) \(format(best.1 * 100, 2))% (test-set selection)")
+        if let log = summary.log {
+            print("log: last epoch \(log.lastEpoch) \(format(log.lastAccuracy * 100, 2))%, best epoch \(log.bestEpoch) \(format(log.bestAccuracy * 100, 2))% (test-set selection)")
         }
+        if let confusionPicture { print("\(confusionPicture): confusion matrix") }
     }
 }

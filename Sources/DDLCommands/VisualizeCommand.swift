@@ -3,6 +3,7 @@ import DDLModel
 import FaceData
 import FaceDatasets
 import Foundation
+import HDF5Files
 import Reproduction
 import Training
 
@@ -42,9 +43,12 @@ public struct VisualizeCommand: ParsableCommand {
             }
             guard !indices.isEmpty else { throw ValidationError("the test set has no labelled image") }
             let (crops, maps) = AttentionMaps.maps(ddm, test, indices: indices)
-            let image = AttentionMaps.overlay(crops: crops, maps: maps)
-            try ImageCodecs.write(image, to: out, as: .png)
             let names = indices.map { test.expressionClassNames[test.expressions[$0]] }
+            let predicted = predictExpressions(ddm, test.subset(indices), augmentation: Augmentation(crop: meta.config.inputSize, flip: false))
+                .map { test.expressionClassNames[$0] }
+            let figure = AttentionFigure(faces: AttentionMaps.overlays(crops: crops, maps: maps), labels: names,
+                                         predictions: predicted, mapSide: maps.shape[1])
+            try ImageCodecs.write(figure.render(), to: out, as: .png)
             print("\(out): \(indices.count) faces (\(names.joined(separator: ", "))), maps \(maps.shape[1])×\(maps.shape[2]) upsampled to \(crops.shape[2])×\(crops.shape[2])")
         }
     }
@@ -52,18 +56,31 @@ public struct VisualizeCommand: ParsableCommand {
     /// `ddl visualize curves`.
     public struct CurvesCommand: ParsableCommand {
         public static let configuration = CommandConfiguration(
-            commandName: "curves", abstract: "Every loss term and the accuracies per epoch of a run's log.jsonl, as SVG.")
+            commandName: "curves",
+            abstract: "Every loss term, the accuracies and the rate per epoch of a run's log.jsonl, as PNG or SVG.",
+            discussion: "One panel per loss term (each on its own scale), one of the train and test accuracies, one of the learning rate; epochs from 1.")
         @Option(name: .customLong("run"), help: "A run folder (or its log.jsonl).") public var runFolder: String
-        @Option(help: "The SVG to write.") public var out: String
+        @Option(help: "The picture to write: FILE.png or FILE.svg.") public var out: String
 
         public init() {}
+
+        public func validate() throws {
+            guard ["png", "svg"].contains(URL(fileURLWithPath: out).pathExtension.lowercased()) else {
+                throw ValidationError("--out must end in .png or .svg, got '\(out)'")
+            }
+        }
 
         public func run() throws {
             let path = runFolder.hasSuffix(".jsonl") ? runFolder : runFolder + "/log.jsonl"
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no log at \(path)") }
             let records = try EpochLog(path: path).records()
             guard !records.isEmpty else { throw ValidationError("\(path) has no epoch yet") }
-            try Curves.svg(records, title: runFolder).write(toFile: out, atomically: true, encoding: .utf8)
+            let curves = TrainingCurves(records, title: runFolder)
+            switch URL(fileURLWithPath: out).pathExtension.lowercased() {
+            case "png": try ImageCodecs.write(curves.render(), to: out, as: .png)
+            case "svg": try FileSystemError.wrap("writing the curves", path: out) { try curves.svg().write(toFile: out, atomically: true, encoding: .utf8) }
+            default: throw ValidationError("--out must end in .png or .svg, got '\(out)'")  // validate() refuses it first
+            }
             print("\(out): \(records.count) epochs, \(Set(records.flatMap { $0.losses.keys }).count) loss terms")
         }
     }

@@ -14,11 +14,14 @@ public struct CheckpointMetadata: Sendable {
     /// The configuration (for a DFEM, `factors` are its own factors).
     public var config: DDLConfig
     public var epoch: Int
+    /// How the training images became inputs (nil in checkpoints written before it was stored).
+    public var input: InputSpec?
 
-    public init(model: ModelKind, config: DDLConfig, epoch: Int) {
+    public init(model: ModelKind, config: DDLConfig, epoch: Int, input: InputSpec? = nil) {
         self.model = model
         self.config = config
         self.epoch = epoch
+        self.input = input
     }
 }
 
@@ -27,12 +30,19 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
     public let file: String
     public let reason: String
     public var description: String { "\(file): \(reason)" }
+
+    /// A problem with the checkpoint `file`.
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
 }
 
 /// HDF5 checkpoints: root attributes `format` ("ddl-swift-checkpoint"), `format_version`,
-/// `model`, `config` (JSON), `epoch`, and the group `state_dict/` holding every parameter and
-/// buffer under its PyTorch name. `fixtures/load_swift_checkpoint.py` reads the same files
-/// into the PyTorch definitions, and PyTorch-written ones load here.
+/// `model`, `config` (JSON), `epoch`, optionally `preprocessing` (JSON, `InputSpec`), and
+/// the group `state_dict/` holding every parameter and buffer under its PyTorch name.
+/// `fixtures/load_swift_checkpoint.py` reads the same files into the PyTorch definitions,
+/// and PyTorch-written ones load here.
 public enum Checkpoint {
     public static let format = "ddl-swift-checkpoint"
     public static let formatVersion: Int64 = 1
@@ -56,6 +66,7 @@ public enum Checkpoint {
         try root.setAttribute("model", metadata.model.rawValue)
         try root.setAttribute("config", metadata.config.json)
         try root.setAttribute("epoch", Int64(metadata.epoch))
+        if let input = metadata.input { try root.setAttribute("preprocessing", input.json) }
     }
 
     /// Reads the metadata of a checkpoint file, checking its format.
@@ -85,7 +96,14 @@ public enum Checkpoint {
         guard problems.isEmpty else {
             throw CheckpointError(file: path, reason: "/@config: " + problems.joined(separator: "; "))
         }
-        return CheckpointMetadata(model: kind, config: config, epoch: Int(try root.integerAttribute("epoch")))
+        var input: InputSpec?
+        if root.hasAttribute("preprocessing") {
+            let text = try root.stringAttribute("preprocessing")
+            do { input = try InputSpec.parse(text) } catch {
+                throw CheckpointError(file: path, reason: "/@preprocessing is not a preprocessing description: \(text)")
+            }
+        }
+        return CheckpointMetadata(model: kind, config: config, epoch: Int(try root.integerAttribute("epoch")), input: input)
     }
 
     /// Refuses a model whose weights alone would not fit in this machine's memory.

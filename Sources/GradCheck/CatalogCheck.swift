@@ -6,13 +6,16 @@ public struct CaseResult: Sendable {
     public let opCase: OpCase
     public let report: GradCheckReport
 
-    /// One line for `ddl gradcheck`: name, shapes, max errors, PASS/FAIL.
+    /// One line for `ddl gradcheck`: name, shapes, the quantity that decides (the largest
+    /// `|analytic − numeric| / (atol + rtol·|numeric|)` over every input, at most 1 to pass),
+    /// the largest absolute error, PASS/FAIL.
     public var line: String {
         let shapes = report.inputShapes.map(describe).joined(separator: " ") + " → " + describe(report.outputShape)
         let status = report.passed ? "PASS" : "FAIL  \(report.failure ?? "")"
+        let decides = report.worstInput?.comparison.verdictQuantity("a", "n") ?? "no differentiable input"
         return "\(padded(opCase.name, 38)) "
             + "\(padded(shapes, 50)) "
-            + "abs \(format(report.maxAbsError))  rel \(format(report.maxRelError))  \(status)"
+            + "\(padded(decides, 44))  abs \(format(report.maxAbsError))  \(status)"
     }
 
     private func padded(_ s: String, _ width: Int) -> String {

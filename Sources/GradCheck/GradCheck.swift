@@ -81,6 +81,9 @@ public struct GradCheckReport: Sendable, CustomStringConvertible {
     public var maxAbsError: Double { inputs.map(\.comparison.maxAbsError).max() ?? 0 }
     /// Largest relative error over all inputs.
     public var maxRelError: Double { inputs.map(\.comparison.maxRelError).max() ?? 0 }
+    /// The input whose gradient is furthest from its tolerance (largest
+    /// `|analytic − numeric| / (atol + rtol·|numeric|)`); nil without differentiable inputs.
+    public var worstInput: InputCheck? { inputs.max { $0.comparison.toleranceRatio < $1.comparison.toleranceRatio } }
 
     /// What failed, naming the input and index; nil when everything passed.
     public var failure: String? {
@@ -151,7 +154,8 @@ public func gradcheck(
             comparison = Closeness(
                 passed: false, maxAbsError: comparison.maxAbsError, maxRelError: comparison.maxRelError, firstFailure: index,
                 reason: "first mismatch at \(index): analytic \(a.scalars[bad]) vs numeric \(numeric[bad]) "
-                    + "(atol \(settings.atol), rtol \(settings.rtol)); max abs \(comparison.maxAbsError), max rel \(comparison.maxRelError)")
+                    + "(atol \(settings.atol), rtol \(settings.rtol)); max abs \(comparison.maxAbsError), max rel \(comparison.maxRelError)",
+                toleranceRatio: comparison.toleranceRatio, tolerance: comparison.tolerance)
         }
         checks.append(InputCheck(name: name, shape: shape, comparison: comparison, checkedElements: indices.count))
         gradIndex += 1

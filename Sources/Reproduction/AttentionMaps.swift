@@ -26,12 +26,17 @@ public enum AttentionMaps {
     }
 
     /// One row of overlays: each crop with its map (normalised per image to [0, 1],
-    /// upsampled bilinearly) blended at `opacity`.
+    /// upsampled bilinearly) blended at `opacity`, `gap` white pixels apart.
     public static func overlay(crops: Tensor<Float>, maps: Tensor<Float>, opacity: Float = 0.5, gap: Int = 2) -> RGBImage {
+        LineChart.side(by: overlays(crops: crops, maps: maps, opacity: opacity), gap: gap)
+    }
+
+    /// Each crop (`[N, 3, s, s]`, scaled to [−1, 1]) with its map (`[N, h, w]`, normalised
+    /// per image to [0, 1], upsampled bilinearly to s × s) blended at `opacity`.
+    public static func overlays(crops: Tensor<Float>, maps: Tensor<Float>, opacity: Float = 0.5) -> [RGBImage] {
         let n = crops.shape[0], side = crops.shape[2], h = maps.shape[1], w = maps.shape[2]
-        let width = n * side + (n - 1) * gap
-        var pixels = [UInt8](repeating: 255, count: width * side * 3)
-        for i in 0..<n {
+        return (0..<n).map { i in
+            var pixels = [UInt8](repeating: 255, count: side * side * 3)
             let plane = Array(maps.scalars[(i * h * w)..<((i + 1) * h * w)])
             let lo = plane.min() ?? 0, hi = plane.max() ?? 1
             let span = hi > lo ? hi - lo : 1
@@ -49,47 +54,11 @@ public enum AttentionMaps {
                     for c in 0..<3 {
                         let image = (crops.scalars[((i * 3 + c) * side + y) * side + x] + 1) / 2
                         let blended = (1 - opacity) * image + opacity * colour[c]
-                        pixels[(y * width + i * (side + gap) + x) * 3 + c] = UInt8(min(max(blended * 255, 0), 255).rounded())
+                        pixels[(y * side + x) * 3 + c] = UInt8(min(max(blended * 255, 0), 255).rounded())
                     }
                 }
             }
+            return RGBImage(width: side, height: side, pixels: pixels)
         }
-        return RGBImage(width: width, height: side, pixels: pixels)
-    }
-}
-
-/// Loss and accuracy curves of a run's log as an SVG line chart.
-public enum Curves {
-    /// An SVG with one panel of the loss terms and one of the accuracies, per epoch.
-    public static func svg(_ records: [EpochRecord], title: String) -> String {
-        let width = 720.0, height = 300.0, margin = 40.0
-        let colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]
-        func panel(x0: Double, label: String, series: [(String, [Double?])], fixedMax: Double?) -> String {
-            let panelWidth = width / 2 - margin * 1.5
-            let values = series.flatMap { $0.1.compactMap { $0 } }
-            let top = fixedMax ?? max(values.max() ?? 1, 1e-9)
-            let count = max(records.count - 1, 1)
-            var s = "<g transform=\"translate(\(x0),\(margin))\">"
-            s += "<rect width=\"\(panelWidth)\" height=\"\(height - 2 * margin)\" fill=\"none\" stroke=\"#999\"/>"
-            s += "<text x=\"0\" y=\"-8\" font-size=\"12\">\(label) (max \(String(format: "%.3g", top)))</text>"
-            for (k, (name, ys)) in series.enumerated() {
-                let points = ys.enumerated().compactMap { i, y -> String? in
-                    guard let y else { return nil }
-                    let px = Double(i) / Double(count) * panelWidth, py = (1 - y / top) * (height - 2 * margin)
-                    return String(format: "%.1f,%.1f", px, py)
-                }
-                s += "<polyline fill=\"none\" stroke=\"\(colours[k % colours.count])\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>"
-                s += "<text x=\"\(panelWidth + 4)\" y=\"\(12 * (k + 1))\" font-size=\"10\" fill=\"\(colours[k % colours.count])\">\(name)</text>"
-            }
-            return s + "</g>"
-        }
-        let keys = Set(records.flatMap { $0.losses.keys }).sorted()
-        let losses = keys.map { key in (key, records.map { $0.losses[key] }) }
-        let accuracies = [("train", records.map(\.trainAccuracy)), ("test", records.map(\.testAccuracy))]
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\">"
-        svg += "<text x=\"\(margin)\" y=\"16\" font-size=\"13\">\(title) — \(records.count) epochs</text>"
-        svg += panel(x0: margin, label: "losses", series: losses, fixedMax: nil)
-        svg += panel(x0: width / 2 + margin / 2, label: "accuracy", series: accuracies, fixedMax: 1)
-        return svg + "</svg>\n"
     }
 }

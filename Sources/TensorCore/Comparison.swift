@@ -12,14 +12,45 @@ public struct Closeness: Sendable, CustomStringConvertible {
     public let firstFailure: [Int]?
     /// A human-readable reason when the comparison failed.
     public let reason: String?
+    /// The quantity that decides: the largest `|a − b| / (atol + rtol·|b|)` (elements equal
+    /// to their reference count 0); every element passes when it is at most 1.
+    public let toleranceRatio: Double
+    /// The tolerances compared with (nil for a result built by hand without them).
+    public let tolerance: (atol: Double, rtol: Double)?
 
-    /// A comparison result built by hand (e.g. a failure with no tensors to compare).
-    public init(passed: Bool, maxAbsError: Double, maxRelError: Double, firstFailure: [Int]?, reason: String?) {
+    /// A comparison result built by hand (e.g. a failure with no tensors to compare); the
+    /// tolerance ratio is 0 for a pass and infinite for a failure unless given.
+    public init(passed: Bool, maxAbsError: Double, maxRelError: Double, firstFailure: [Int]?, reason: String?,
+                toleranceRatio: Double? = nil, tolerance: (atol: Double, rtol: Double)? = nil) {
         self.passed = passed
         self.maxAbsError = maxAbsError
         self.maxRelError = maxRelError
         self.firstFailure = firstFailure
         self.reason = reason
+        self.toleranceRatio = toleranceRatio ?? (passed ? 0 : .infinity)
+        self.tolerance = tolerance
+    }
+
+    /// The deciding quantity as a line says it: `max |a−b|/(1e-05 + 0.001·|b|) = 0.31 ≤ 1`.
+    public func verdictQuantity(_ a: String = "a", _ b: String = "b") -> String {
+        let ratio = toleranceRatio.isFinite ? Self.short(toleranceRatio) : "\(toleranceRatio)"
+        let bound = tolerance.map { String(format: "%g + %g", $0.atol, $0.rtol) + "·|\(b)|" } ?? "atol + rtol·|\(b)|"
+        return "max |\(a)−\(b)|/(\(bound)) = \(ratio) \(toleranceRatio <= 1 ? "≤" : ">") 1"
+    }
+
+    /// Three significant digits (trailing zeros dropped), exponent form outside [0.01, 1000).
+    static func short(_ x: Double) -> String {
+        if x == 0 { return "0" }
+        if abs(x) >= 0.01 && abs(x) < 1000 {
+            let digits = abs(x) >= 100 ? 0 : abs(x) >= 10 ? 1 : abs(x) >= 1 ? 2 : abs(x) >= 0.1 ? 3 : 4
+            var text = String(format: "%.\(digits)f", x)
+            if text.contains(".") {
+                while text.hasSuffix("0") { text.removeLast() }
+                if text.hasSuffix(".") { text.removeLast() }
+            }
+            return text
+        }
+        return String(format: "%.1e", x)
     }
 
     public var description: String {
@@ -42,6 +73,7 @@ public func compare<A: TensorScalar, B: TensorScalar>(
     }
     var maxAbs = 0.0
     var maxRel = 0.0
+    var ratio = 0.0
     var first: Int? = nil
     for i in 0..<a.count {
         let x = Double(a.scalars[i])
@@ -53,13 +85,16 @@ public func compare<A: TensorScalar, B: TensorScalar>(
         }
         if diff.isNaN { maxAbs = .nan } else if !maxAbs.isNaN { maxAbs = max(maxAbs, diff) }
         if y != 0, !diff.isNaN { maxRel = max(maxRel, diff / abs(y)) }
+        if x != y { ratio = diff.isNaN ? .infinity : max(ratio, diff / (atol + rtol * abs(y))) }
     }
     if let f = first {
         let index = b.multiIndex(f)
         return Closeness(
             passed: false, maxAbsError: maxAbs, maxRelError: maxRel, firstFailure: index,
             reason: "first mismatch at \(index): \(a.scalars[f]) vs reference \(b.scalars[f]) "
-                + "(atol \(atol), rtol \(rtol)); max abs \(maxAbs), max rel \(maxRel)")
+                + "(atol \(atol), rtol \(rtol)); max abs \(maxAbs), max rel \(maxRel)",
+            toleranceRatio: max(ratio, 1 + 1e-12), tolerance: (atol, rtol))
     }
-    return Closeness(passed: true, maxAbsError: maxAbs, maxRelError: maxRel, firstFailure: nil, reason: nil)
+    return Closeness(passed: true, maxAbsError: maxAbs, maxRelError: maxRel, firstFailure: nil, reason: nil,
+                     toleranceRatio: ratio, tolerance: (atol, rtol))
 }

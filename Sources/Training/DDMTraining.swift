@@ -2,6 +2,9 @@ import Autodiff
 import DDLModel
 import FaceData
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HDF5Files
 import Layers
 import TensorCore
@@ -24,6 +27,16 @@ public final class DDMTraining {
 
     public var checkpointPath: String { directory + "/checkpoint.h5" }
     public var logPath: String { directory + "/log.jsonl" }
+    /// The checkpoint of the epoch with the best test accuracy so far (test-set selection),
+    /// written beside `checkpointPath` when there is a test set.
+    public var bestCheckpointPath: String { directory + "/best.h5" }
+
+    /// How the training faces become inputs, recorded in every checkpoint for `ddl predict`.
+    public let input: InputSpec
+    /// The first line of the run's log.
+    var header: RunHeader {
+        RunHeader(stage: "ddm", options: options, config: config, dataDigests: state.dataDigests)
+    }
 
     /// Whether the test set is evaluated after every epoch (for the log and the best epoch)
     /// or only after the last; the weights are the same either way.
@@ -78,6 +91,8 @@ public final class DDMTraining {
         self.test = test
         self.directory = directory
         self.evaluateEveryEpoch = evaluateEveryEpoch
+        input = InputSpec(imageSize: train.size, inputSize: options.crop, classNames: train.expressionClassNames,
+                          resize: options.preprocessing?.resize, grayscale: options.preprocessing?.grayscale == true ? true : nil)
         var now = RunState(epoch: 0, options: options, dfemPaths: dfemPaths)
         now.dataDigests["train"] = ContentDigest.of(train)
         if let test { now.dataDigests["test"] = ContentDigest.of(test) }
@@ -122,9 +137,10 @@ public final class DDMTraining {
                 try discriminatorOptimizer.read(from: root.group("optimizer").group("discriminator"))
             }
             state = saved
-            try EpochLog(path: logPath).truncate(fromEpoch: state.epoch)
+            try EpochLog(path: logPath).truncate(afterEpoch: state.epoch, header: header)
         } else {
             try RunFolderLock.removeRun(in: directory)
+            try EpochLog(path: logPath).start(header)
         }
     }
 
@@ -161,16 +177,19 @@ public final class DDMTraining {
             let elapsed = seconds(clock.now - start)
             let evaluated = evaluateEveryEpoch || epoch + 1 == options.epochs
             let testAccuracy = evaluated ? test.map { evaluate(ddm, on: $0, augmentation: augmentation).accuracy } : nil
+            var improved = false
             if let testAccuracy, testAccuracy > (state.bestAccuracy ?? -1) {
                 state.bestAccuracy = testAccuracy
                 state.bestEpoch = epoch + 1
+                improved = true
             }
             let record = EpochRecord(
-                stage: "ddm", epoch: epoch, learningRate: rate, losses: sums.mapValues { $0 / Double(max(batches.count, 1)) },
+                stage: "ddm", epoch: epoch + 1, learningRate: rate, losses: sums.mapValues { $0 / Double(max(batches.count, 1)) },
                 trainAccuracy: Double(correct) / Double(max(seen, 1)), testAccuracy: testAccuracy,
                 seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9))
             state.epoch += 1
             try saveCheckpoint()
+            if improved { try saveBest() }
             try log.append(record)
             report(.epoch(record))
         }
@@ -203,9 +222,25 @@ public final class DDMTraining {
         }
     }
 
+    /// Makes `best.h5` the state just saved, after an epoch that improved the test accuracy:
+    /// a hard link to `checkpoint.h5` under a temporary name renamed into place (atomic, and
+    /// no extra disk until the next epoch replaces `checkpoint.h5`), or a written copy where
+    /// links fail; a failed write keeps the previous best and says so.
+    func saveBest() throws {
+        let temporary = directory + "/.best.h5" + HDF5File.temporaryMarker + "\(getpid())"
+        unlink(temporary)
+        if link(checkpointPath, temporary) == 0 {
+            if rename(temporary, bestCheckpointPath) == 0 { return }
+            unlink(temporary)
+        }
+        do { try save(to: bestCheckpointPath) } catch {
+            throw TrainingError.checkpointNotWritten(path: bestCheckpointPath, epoch: state.epoch, reason: "\(error)")
+        }
+    }
+
     /// Writes the DDM, D, both optimisers and the run state atomically.
     public func save(to path: String) throws {
-        try Checkpoint.save(ddm, metadata: CheckpointMetadata(model: .ddm, config: config, epoch: state.epoch), to: path) { root in
+        try Checkpoint.save(ddm, metadata: CheckpointMetadata(model: .ddm, config: config, epoch: state.epoch, input: input), to: path) { root in
             let o = try root.createGroup("optimizer")
             try self.optimizer.write(to: o.createGroup("ddm"))
             if let d = self.discriminator, let dOptimizer = self.discriminatorOptimizer {

@@ -80,11 +80,15 @@ public final class DFEMTraining {
             try Checkpoint.load(into: dfem, kind: .dfem, from: checkpointPath)
             try optimizer.read(from: root.group("optimizer").group("dfem"))
             state = resumed
-            try EpochLog(path: logPath).truncate(fromEpoch: state.epoch)
+            try EpochLog(path: logPath).truncate(afterEpoch: state.epoch, header: header)
         } else {
             try RunFolderLock.removeRun(in: directory)
+            try EpochLog(path: logPath).start(header)
         }
     }
+
+    /// The first line of the run's log.
+    var header: RunHeader { RunHeader(stage: "dfem", options: options, config: config, dataDigests: state.dataDigests) }
 
     /// Factors whose label a horizontal flip would change (a yaw or a light direction
     /// mirrors), so training images are not flipped when the DFEM has such a head.
@@ -131,7 +135,7 @@ public final class DFEMTraining {
             }
             let elapsed = seconds(clock.now - start)
             var record = EpochRecord(
-                stage: "dfem", epoch: epoch, learningRate: optimizer.learningRate,
+                stage: "dfem", epoch: epoch + 1, learningRate: optimizer.learningRate,
                 losses: sums.mapValues { $0 / Double(max(batches.count, 1)) }, trainAccuracy: nil, testAccuracy: nil,
                 seconds: elapsed, imagesPerSecond: Double(seen) / max(elapsed, 1e-9))
             if let heldOut {

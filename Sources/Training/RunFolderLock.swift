@@ -132,7 +132,7 @@ extension RunFolderLock {
 extension RunFolderLock {
     /// Deletes a run's log and checkpoint (a fresh start over an earlier run).
     static func removeRun(in directory: String) throws {
-        for name in ["log.jsonl", "checkpoint.h5"] {
+        for name in ["log.jsonl", "checkpoint.h5", "best.h5"] {
             let path = directory + "/" + name
             guard FileManager.default.fileExists(atPath: path) else { continue }
             try FileSystemError.wrap("removing the earlier run's", path: path) { try FileManager.default.removeItem(atPath: path) }

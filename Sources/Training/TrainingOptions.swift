@@ -29,6 +29,40 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The JSON keys (snake_case, like every file this code writes).
+    enum CodingKeys: String, CodingKey {
+        case epochs, beta1, beta2, milestones, gamma, seed, crop, flip, dropout
+        case batchSize = "batch_size", learningRate = "learning_rate", weightDecay = "weight_decay"
+    }
+
+    /// The keys of checkpoints written before the options were snake_case.
+    enum LegacyKeys: String, CodingKey {
+        case batchSize, learningRate, weightDecay
+    }
+
+    /// Reads options written with snake_case keys, or with the camelCase keys of older
+    /// checkpoints (so they still resume).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        func either<T: Decodable>(_ key: CodingKeys, _ old: LegacyKeys) throws -> T {
+            if let value = try c.decodeIfPresent(T.self, forKey: key) { return value }
+            return try legacy.decode(T.self, forKey: old)
+        }
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try either(.batchSize, .batchSize)
+        learningRate = try either(.learningRate, .learningRate)
+        beta1 = try c.decode(Double.self, forKey: .beta1)
+        beta2 = try c.decode(Double.self, forKey: .beta2)
+        weightDecay = try either(.weightDecay, .weightDecay)
+        milestones = try c.decode([Int].self, forKey: .milestones)
+        gamma = try c.decode(Double.self, forKey: .gamma)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        crop = try c.decode(Int.self, forKey: .crop)
+        flip = try c.decode(Bool.self, forKey: .flip)
+        dropout = try c.decode(Bool.self, forKey: .dropout)
+    }
+
     /// The options as one line of JSON.
     public var json: String {
         let e = JSONEncoder()
@@ -65,6 +99,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 /// What one epoch measured: every loss term, accuracies, the rate and the speed.
 public struct EpochRecord: Codable, Sendable, Equatable {
     public var stage: String
+    /// The epoch this record closes, counted from 1 (as the console and `best_epoch` count).
     public var epoch: Int
     public var learningRate: Double
     /// Mean of each loss term over the epoch's batches (`loss`, `loss_ce`, `loss_adv`,
@@ -81,6 +116,20 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         case stage, epoch, losses, seconds
         case learningRate = "lr", trainAccuracy = "train_accuracy", testAccuracy = "test_accuracy"
         case imagesPerSecond = "images_per_second", heldOutAccuracy = "held_out_accuracy"
+    }
+
+    /// A record of epoch `epoch` (1-based).
+    public init(stage: String, epoch: Int, learningRate: Double, losses: [String: Double], trainAccuracy: Double?,
+                testAccuracy: Double?, heldOutAccuracy: [String: Double]? = nil, seconds: Double, imagesPerSecond: Double) {
+        self.stage = stage
+        self.epoch = epoch
+        self.learningRate = learningRate
+        self.losses = losses
+        self.trainAccuracy = trainAccuracy
+        self.testAccuracy = testAccuracy
+        self.heldOutAccuracy = heldOutAccuracy
+        self.seconds = seconds
+        self.imagesPerSecond = imagesPerSecond
     }
 
     /// One JSON line.

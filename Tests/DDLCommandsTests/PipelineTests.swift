@@ -56,7 +56,7 @@ struct PipelineTests {
         #expect(message(["train", "--run", dir, "--data", dir + "/nowhere"]).contains("no data folder at \(dir)/nowhere"))
         #expect(message(["train", "--run", dir, "--variant", "ddl_g", "--width", "2"] + small).contains("needs --dfem"))
         #expect(message(["evaluate", "--checkpoint", dir + "/none.h5"] + small).contains("none.h5"))
-        #expect(message(["train", "--run", dir, "--variant", "ddl_zz"]).contains("unknown variant"))
+        #expect(message(["train", "--run", dir, "--variant", "ddl_zz"]).contains("'ddl_zz' is invalid for '--variant <variant>'"))
         #expect(message(["synth", "--out", dir, "--strength", "3"]).contains("strength"))
         #expect(message(["synth", "--out", dir, "--confound", "1.5"]).contains("--confound must be in [0, 1], got 1.5"))
         #expect(message(["train", "--run", dir, "--lambda-adv=-1"] + small).contains("--lambda-adv and --lambda-at"))

@@ -100,3 +100,17 @@ struct DigestTests {
         }
     }
 }
+
+@Suite("Training options as JSON")
+struct TrainingOptionsJSONTests {
+    @Test func keysAreSnakeCaseAndOlderCamelCaseStillReads() throws {
+        var o = TrainingOptions()
+        o.batchSize = 8
+        o.learningRate = 3e-3
+        #expect(o.json.contains("\"batch_size\":8") && o.json.contains("\"learning_rate\":0.003") && o.json.contains("\"weight_decay\""))
+        #expect(!o.json.contains("batchSize"))
+        #expect(try TrainingOptions.parse(o.json) == o)
+        let old = #"{"batchSize":8,"beta1":0.5,"beta2":0.999,"crop":90,"dropout":true,"epochs":40,"flip":true,"gamma":0.1,"learningRate":0.003,"milestones":[10,18,25,32],"seed":0,"weightDecay":0.0005}"#
+        #expect(try TrainingOptions.parse(old) == o)
+    }
+}

@@ -137,7 +137,7 @@ struct TwoStageTests {
             }
         }
         let log = try EpochLog(path: second.logPath).records()
-        #expect(log.map(\.epoch) == [0, 1, 2])
+        #expect(log.map(\.epoch) == [1, 2, 3])
         #expect(try EpochLog(path: straight.logPath).records().map(\.losses) == log.map(\.losses))
         // All three loss terms are logged.
         #expect(Set(log[0].losses.keys).isSuperset(of: ["loss", "loss_ce", "loss_adv", "loss_at", "loss_ad"]))
