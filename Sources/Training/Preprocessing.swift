@@ -20,6 +20,12 @@ public struct Preprocessing: Codable, Sendable, Equatable, CustomStringConvertib
     /// jitters none.
     public var colorJitter: Double
 
+    /// The JSON keys (snake_case, like every file this code writes).
+    enum CodingKeys: String, CodingKey {
+        case resize, grayscale, rotation
+        case colorJitter = "color_jitter"
+    }
+
     /// The given steps; the defaults do nothing.
     public init(resize: Int? = nil, grayscale: Bool = false, rotation: Double = 0, colorJitter: Double = 0) {
         self.resize = resize

@@ -31,7 +31,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 
     /// The JSON keys (snake_case, like every file this code writes).
     enum CodingKeys: String, CodingKey {
-        case epochs, beta1, beta2, milestones, gamma, seed, crop, flip, dropout
+        case epochs, beta1, beta2, milestones, gamma, seed, crop, flip, dropout, preprocessing
         case batchSize = "batch_size", learningRate = "learning_rate", weightDecay = "weight_decay"
     }
 
@@ -61,6 +61,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         crop = try c.decode(Int.self, forKey: .crop)
         flip = try c.decode(Bool.self, forKey: .flip)
         dropout = try c.decode(Bool.self, forKey: .dropout)
+        preprocessing = try c.decodeIfPresent(Preprocessing.self, forKey: .preprocessing)
     }
 
     /// The options as one line of JSON.

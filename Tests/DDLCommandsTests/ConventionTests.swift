@@ -30,7 +30,7 @@ struct ConventionTests {
     /// like one found while parsing (it used to get the root's `ddl <subcommand>`).
     @Test func optionErrorsFromRunNameTheirCommand() throws {
         let dir = scratchDirectory()
-        for (arguments, usage) in [("reproduce table2 --databases RAFDB --out out", "Usage: ddl reproduce table2 ["),
+        for (arguments, usage) in [("reproduce table2 --databases RAFDB --out out", "Usage: ddl reproduce table2 "),
                                    ("train --run r --data nowhere", "Usage: ddl train ")] {
             let result = try shell("\"$DDL\" \(arguments)", in: dir)
             #expect(result.status == 64, "\(arguments): \(result.status)")
