@@ -98,10 +98,42 @@ extension ExperimentRunner {
 
     /// The training options' fields, every one the settings hold (the seed and epochs left
     /// out: they vary by unit or are in the steps).
-    static func settings(_ options: TrainingOptions) -> [(name: String, value: String)] {
-        Mirror(reflecting: options).children.compactMap { child in
-            guard let name = child.label, name != "seed", name != "epochs" else { return nil }
-            return (name, "\(child.value)")
+    /// Named as in the options' JSON (snake_case); the preprocessing in words.
+    public static func settings(_ options: TrainingOptions) -> [(name: String, value: String)] {
+        let fields = (try? JSONDecoder().decode([String: OptionField].self, from: Data(options.json.utf8))) ?? [:]
+        var out: [(name: String, value: String)] = []
+        for name in fields.keys.sorted() where name != "seed" && name != "epochs" && name != "preprocessing" {
+            out.append((name, fields[name]?.text ?? ""))
+        }
+        out.append(("preprocessing", options.preprocessing?.description ?? "none"))
+        return out
+    }
+
+    /// One value of the options' JSON, as plain text.
+    enum OptionField: Decodable {
+        case bool(Bool), number(Double), list([Double]), text(String), other
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let b = try? c.decode(Bool.self) { self = .bool(b) }
+            else if let n = try? c.decode(Double.self) { self = .number(n) }
+            else if let l = try? c.decode([Double].self) { self = .list(l) }
+            else if let t = try? c.decode(String.self) { self = .text(t) }
+            else { self = .other }
+        }
+
+        static func number(_ x: Double) -> String {
+            x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
+        }
+
+        var text: String {
+            switch self {
+            case .bool(let b): b ? "true" : "false"
+            case .number(let n): Self.number(n)
+            case .list(let l): "[" + l.map(Self.number).joined(separator: ", ") + "]"
+            case .text(let t): t
+            case .other: "…"
+            }
         }
     }
 

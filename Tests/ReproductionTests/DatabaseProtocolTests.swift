@@ -75,3 +75,20 @@ struct DatabaseProtocolTests {
         #expect(Preprocessing(rotation: 30).deterministicSteps == nil)
     }
 }
+
+@Suite("The plan's settings lines")
+struct PlanSettingsTests {
+    @Test func settingsAreNamedAsInTheJSONWithThePreprocessingInWords() {
+        var o = TrainingOptions()
+        o.batchSize = 8
+        o.preprocessing = Preprocessing(resize: 110, grayscale: true)
+        let settings = Dictionary(uniqueKeysWithValues: ExperimentRunner.settings(o).map { ($0.name, $0.value) })
+        #expect(settings["batch_size"] == "8")
+        #expect(settings["milestones"] == "[10, 18, 25, 32]")
+        #expect(settings["flip"] == "true")
+        #expect(settings["learning_rate"] == "0.0001")
+        #expect(settings["preprocessing"] == "resize 110, grayscale")
+        #expect(settings["seed"] == nil && settings["epochs"] == nil)
+        #expect(ExperimentRunner.settings(TrainingOptions()).last?.value == "none")
+    }
+}
