@@ -20,7 +20,7 @@ struct ClusterTests {
         #expect(plan.wait() == 0, "\(plan.stderr)")
         #expect(plan.stdout.contains("9 units in \(out)/plan.jsonl: 6 runs, 2 DFEM(s), 1 trunk pre-training(s)"), "\(plan.stdout)")
         #expect(plan.stdout.contains("CK+: 4 runs") && plan.stdout.contains("RAF-DB: 2 runs") && plan.stdout.contains("CPU-hours"))
-        #expect(plan.stdout.contains("batchSize 16") && plan.stdout.contains("crop 18"))
+        #expect(plan.stdout.contains("batch_size 16") && plan.stdout.contains("crop 18"))
         let entries = try PlanFile.read(out + "/plan.jsonl")
         #expect(entries.count == 9 && Set(entries.map(\.key)).count == 9)
         // The plan's run keys are the ones the serial run stored its results under.
