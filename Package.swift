@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 // The layers of the building, imports pointing down only:
-// C shims → TensorCore → Autodiff → GradCheck / nn → model → training → CLI.
+// C shims → TensorCore → Autodiff → Layers (nn) → DDLModel → Training → Reproduction →
+// DDLCommands (CLI) → ddl. Beside that spine: HDF5Files (on CHDF5 and TensorCore; used from
+// Layers up), GradCheck (on Autodiff), FaceData (on HDF5Files) and FaceDatasets (on FaceData
+// and CImageCodecs; used by Reproduction), FixtureCheck (on Training and GradCheck; used by
+// DDLCommands).
 import PackageDescription
 
 let package = Package(
@@ -86,7 +90,7 @@ let package = Package(
         .testTarget(name: "FaceDataTests", dependencies: ["FaceData", "HDF5Files", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FaceData", "DDLModel", "Layers", "HDF5Files", "Autodiff", "TensorCore"]),
         .testTarget(name: "DDLModelTests", dependencies: ["DDLModel", "Layers", "GradCheck", "HDF5Files", "Autodiff", "TensorCore"]),
-        .testTarget(name: "FixtureCheckTests", dependencies: ["FixtureCheck", "HDF5Files", "TensorCore"]),
+        .testTarget(name: "FixtureCheckTests", dependencies: ["FixtureCheck", "Training", "DDLModel", "Layers", "HDF5Files", "Autodiff", "TensorCore"]),
         .testTarget(name: "ReproductionTests", dependencies: ["Reproduction", "FaceDatasets", "Training", "FaceData", "DDLModel"]),
         // Re-runs the commands the Notebooks-md walkthroughs mark as checked.
         .testTarget(name: "NotebookTests", dependencies: ["DDLCommands"]),

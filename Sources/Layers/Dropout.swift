@@ -1,0 +1,14 @@
+import Autodiff
+import TensorCore
+
+/// Dropout: active only when the mode asks for it, with masks from the mode's random source.
+public struct Dropout<Scalar: TensorScalar>: Layer {
+    public let p: Double
+    public init(p: Double = 0.5) { self.p = p }
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
+        guard mode.training, mode.dropout, p > 0 else { return x }
+        guard let random = mode.random else { preconditionFailure("Dropout: training mode needs a random source") }
+        return x.dropout(p: p, training: true, generator: &random.generator)
+    }
+    public func stateEntries() -> [StateEntry<Scalar>] { [] }
+}
