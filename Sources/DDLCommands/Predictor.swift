@@ -57,10 +57,7 @@ struct Predictor {
     func probabilities(_ set: FaceSet, batchSize: Int, progress: (Int, Int) -> Void = { _, _ in }) -> [[Double]] {
         let augmentation: Augmentation
         switch preprocessing.scaling {
-        case .symmetric:
-            // The resize and grayscale the run had (its random rotation and jitter are training-only).
-            let steps = Preprocessing(resize: preprocessing.resize, grayscale: preprocessing.grayscale ?? false)
-            augmentation = Augmentation(crop: preprocessing.inputSize, flip: false, preprocessing: steps)
+        case .symmetric: augmentation = .evaluation(of: metadata)
         }
         var unused = RandomGenerator(seed: 0)
         var rows: [[Double]] = []

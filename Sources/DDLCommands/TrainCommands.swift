@@ -216,15 +216,14 @@ public struct EvaluateCommand: ParsableCommand {
             throw ValidationError("\(checkpoint) has \(meta.config.classes) expression classes, the test set (\(source)) \(test.expressionClasses)")
         }
         let side = meta.config.inputSize
-        guard test.size >= side else {
+        let augmentation = Augmentation.evaluation(of: meta)
+        guard augmentation.fits(side: test.size) else {
             throw ValidationError("\(checkpoint) takes \(side)×\(side) inputs, larger than the test images (\(source)), \(test.size)×\(test.size)")
         }
         guard test.expressions.contains(where: { $0 >= 0 }) else {
             throw ValidationError("the test set (\(source)) has no labelled face (\(test.count) faces\(test.count > 0 ? ", every expression −1" : "")): no accuracy to report")
         }
-        // The run's resize and grayscale, if it had them (its rotation and jitter are training-only).
-        let preprocessing = try RunState.recordedOptions(inCheckpoint: checkpoint)?.preprocessing ?? .plain
-        let report = evaluate(model, on: test, augmentation: Augmentation(crop: meta.config.inputSize, flip: false, preprocessing: preprocessing))
+        let report = evaluate(model, on: test, augmentation: augmentation)
         let logPath = URL(fileURLWithPath: checkpoint).deletingLastPathComponent().appendingPathComponent("log.jsonl").path
         let records = try? EpochLog(path: logPath).records()
         let summary = EvaluationSummary(

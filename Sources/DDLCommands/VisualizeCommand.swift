@@ -34,7 +34,8 @@ public struct VisualizeCommand: ParsableCommand {
         public func run() throws {
             let (ddm, meta) = try DDM<Float>.load(from: checkpoint)
             let test = try data.testSet()
-            guard test.size >= meta.config.inputSize else {
+            let augmentation = Augmentation.evaluation(of: meta)
+            guard augmentation.fits(side: test.size) else {
                 throw ValidationError("the test images (\(test.size)×\(test.size)) are smaller than the model's input \(meta.config.inputSize)")
             }
             var indices: [Int] = []
@@ -42,9 +43,9 @@ public struct VisualizeCommand: ParsableCommand {
                 indices += test.expressions.indices.filter { test.expressions[$0] == c }.prefix(perClass)
             }
             guard !indices.isEmpty else { throw ValidationError("the test set has no labelled image") }
-            let (crops, maps) = AttentionMaps.maps(ddm, test, indices: indices)
+            let (crops, maps) = AttentionMaps.maps(ddm, test, indices: indices, augmentation: augmentation)
             let names = indices.map { test.expressionClassNames[test.expressions[$0]] }
-            let predicted = predictExpressions(ddm, test.subset(indices), augmentation: Augmentation(crop: meta.config.inputSize, flip: false))
+            let predicted = predictExpressions(ddm, test.subset(indices), augmentation: augmentation)
                 .map { test.expressionClassNames[$0] }
             let figure = AttentionFigure(faces: AttentionMaps.overlays(crops: crops, maps: maps), labels: names,
                                          predictions: predicted, mapSide: maps.shape[1])

@@ -124,7 +124,7 @@ public struct TrajectoryRunner: ComponentRunner {
         let schedule = MultiStepSchedule(base: s.lr, milestones: s.milestones, gamma: s.gamma)
         let mode = Mode(training: true, dropout: false, random: nil)
         var tracked = Tracked()
-        let step: (Int, Variable<Double>) throws -> [String: Double]
+        let step: (Int, Variable<Double>, Double) throws -> [String: Double]
         if f.component == "dfem_trajectory" {
             let factors = try f.need(c.factors, "factors")
             let dfem = DFEM<Double>(width: try f.need(c.width, "width"), factors: factors,
@@ -134,8 +134,8 @@ public struct TrajectoryRunner: ComponentRunner {
             tracked.buffers = [{ f.buffersAfter(dfem) }]
             let optimizer = adam(dfem.namedParameters())
             tracked.optimizers = [("", optimizer)]
-            step = { k, x in
-                optimizer.learningRate = schedule.rate(epoch: k / s.stepsPerEpoch)
+            step = { k, x, rate in
+                optimizer.learningRate = rate
                 var labels: [String: [Int]] = [:]
                 for factor in factors { labels[factor.name] = try f.integers("inputs", "labels_\(factor.name)_\(k)") }
                 return stageOne(dfem, optimizer, x, labels, mode)
@@ -178,8 +178,7 @@ public struct TrajectoryRunner: ComponentRunner {
             }
             try f.requireAllBound(bound)
             let models = StageTwoModels(ddm: ddm, dfems: dfems, discriminator: d, optimizer: optimizer, discriminatorOptimizer: dOptimizer)
-            step = { k, x in
-                let rate = schedule.rate(epoch: k / s.stepsPerEpoch)
+            step = { k, x, rate in
                 optimizer.learningRate = rate
                 dOptimizer?.learningRate = rate
                 return stageTwo(models, x, try f.integers("inputs", "labels_\(k)"), mode)
@@ -189,7 +188,7 @@ public struct TrajectoryRunner: ComponentRunner {
         for k in 0..<s.steps {
             let x = Variable(try f.tensor("inputs", "x_\(k)", as: Double.self))
             let rate = schedule.rate(epoch: k / s.stepsPerEpoch)
-            for (name, value) in try step(k, x) { run.outputs["\(name)_\(k)"] = Variable(Tensor(value)) }
+            for (name, value) in try step(k, x, rate) { run.outputs["\(name)_\(k)"] = Variable(Tensor(value)) }
             run.outputs["lr_\(k)"] = Variable(Tensor(rate))
             run.outputs["summary_\(k)"] = Variable(try Self.summary(tracked.withMoments(), rows: c.summaryRows, fixture: f))
         }

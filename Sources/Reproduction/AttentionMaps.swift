@@ -11,10 +11,13 @@ import Training
 /// summed over channels, upsampled to the image and laid over it as a heat map.
 public enum AttentionMaps {
     /// The channel sum of the expression head's input for each image, `[N, h, w]`, in
-    /// evaluation mode on centre crops.
-    public static func maps(_ ddm: DDM<Float>, _ set: FaceSet, indices: [Int]) -> (crops: Tensor<Float>, maps: Tensor<Float>) {
+    /// evaluation mode on centre crops (`augmentation`, by default the plain centred crop of
+    /// the model's input size; `Augmentation.evaluation(of:)` for a checkpoint's own).
+    public static func maps(
+        _ ddm: DDM<Float>, _ set: FaceSet, indices: [Int], augmentation: Augmentation? = nil
+    ) -> (crops: Tensor<Float>, maps: Tensor<Float>) {
         var unused = RandomGenerator(seed: 0)
-        let x = Augmentation(crop: ddm.config.inputSize, flip: false).batch(set, indices: indices, training: false, generator: &unused, as: Float.self)
+        let x = (augmentation ?? Augmentation(crop: ddm.config.inputSize, flip: false)).batch(set, indices: indices, training: false, generator: &unused, as: Float.self)
         let out = withoutGradients { ddm(Variable(x), mode: .eval) }
         return (x, out.aOut.value.sum(alongAxes: [1]))
     }

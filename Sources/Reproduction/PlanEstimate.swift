@@ -122,15 +122,11 @@ extension ExperimentRunner {
             else { self = .other }
         }
 
-        static func number(_ x: Double) -> String {
-            x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
-        }
-
         var text: String {
             switch self {
             case .bool(let b): b ? "true" : "false"
-            case .number(let n): Self.number(n)
-            case .list(let l): "[" + l.map(Self.number).joined(separator: ", ") + "]"
+            case .number(let n): n.compactDescription
+            case .list(let l): "[" + l.map(\.compactDescription).joined(separator: ", ") + "]"
             case .text(let t): t
             case .other: "…"
             }

@@ -74,8 +74,8 @@ public struct Preprocessing: Codable, Sendable, Equatable, CustomStringConvertib
         var parts: [String] = []
         if let resize { parts.append("resize \(resize)") }
         if grayscale { parts.append("grayscale") }
-        if rotation > 0 { parts.append("rotation ±\(rotation.formatted)°") }
-        if colorJitter > 0 { parts.append("colour jitter \(colorJitter.formatted)") }
+        if rotation > 0 { parts.append("rotation ±\(rotation.compactDescription)°") }
+        if colorJitter > 0 { parts.append("colour jitter \(colorJitter.compactDescription)") }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
@@ -138,6 +138,6 @@ public struct Preprocessing: Codable, Sendable, Equatable, CustomStringConvertib
 }
 
 extension Double {
-    /// Without a trailing ".0" for whole numbers (30, not 30.0).
-    fileprivate var formatted: String { self == rounded() && abs(self) < 1e15 ? "\(Int(self))" : "\(self)" }
+    /// The number as text without a trailing ".0" for whole numbers (30, not 30.0).
+    public var compactDescription: String { self == rounded() && abs(self) < 1e15 ? "\(Int(self))" : "\(self)" }
 }

@@ -317,6 +317,12 @@ struct PredictPreprocessingTests {
         let checkpoint = dir + "/run/checkpoint.h5"
         let stored = try #require(try Checkpoint.metadata(of: checkpoint).input)
         #expect(stored.resize == 22 && stored.grayscale == true && stored.imageSize == 20)
+        // evaluate, visualize attention and predict all feed faces through this one choice
+        let evaluation = Augmentation.evaluation(of: try Checkpoint.metadata(of: checkpoint))
+        #expect(evaluation.preprocessing == Preprocessing(resize: 22, grayscale: true) && evaluation.crop == 18 && !evaluation.flip)
+        let figure = try shell("\"$DDL\" visualize attention --checkpoint \(checkpoint) --data \(dir)/data --out \(dir)/attention.png",
+                               in: dir, timeout: 120)
+        #expect(figure.status == 0, "\(figure.stderr)")
         let test = try FaceSet.load(from: dir + "/data/test.h5")
         for i in 0..<4 { try ImageCodecs.write(rgbImage(test, i), to: dir + "/faces/face\(i).png", as: .png) }
         let result = try shell("\"$DDL\" predict --checkpoint \(checkpoint) \(dir)/faces --json", in: dir, timeout: 120)
