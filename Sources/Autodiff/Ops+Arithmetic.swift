@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 // Elementwise arithmetic with broadcasting (scalar, per-channel, same shape, any NumPy

@@ -1,22 +1,18 @@
+import FastKernels
 import TensorCore
 
 /// 2-D convolution of `x[N, C, H, W]` with `weight[Cout, C, k, k]` and an optional
-/// `bias[Cout]` (PyTorch's `F.conv2d` with one group). The gradients use the convolution
-/// algorithm the forward pass ran with (`ConvolutionAlgorithm.preferred` at that time),
-/// wherever the backward pass runs.
+/// `bias[Cout]` (PyTorch's `F.conv2d` with one group).
 public func conv2d<S>(
     _ x: Variable<S>, weight: Variable<S>, bias: Variable<S>?, stride: Int = 1, padding: Int = 0
 ) -> Variable<S> {
     let (input, w) = (x.value, weight.value)
     let y = Tensor.conv2d(input, weight: w, bias: bias?.value, stride: stride, padding: padding)
     let parents = bias.map { [x, weight, $0] } ?? [x, weight]
-    let algorithm = ConvolutionAlgorithm.preferred
     return Variable.record("conv2d", value: y, parents: parents) { g, needs in
-        let r = ConvolutionAlgorithm.$preferred.withValue(algorithm) {
-            Tensor.conv2dBackward(
-                input, weight: w, upstream: g, stride: stride, padding: padding,
-                needInput: needs[0], needWeight: needs[1], needBias: needs.count > 2 && needs[2])
-        }
+        let r = Tensor.conv2dBackward(
+            input, weight: w, upstream: g, stride: stride, padding: padding,
+            needInput: needs[0], needWeight: needs[1], needBias: needs.count > 2 && needs[2])
         return bias == nil ? [r.input, r.weight] : [r.input, r.weight, r.bias]
     }
 }

@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 /// Softmax cross-entropy of `logits[N, K]`, mean over labelled samples; label −1 is missing

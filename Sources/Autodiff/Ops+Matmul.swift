@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 /// Matrix product `a[m, k] · b[k, n]` through BLAS.

@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 /// Batch normalisation over axis 1 of `x[N, C, …]` (BatchNorm2d for `[N, C, H, W]`,

@@ -1,12 +1,12 @@
+import FastKernels
 import TensorCore
 
 /// Max pooling with a square window (padding counts as −∞; PyTorch's output-size rule).
 public func maxPool2d<S>(_ x: Variable<S>, kernel: Int, stride: Int, padding: Int = 0) -> Variable<S> {
-    guard GradMode.isEnabled, x.requiresGrad else {
-        // Nothing will be differentiated: the output alone, without the positions of the maxima.
-        return Variable(Tensor.maxPool2dValues(x.value, kernel: kernel, stride: stride, padding: padding))
-    }
-    let (y, argmax) = Tensor.maxPool2d(x.value, kernel: kernel, stride: stride, padding: padding)
+    // The positions of the maxima are asked for only when a gradient will need them.
+    let (y, argmax) = Tensor.maxPool2d(
+        x.value, kernel: kernel, stride: stride, padding: padding,
+        positions: GradMode.isEnabled && x.requiresGrad)
     let inputShape = x.shape
     return Variable.record("max_pool2d", value: y, parents: [x]) { g, _ in
         [Tensor.maxPool2dBackward(upstream: g, argmax: argmax, inputShape: inputShape)]

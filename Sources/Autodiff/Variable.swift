@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 /// A node of the reverse-mode graph: a tensor value, its gradient, and how it was made.

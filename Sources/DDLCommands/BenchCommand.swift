@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// `ddl bench --op conv2d|gemm`: micro-benchmarks of the kernels, in GFLOP/s.
@@ -138,7 +139,7 @@ public struct BenchCommand: ParsableCommand {
             if positions {
                 _ = Tensor.maxPool2d(x, kernel: 3, stride: 2, padding: 1)
             } else {
-                _ = Tensor.maxPool2dValues(x, kernel: 3, stride: 2, padding: 1)
+                _ = Tensor.maxPool2d(x, kernel: 3, stride: 2, padding: 1, positions: false)
             }
         }
         let kind = positions ? "with positions" : "values only"
@@ -150,17 +151,15 @@ public struct BenchCommand: ParsableCommand {
     /// algorithm; GFLOP/s count the direct convolution's arithmetic (effective for Winograd).
     func convRow(_ algorithm: ConvolutionAlgorithm) -> Row {
         var g = RandomGenerator(seed: 2)
-        let x = Variable(Tensor<Float>.normal([batch, channels, size, size], generator: &g), requiresGrad: true)
-        let w = Variable(Tensor<Float>.kaimingUniform([channels, channels, kernel, kernel], generator: &g), requiresGrad: true)
+        let x = Tensor<Float>.normal([batch, channels, size, size], generator: &g)
+        let w = Tensor<Float>.kaimingUniform([channels, channels, kernel, kernel], generator: &g)
         let pad = kernel / 2
         let out = size + 2 * pad - kernel + 1
         let dy = Tensor<Float>.normal([batch, channels, out, out], generator: &g)
-        let t = ConvolutionAlgorithm.$preferred.withValue(algorithm) {
-            median {
-                let y = conv2d(x, weight: w, bias: nil, stride: 1, padding: pad)
-                y.backward(upstream: dy)
-                x.zeroGrad(); w.zeroGrad()
-            }
+        let c = ConvolutionSettings(stride: 1, padding: pad)
+        let t = median {
+            _ = Tensor.conv2dFast(x, weight: w, bias: nil, c, algorithm: algorithm)
+            _ = Tensor.conv2dBackwardFast(x, weight: w, upstream: dy, c, [.input, .weight], algorithm: algorithm)
         }
         let flops = 3 * 2 * Double(batch * channels * out * out * channels * kernel * kernel)
         let name = algorithm == .unfold || kernel != 3 ? "unfold" : "winograd"

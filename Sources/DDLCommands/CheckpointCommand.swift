@@ -4,6 +4,7 @@ import DDLModel
 import Foundation
 import HDF5Files
 import Layers
+import FastKernels
 import TensorCore
 
 /// `ddl checkpoint`: make and read checkpoint files.

@@ -4,6 +4,7 @@ import FaceData
 import FixtureCheck
 import Foundation
 import HDF5Files
+import FastKernels
 import TensorCore
 
 /// Seeded damage to real HDF5 files (truncations and byte flips) fed to every HDF5 reader:

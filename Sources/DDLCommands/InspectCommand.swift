@@ -2,6 +2,7 @@ import ArgumentParser
 import Autodiff
 import DDLModel
 import Layers
+import FastKernels
 import TensorCore
 
 /// `ddl inspect`: the shapes and parameter counts of a configuration.

@@ -3,6 +3,7 @@ import DDLModel
 import FaceData
 import FaceDatasets
 import Foundation
+import FastKernels
 import TensorCore
 import Training
 

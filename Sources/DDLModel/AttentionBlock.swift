@@ -1,5 +1,6 @@
 import Autodiff
 import Layers
+import FastKernels
 import TensorCore
 
 /// Attention block j of S_e or S_d (Eq. 8–9, Figure 3).

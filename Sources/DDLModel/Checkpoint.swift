@@ -1,6 +1,7 @@
 import Foundation
 import HDF5Files
 import Layers
+import FastKernels
 import TensorCore
 
 /// Which network a checkpoint holds.

@@ -1,5 +1,6 @@
 import Autodiff
 import Layers
+import FastKernels
 import TensorCore
 
 /// What one forward pass of the DDM produced.

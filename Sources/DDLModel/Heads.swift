@@ -1,5 +1,6 @@
 import Autodiff
 import Layers
+import FastKernels
 import TensorCore
 
 /// The width of f_d, f_p and the heads' hidden layer.

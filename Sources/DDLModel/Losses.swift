@@ -1,5 +1,6 @@
 import Autodiff
 import Layers
+import FastKernels
 import TensorCore
 
 /// The DFEM multi-task loss (Eq. 1 with Eq. 2): the sum over factors of the mean

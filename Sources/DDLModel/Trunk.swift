@@ -1,5 +1,6 @@
 import Autodiff
 import Layers
+import FastKernels
 import TensorCore
 
 /// A pre-activation residual block (He et al. 2016) as docs/MODEL.md pins it:

@@ -1,4 +1,5 @@
 import Foundation
+import FastKernels
 import TensorCore
 
 /// Paints one `FaceScene` pixel by pixel: soft shapes evaluated at each pixel centre, a

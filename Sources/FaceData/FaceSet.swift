@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 /// The seven basic expressions in the order every loader maps to:

@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 // The small vocabulary the face painter draws with: linear RGB colours, soft coverage of

@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 /// How strongly the disturbing factors of a synthetic training split go with the

@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 /// The facial action of one expression: how the brows, eyes, nose and mouth depart from

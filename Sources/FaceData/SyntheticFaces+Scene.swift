@@ -1,4 +1,5 @@
 import Foundation
+import FastKernels
 import TensorCore
 
 /// Everything that fixes one image except its pixel noise: the subject, the expression,

@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 /// The labelled attributes of one synthetic subject: they never change between its images.

@@ -1,3 +1,4 @@
+import FastKernels
 import TensorCore
 
 /// Procedurally drawn faces with labelled expressions and disturbing factors, for

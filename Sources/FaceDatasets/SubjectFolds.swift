@@ -1,4 +1,5 @@
 import FaceData
+import FastKernels
 import TensorCore
 
 /// Subject-independent k-fold cross-validation: every subject's faces are in exactly one

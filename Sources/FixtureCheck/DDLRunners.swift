@@ -1,6 +1,7 @@
 import Autodiff
 import DDLModel
 import Layers
+import FastKernels
 import TensorCore
 
 /// The settings a DDL component fixture's `config` may carry.

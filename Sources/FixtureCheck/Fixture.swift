@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Files
+import FastKernels
 import TensorCore
 
 /// A fixture file that cannot be interpreted: the file, the path inside it, and why.

@@ -1,5 +1,6 @@
 import Autodiff
 import GradCheck
+import FastKernels
 import TensorCore
 
 /// The settings an op fixture's `config` may carry.
@@ -45,9 +46,9 @@ struct OpRunner: ComponentRunner {
         case "matmul": return .matmul
         case "linear": return .linear(bias: hasBias)
         case "conv2d":
-            let algorithm: ConvolutionAlgorithm
+            let algorithm: ConvolutionAlgorithm?
             switch c.algorithm {
-            case nil: algorithm = .automatic
+            case nil: algorithm = nil
             case "winograd": algorithm = .winograd
             case "unfold": algorithm = .unfold
             case let other?: throw fixture.error("/@config", "unknown convolution algorithm '\(other)' (winograd or unfold)")

@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// One input of a checked function: a name for reports, a value, and whether it is

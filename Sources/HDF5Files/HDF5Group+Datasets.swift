@@ -1,4 +1,5 @@
 import CHDF5
+import FastKernels
 import TensorCore
 
 extension HDF5Group {

@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// Adaptive average pooling to a fixed output size.

@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// Average pooling with a square window (`count_include_pad=True`).

@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// Batch normalisation over axis 1 (BatchNorm2d on `[N, C, H, W]`, BatchNorm1d on `[N, C]`):

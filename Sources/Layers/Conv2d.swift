@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// A 2-D convolution layer: `weight [out, in, k, k]`, optional `bias [out]`.

@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// Dropout: active only when the mode asks for it, with masks from the mode's random source.

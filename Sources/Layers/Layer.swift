@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// A layer: a map from one variable to another with named state.

@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// A fully connected layer: `weight [out, in]`, optional `bias [out]`; `y = x·Wᵀ + b`.

@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// How a forward pass runs: batch statistics or running statistics, dropout on or off,

@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// PReLU with learnable slopes: one shared (`[1]`, as everywhere in DDL) or one per channel.

@@ -1,4 +1,5 @@
 import Foundation
+import FastKernels
 import TensorCore
 
 /// The safetensors format (huggingface/safetensors): an 8-byte little-endian header length

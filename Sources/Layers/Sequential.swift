@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// Layers run one after another, with state names `name.…` (PyTorch's `nn.Sequential` with

@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// The logistic function as a layer.

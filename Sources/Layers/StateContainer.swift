@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// A holder of mutable state that is not trained: running statistics.

@@ -1,5 +1,6 @@
 import Autodiff
 import HDF5Files
+import FastKernels
 import TensorCore
 
 /// A state dict that does not fit a model: every missing, unexpected and mis-shaped entry at

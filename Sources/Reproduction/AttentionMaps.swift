@@ -4,6 +4,7 @@ import FaceData
 import FaceDatasets
 import Foundation
 import Layers
+import FastKernels
 import TensorCore
 import Training
 

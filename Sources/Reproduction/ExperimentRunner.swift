@@ -2,6 +2,7 @@ import DDLModel
 import FaceData
 import FaceDatasets
 import Foundation
+import FastKernels
 import TensorCore
 import Training
 

@@ -2,6 +2,7 @@ import Autodiff
 import DDLModel
 import Foundation
 import Layers
+import FastKernels
 import TensorCore
 import Training
 

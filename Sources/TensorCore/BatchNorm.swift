@@ -1,7 +1,7 @@
 import RealModule
 
 /// Per-channel statistics of a batch, as batch normalisation computes them in training.
-public struct ChannelStatistics<Scalar: TensorScalar>: Sendable {
+public struct ChannelStatistics<Scalar: TensorElement>: Sendable {
     /// Mean of each channel over the batch and spatial positions.
     public let mean: [Scalar]
     /// Biased variance (divided by the count), used to normalise.
@@ -30,7 +30,7 @@ extension Tensor {
     }
 
     /// Mean and biased variance per channel (axis 1), accumulated in `Double` by two passes.
-    func channelStatisticsKernel() -> ChannelStatistics<Scalar> {
+    func channelStatisticsKernel(split: WorkSplitter) -> ChannelStatistics<Scalar> {
         requireShapes { () throws(ShapeError) in
             guard rank >= 2 else { throw ShapeError("batch_norm", "input \(describe(shape)) needs [N, C, …]") }
         }
@@ -44,7 +44,7 @@ extension Tensor {
             mean.withUnsafeMutableBufferPointer { pm in
                 variance.withUnsafeMutableBufferPointer { pv in
                     let (src, means, variances) = (SendablePointer(p.start), SendableMutablePointer(pm.start), SendableMutablePointer(pv.start))
-                    ParallelWork.split(c, elements: n * c * s) { channels in
+                    split.run(c, n * c * s) { channels in
                         for ch in channels {
                             var acc = 0.0
                             for b in 0..<n { acc += sumAsDouble(src.pointer + (b * c + ch) * s, s) }
@@ -62,10 +62,13 @@ extension Tensor {
     }
 
     /// `y = (x − mean)·invStd·γ + β` per channel; with `preluSlope`, `PReLU(y)` with that
-    /// shared slope in the same pass (bit for bit what the two ops give one after the other).
-    static func batchNormApplyKernel(
-        _ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor, preluSlope: Scalar? = nil
+    /// shared slope in the same pass (bit for bit what the two ops give one after the other:
+    /// the epilogue the fast layer fuses with).
+    public static func batchNormApplyKernel(
+        _ x: Tensor, _ norm: ChannelNormalization<Scalar>, preluSlope: Scalar? = nil,
+        split: WorkSplitter
     ) -> Tensor {
+        let (mean, invStd, gamma, beta) = (norm.mean, norm.invStd, norm.gamma, norm.beta)
         requireShapes { () throws(ShapeError) in
             try validateBatchNorm(x.shape, channels: gamma.count)
             guard beta.count == gamma.count, mean.count == gamma.count, invStd.count == gamma.count else {
@@ -80,7 +83,7 @@ extension Tensor {
             x.scalars.withUnsafeBufferPointer { p in
                 guard p.count > 0 else { return }
                 let (src, dst) = (SendablePointer(p.start), SendableMutablePointer(out.start))
-                ParallelWork.split(n * c, elements: n * c * s) { planes in
+                split.run(n * c, n * c * s) { planes in
                     for plane in planes {
                         let ch = plane % c, scale = scales[ch], shift = shifts[ch]
                         let x = src.pointer + plane * s, y = dst.pointer + plane * s
@@ -110,18 +113,19 @@ extension Tensor {
 
     /// Per-channel `Σ dy` and `Σ dy·x̂` with `x̂ = (x − mean)·invStd`, accumulated in `Double`.
     static func batchNormReductionsKernel(
-        _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar]
-    ) -> (sumDy: [Double], sumDyXhat: [Double]) {
+        _ x: Tensor, upstream dy: Tensor, _ norm: ChannelNormalization<Scalar>, split: WorkSplitter
+    ) -> BatchNormSums {
+        let (mean, invStd) = (norm.mean, norm.invStd)
         let (n, c, s) = x.channelLayout()
         var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
-        guard x.count > 0 else { return (sumDy, sumDyX) }
+        guard x.count > 0 else { return BatchNormSums(sumDy: sumDy, sumDyXhat: sumDyX) }
         x.scalars.withUnsafeBufferPointer { px in
             dy.scalars.withUnsafeBufferPointer { pd in
                 sumDy.withUnsafeMutableBufferPointer { ps in
                     sumDyX.withUnsafeMutableBufferPointer { psx in
                         let (xs, dys) = (SendablePointer(px.start), SendablePointer(pd.start))
                         let (sums, products) = (SendableMutablePointer(ps.start), SendableMutablePointer(psx.start))
-                        ParallelWork.split(c, elements: 2 * n * c * s) { channels in
+                        split.run(c, 2 * n * c * s) { channels in
                             for ch in channels {
                                 var a = 0.0, b2 = 0.0
                                 for b in 0..<n {
@@ -136,15 +140,17 @@ extension Tensor {
                 }
             }
         }
-        return (sumDy, sumDyX)
+        return BatchNormSums(sumDy: sumDy, sumDyXhat: sumDyX)
     }
 
     /// Input gradient of batch norm in training mode (batch statistics):
     /// `dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))`.
     static func batchNormTrainingInputGradientKernel(
-        _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor,
-        sumDy: [Double], sumDyXhat: [Double]
+        _ x: Tensor, upstream dy: Tensor, _ norm: ChannelNormalization<Scalar>, _ sums: BatchNormSums,
+        split: WorkSplitter
     ) -> Tensor {
+        let (mean, invStd, gamma) = (norm.mean, norm.invStd, norm.gamma)
+        let (sumDy, sumDyXhat) = (sums.sumDy, sums.sumDyXhat)
         let (n, c, s) = x.channelLayout()
         let m = Scalar(n * s)
         let g = gamma.scalars
@@ -153,7 +159,7 @@ extension Tensor {
                 dy.scalars.withUnsafeBufferPointer { pd in
                     guard px.count > 0 else { return }
                     let (xs, dys, dst) = (SendablePointer(px.start), SendablePointer(pd.start), SendableMutablePointer(out.start))
-                    ParallelWork.split(n * c, elements: 2 * n * c * s) { planes in
+                    split.run(n * c, 2 * n * c * s) { planes in
                         for plane in planes {
                             let ch = plane % c
                             let k = g[ch] * invStd[ch] / m
@@ -173,14 +179,14 @@ extension Tensor {
 
     /// Multiplies each channel (axis 1) by its factor: the input gradient of batch norm in
     /// evaluation mode is `scaledPerChannel(dy, γ·invStd)`.
-    static func scaledPerChannelKernel(_ x: Tensor, _ factors: [Scalar]) -> Tensor {
+    static func scaledPerChannelKernel(_ x: Tensor, _ factors: [Scalar], split: WorkSplitter) -> Tensor {
         let (n, c, s) = x.channelLayout()
         precondition(factors.count == c, "scaledPerChannel: \(factors.count) factors for \(describe(x.shape))")
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
                 guard p.count > 0 else { return }
                 let (src, dst) = (SendablePointer(p.start), SendableMutablePointer(out.start))
-                ParallelWork.split(n * c, elements: n * c * s) { planes in
+                split.run(n * c, n * c * s) { planes in
                     for plane in planes {
                         let f = factors[plane % c], x = src.pointer + plane * s, y = dst.pointer + plane * s
                         for t in 0..<s { y[t] = x[t] * f }
@@ -193,7 +199,7 @@ extension Tensor {
 
 /// `Σ p[t]` in `Double`, in four running sums (so the additions overlap).
 @inlinable
-func sumAsDouble<S: TensorScalar>(_ p: UnsafePointer<S>, _ count: Int) -> Double {
+func sumAsDouble<S: TensorElement>(_ p: UnsafePointer<S>, _ count: Int) -> Double {
     var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
     var t = 0
     while t + 4 <= count {
@@ -206,7 +212,7 @@ func sumAsDouble<S: TensorScalar>(_ p: UnsafePointer<S>, _ count: Int) -> Double
 
 /// `Σ (p[t] − mean)²` in `Double`, in four running sums.
 @inlinable
-func sumOfSquaredDeviations<S: TensorScalar>(_ p: UnsafePointer<S>, _ count: Int, from mean: Double) -> Double {
+func sumOfSquaredDeviations<S: TensorElement>(_ p: UnsafePointer<S>, _ count: Int, from mean: Double) -> Double {
     var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
     var t = 0
     while t + 4 <= count {
@@ -220,7 +226,7 @@ func sumOfSquaredDeviations<S: TensorScalar>(_ p: UnsafePointer<S>, _ count: Int
 
 /// `Σ dy[t]` and `Σ dy[t]·(x[t] − mean)·invStd` in `Double`, four running sums each.
 @inlinable
-func sumAndProduct<S: TensorScalar>(
+func sumAndProduct<S: TensorElement>(
     _ dy: UnsafePointer<S>, _ x: UnsafePointer<S>, _ count: Int, mean: S, invStd: S
 ) -> (sum: Double, product: Double) {
     var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0

@@ -3,16 +3,18 @@ import RealModule
 /// A plan for walking two operands broadcast against each other: the output shape, and for
 /// each operand its strides over the output (0 along broadcast axes), with adjacent axes
 /// merged wherever both operands are contiguous across them.
-@usableFromInline
-struct BroadcastPlan: Sendable {
-    @usableFromInline let outShape: [Int]
+public struct BroadcastPlan: Sendable {
+    /// The broadcast output shape.
+    public let outShape: [Int]
     /// Merged sizes; the last is the inner, contiguous loop.
-    @usableFromInline let sizes: [Int]
-    @usableFromInline let stridesA: [Int]
-    @usableFromInline let stridesB: [Int]
+    public let sizes: [Int]
+    /// Strides of the first operand over the merged axes (0 where broadcast).
+    public let stridesA: [Int]
+    /// Strides of the second operand over the merged axes (0 where broadcast).
+    public let stridesB: [Int]
 
-    @usableFromInline
-    init(_ a: [Int], _ b: [Int], operation: String) throws(ShapeError) {
+    /// The plan for operands of shapes `a` and `b`.
+    public init(_ a: [Int], _ b: [Int], operation: String) throws(ShapeError) {
         let out = try Shape.broadcast(a, b, operation: operation)
         outShape = out
         let rank = out.count
@@ -41,18 +43,18 @@ struct BroadcastPlan: Sendable {
 
     /// Runs of the inner axis.
     @inlinable
-    var runCount: Int { sizes.dropLast().reduce(1, *) }
+    public var runCount: Int { sizes.dropLast().reduce(1, *) }
 
     /// Calls `body(offsetA, offsetB, outOffset, innerCount, innerStrideA, innerStrideB)` for
     /// every run of the inner axis, in output order.
     @inlinable
-    func forEachRun(_ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+    public func forEachRun(_ body: (Int, Int, Int, Int, Int, Int) -> Void) {
         forEachRun(in: 0..<runCount, body)
     }
 
     /// The same for the runs `runs` only.
     @inlinable
-    func forEachRun(in runs: Range<Int>, _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+    public func forEachRun(in runs: Range<Int>, _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
         let rank = sizes.count
         let inner = sizes[rank - 1], ia = stridesA[rank - 1], ib = stridesB[rank - 1]
         var index = [Int](repeating: 0, count: max(rank - 1, 0))
@@ -109,10 +111,24 @@ extension Tensor {
         }
     }
 
-    /// `broadcasting` for the binary ops of the kernel table, on two threads when the output
-    /// is large: split by runs of the inner axis, or within the single run. The operation is
-    /// a type, so each of the four gets its own specialised loop.
-    static func broadcastingKernel<Op: ElementwiseOperation>(_ a: Tensor, _ b: Tensor, _: Op.Type) -> Tensor {
+    /// A binary op of the kernel table with broadcasting, its work spread by `split`: by
+    /// runs of the inner axis, or within the single run.
+    static func binaryReference(
+        _ op: BinaryOperation, _ a: Tensor, _ b: Tensor, split: WorkSplitter
+    ) -> Tensor {
+        switch op {
+        case .add: broadcastingKernel(a, b, AddOperation.self, split: split)
+        case .sub: broadcastingKernel(a, b, SubtractOperation.self, split: split)
+        case .mul: broadcastingKernel(a, b, MultiplyOperation.self, split: split)
+        case .div: broadcastingKernel(a, b, DivideOperation.self, split: split)
+        }
+    }
+
+    /// `broadcasting` for one binary op given as a type, so each of the four gets its own
+    /// specialised loop.
+    static func broadcastingKernel<Op: ElementwiseOperation>(
+        _ a: Tensor, _ b: Tensor, _: Op.Type, split: WorkSplitter
+    ) -> Tensor {
         let plan = requireShapes { () throws(ShapeError) in try BroadcastPlan(a.shape, b.shape, operation: Op.name) }
         return Tensor(shape: plan.outShape) { out in
             guard out.count > 0 else { return }
@@ -122,7 +138,7 @@ extension Tensor {
                     let runs = plan.runCount
                     if runs == 1 {
                         let sa = plan.stridesA[0], sb = plan.stridesB[0]
-                        ParallelWork.split(out.count, elements: out.count) { range in
+                        split.run(out.count, out.count) { range in
                             if sa == 1 && sb == 1 {
                                 for j in range { z.pointer[j] = Op.apply(x.pointer[j], y.pointer[j]) }
                             } else {
@@ -130,7 +146,7 @@ extension Tensor {
                             }
                         }
                     } else {
-                        ParallelWork.split(runs, elements: out.count) { range in
+                        split.run(runs, out.count) { range in
                             plan.forEachRun(in: range) { oa, ob, oo, n, sa, sb in
                                 let (u, v, w) = (x.pointer + oa, y.pointer + ob, z.pointer + oo)
                                 if sa == 1 && sb == 0 {
@@ -214,49 +230,28 @@ extension Tensor {
     }
 }
 
-// MARK: - Arithmetic with broadcasting
-
-extension Tensor {
-    /// Elementwise sum with broadcasting.
-    public static func + (a: Tensor, b: Tensor) -> Tensor { binary(.add, a, b) }
-    /// Elementwise difference with broadcasting.
-    public static func - (a: Tensor, b: Tensor) -> Tensor { binary(.sub, a, b) }
-    /// Elementwise product with broadcasting.
-    public static func * (a: Tensor, b: Tensor) -> Tensor { binary(.mul, a, b) }
-    /// Elementwise quotient with broadcasting.
-    public static func / (a: Tensor, b: Tensor) -> Tensor { binary(.div, a, b) }
-    /// Adds a scalar to every element.
-    public static func + (a: Tensor, s: Scalar) -> Tensor { pointwise(.shift(Double(s)), a) }
-    /// Multiplies every element by a scalar.
-    public static func * (a: Tensor, s: Scalar) -> Tensor { pointwise(.scale(Double(s)), a) }
-    /// Multiplies every element by a scalar.
-    public static func * (s: Scalar, a: Tensor) -> Tensor { pointwise(.scale(Double(s)), a) }
-    /// Negates every element.
-    public static prefix func - (a: Tensor) -> Tensor { pointwise(.negate, a) }
-}
-
 /// One of the four binary operations as a type (see `Tensor.broadcastingKernel`).
 protocol ElementwiseOperation: SendableMetatype {
     static var name: String { get }
-    static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S
+    static func apply<S: TensorElement>(_ a: S, _ b: S) -> S
 }
 
 enum AddOperation: ElementwiseOperation {
     static var name: String { "add" }
-    @inline(__always) static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S { a + b }
+    @inline(__always) static func apply<S: TensorElement>(_ a: S, _ b: S) -> S { a + b }
 }
 
 enum SubtractOperation: ElementwiseOperation {
     static var name: String { "sub" }
-    @inline(__always) static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S { a - b }
+    @inline(__always) static func apply<S: TensorElement>(_ a: S, _ b: S) -> S { a - b }
 }
 
 enum MultiplyOperation: ElementwiseOperation {
     static var name: String { "mul" }
-    @inline(__always) static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S { a * b }
+    @inline(__always) static func apply<S: TensorElement>(_ a: S, _ b: S) -> S { a * b }
 }
 
 enum DivideOperation: ElementwiseOperation {
     static var name: String { "div" }
-    @inline(__always) static func apply<S: TensorScalar>(_ a: S, _ b: S) -> S { a / b }
+    @inline(__always) static func apply<S: TensorElement>(_ a: S, _ b: S) -> S { a / b }
 }

@@ -17,3 +17,19 @@ extension UnsafeMutableBufferPointer {
         return base
     }
 }
+
+/// A pointer that may cross into a worker thread; the workers write disjoint regions.
+public struct SendablePointer<T>: @unchecked Sendable {
+    /// The address.
+    public let pointer: UnsafePointer<T>
+    /// Wraps an address.
+    @inlinable public init(_ p: UnsafePointer<T>) { pointer = p }
+}
+
+/// A mutable pointer that may cross into a worker thread; the workers write disjoint regions.
+public struct SendableMutablePointer<T>: @unchecked Sendable {
+    /// The address.
+    public let pointer: UnsafeMutablePointer<T>
+    /// Wraps an address.
+    @inlinable public init(_ p: UnsafeMutablePointer<T>) { pointer = p }
+}

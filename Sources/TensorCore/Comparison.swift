@@ -1,3 +1,4 @@
+import Foundation
 import RealModule
 
 /// The result of comparing two tensors element by element under `|a − b| ≤ atol + rtol·|b|`.
@@ -63,7 +64,7 @@ public struct Closeness: Sendable, CustomStringConvertible {
 
 /// The one comparison helper: `|a − b| ≤ atol + rtol·|b|`, shapes checked first,
 /// reporting the first index that differs. `b` is the reference.
-public func compare<A: TensorScalar, B: TensorScalar>(
+public func compare<A: TensorElement, B: TensorElement>(
     _ a: Tensor<A>, _ b: Tensor<B>, atol: Double, rtol: Double
 ) -> Closeness {
     guard a.shape == b.shape else {

@@ -1,241 +1,202 @@
 import RealModule
 
-/// Elementwise binary operations with broadcasting.
-public enum BinaryOperation: Sendable, Equatable {
-    case add, sub, mul, div
+/// The window of a pooling op: a square `kernel`, its `stride` and the `padding` on every
+/// side.
+public struct PoolWindow: Sendable, Equatable {
+    /// Side of the square window.
+    public var kernel: Int
+    /// Step between windows.
+    public var stride: Int
+    /// Padding on every side (−∞ for max pooling, zeros for average pooling).
+    public var padding: Int
+
+    /// A window.
+    public init(kernel: Int, stride: Int, padding: Int) {
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+    }
 }
 
-/// Unary pointwise maps.
-public enum PointwiseOperation: Sendable, Equatable {
-    case relu, sigmoid, exp, log, sqrt, square, negate
-    case leakyRelu(slope: Double)
-    case pow(Double)
-    case scale(Double)
-    case shift(Double)
+/// What batch normalisation applies per channel: `y = (x − mean)·invStd·γ + β`.
+public struct ChannelNormalization<S: TensorElement>: Sendable {
+    /// Mean per channel.
+    public var mean: [S]
+    /// `1/√(variance + eps)` per channel.
+    public var invStd: [S]
+    /// Scale per channel, `[C]`.
+    public var gamma: Tensor<S>
+    /// Shift per channel, `[C]`.
+    public var beta: Tensor<S>
+
+    /// The normalisation of one batch-norm call.
+    public init(mean: [S], invStd: [S], gamma: Tensor<S>, beta: Tensor<S>) {
+        self.mean = mean
+        self.invStd = invStd
+        self.gamma = gamma
+        self.beta = beta
+    }
 }
 
-/// Gradients of the pointwise maps: `saved` is the map's input `x` or its output `y`.
-public enum PointwiseGradient: Sendable, Equatable {
-    /// `g·[x > 0]` (saved: x).
-    case relu
-    /// `g·(x > 0 ? 1 : slope)` (saved: x).
-    case leakyRelu(slope: Double)
-    /// `g·y·(1 − y)` (saved: y).
-    case sigmoid
-    /// `g·y` (saved: y).
-    case exp
-    /// `g/x` (saved: x).
-    case log
-    /// `g/(2y)` (saved: y).
-    case sqrt
-    /// `g/(2y)` where `y > 0`, else 0: the square root inside a Euclidean norm, whose
-    /// gradient at 0 is taken as 0 (as PyTorch's `vector_norm`) (saved: y).
-    case sqrtOfNorm
-    /// `2·g·x` (saved: x).
-    case square
-    /// `g·p·x^(p−1)` (saved: x).
-    case pow(Double)
+/// The per-channel sums batch norm's backward needs: `Σ dy` and `Σ dy·x̂`, in `Double`.
+public struct BatchNormSums: Sendable {
+    /// `Σ dy` per channel.
+    public var sumDy: [Double]
+    /// `Σ dy·x̂` per channel, `x̂ = (x − mean)·invStd`.
+    public var sumDyXhat: [Double]
+
+    /// The sums of one backward pass.
+    public init(sumDy: [Double], sumDyXhat: [Double]) {
+        self.sumDy = sumDy
+        self.sumDyXhat = sumDyXhat
+    }
 }
 
 /// Every kernel of the tensor core, as closures made for one concrete scalar type.
 ///
 /// Generic code above the core (autodiff, layers, the model) never knows whether it runs
 /// in `Float` or `Double`, so a generic kernel called from there would run unspecialised,
-/// boxing every element. Each scalar's conformance builds its table once with concrete
-/// types (`Float.kernels`, `Double.kernels`), so every entry runs the kernel specialised,
-/// while the kernel itself stays one generic code path.
-public struct KernelTable<S: TensorScalar>: Sendable {
-    let binary: @Sendable (BinaryOperation, Tensor<S>, Tensor<S>) -> Tensor<S>
-    let pointwise: @Sendable (PointwiseOperation, Tensor<S>) -> Tensor<S>
-    let pointwiseGradient: @Sendable (PointwiseGradient, Tensor<S>, Tensor<S>) -> Tensor<S>
-    let summed: @Sendable (Tensor<S>, [Int]) -> Tensor<S>
-    let addInPlace: @Sendable (inout Tensor<S>, Tensor<S>) -> Void
-    let conv2d: @Sendable (Tensor<S>, Tensor<S>, Tensor<S>?, Int, Int) -> Tensor<S>
-    let conv2dBackward: @Sendable (Tensor<S>, Tensor<S>, Tensor<S>, Int, Int, Bool, Bool, Bool) -> (input: Tensor<S>?, weight: Tensor<S>?, bias: Tensor<S>?)
-    let maxPool2d: @Sendable (Tensor<S>, Int, Int, Int) -> (output: Tensor<S>, argmax: [Int32])
-    let maxPool2dBackward: @Sendable (Tensor<S>, [Int32], [Int]) -> Tensor<S>
-    let maxPool2dValues: @Sendable (Tensor<S>, Int, Int, Int) -> Tensor<S>
-    let avgPool2d: @Sendable (Tensor<S>, Int, Int, Int) -> Tensor<S>
-    let avgPool2dBackward: @Sendable (Tensor<S>, [Int], Int, Int, Int) -> Tensor<S>
-    let adaptiveAvgPool2d: @Sendable (Tensor<S>, Int, Int) -> Tensor<S>
-    let adaptiveAvgPool2dBackward: @Sendable (Tensor<S>, [Int]) -> Tensor<S>
-    let channelStatistics: @Sendable (Tensor<S>) -> ChannelStatistics<S>
-    let batchNormApply: @Sendable (Tensor<S>, [S], [S], Tensor<S>, Tensor<S>, S?) -> Tensor<S>
-    let batchNormReductions: @Sendable (Tensor<S>, Tensor<S>, [S], [S]) -> (sumDy: [Double], sumDyXhat: [Double])
-    let batchNormTrainingInputGradient: @Sendable (Tensor<S>, Tensor<S>, [S], [S], Tensor<S>, [Double], [Double]) -> Tensor<S>
-    let scaledPerChannel: @Sendable (Tensor<S>, [S]) -> Tensor<S>
-    let prelu: @Sendable (Tensor<S>, Tensor<S>) -> Tensor<S>
-    let preluBackward: @Sendable (Tensor<S>, Tensor<S>, Tensor<S>) -> (input: Tensor<S>, slope: Tensor<S>)
-    let softmax: @Sendable (Tensor<S>, Int, Bool) -> Tensor<S>
-    let softmaxBackward: @Sendable (Tensor<S>, Tensor<S>, Int, Bool) -> Tensor<S>
-    let crossEntropy: @Sendable (Tensor<S>, [Int]) -> (loss: S, labelled: Int, logProbabilities: Tensor<S>)
-    let crossEntropyBackward: @Sendable (Tensor<S>, [Int], S) -> Tensor<S>
-    let binaryCrossEntropy: @Sendable (Tensor<S>, Tensor<S>) -> S
-    let binaryCrossEntropyBackward: @Sendable (Tensor<S>, Tensor<S>, S) -> (logits: Tensor<S>, targets: Tensor<S>)
-    let concat: @Sendable ([Tensor<S>], Int) -> Tensor<S>
-    let split: @Sendable (Tensor<S>, [Int], Int) -> [Tensor<S>]
-    let l2Normalized: @Sendable (Tensor<S>, Int, S) -> Tensor<S>
-    let l2NormalizedBackward: @Sendable (Tensor<S>, Tensor<S>, Int, S) -> Tensor<S>
-    let dropoutMask: @Sendable ([Int], Double, inout RandomGenerator) -> Tensor<S>
-    let adamUpdate: @Sendable (inout Tensor<S>, inout Tensor<S>, inout Tensor<S>, Tensor<S>, AdamCoefficients) -> Void
+/// boxing every element. Each scalar's conformance builds its table with concrete types,
+/// so every entry runs specialised, while each kernel stays one generic code path. The
+/// reference table (`TensorElement.referenceKernels`) is built here; the fast layer starts
+/// from it and replaces the entries it has faster kernels for. An elementwise op needs no
+/// entry of its own: it is a case of `PointwiseOperation` (see `Reference/Pointwise.swift`).
+public struct KernelTable<S: TensorElement>: Sendable {
+    /// Binary elementwise op with broadcasting.
+    public var binary: @Sendable (BinaryOperation, Tensor<S>, Tensor<S>) -> Tensor<S>
+    /// Unary pointwise map.
+    public var pointwise: @Sendable (PointwiseOperation, Tensor<S>) -> Tensor<S>
+    /// Gradient of a pointwise map: (op, upstream, saved input or output).
+    public var pointwiseGradient: @Sendable (PointwiseGradient, Tensor<S>, Tensor<S>) -> Tensor<S>
+    /// Sum down to a shape the tensor was broadcast from.
+    public var summed: @Sendable (Tensor<S>, [Int]) -> Tensor<S>
+    /// `a += b` for equal shapes.
+    public var addInPlace: @Sendable (inout Tensor<S>, Tensor<S>) -> Void
+    /// Convolution: (input, weight, bias, settings).
+    public var conv2d: @Sendable (Tensor<S>, Tensor<S>, Tensor<S>?, ConvolutionSettings) -> Tensor<S>
+    /// Convolution gradients: (input, weight, upstream, settings, which).
+    public var conv2dBackward: @Sendable (
+        Tensor<S>, Tensor<S>, Tensor<S>, ConvolutionSettings, ConvolutionGradients
+    ) -> (input: Tensor<S>?, weight: Tensor<S>?, bias: Tensor<S>?)
+    /// Max pooling with the offsets of the maxima.
+    public var maxPool2d: @Sendable (Tensor<S>, PoolWindow) -> (output: Tensor<S>, argmax: [Int32])
+    /// Max pooling's values alone.
+    public var maxPool2dValues: @Sendable (Tensor<S>, PoolWindow) -> Tensor<S>
+    /// Max pooling's backward: (upstream, offsets of the maxima, input shape).
+    public var maxPool2dBackward: @Sendable (Tensor<S>, [Int32], [Int]) -> Tensor<S>
+    /// Average pooling.
+    public var avgPool2d: @Sendable (Tensor<S>, PoolWindow) -> Tensor<S>
+    /// Average pooling's backward: (upstream, input shape, window).
+    public var avgPool2dBackward: @Sendable (Tensor<S>, [Int], PoolWindow) -> Tensor<S>
+    /// Adaptive average pooling to (height, width).
+    public var adaptiveAvgPool2d: @Sendable (Tensor<S>, Int, Int) -> Tensor<S>
+    /// Adaptive average pooling's backward: (upstream, input shape).
+    public var adaptiveAvgPool2dBackward: @Sendable (Tensor<S>, [Int]) -> Tensor<S>
+    /// Mean and biased variance per channel.
+    public var channelStatistics: @Sendable (Tensor<S>) -> ChannelStatistics<S>
+    /// `(x − mean)·invStd·γ + β` per channel.
+    public var batchNormApply: @Sendable (Tensor<S>, ChannelNormalization<S>) -> Tensor<S>
+    /// Batch norm's backward sums: (input, upstream, normalisation).
+    public var batchNormReductions: @Sendable (
+        Tensor<S>, Tensor<S>, ChannelNormalization<S>
+    ) -> BatchNormSums
+    /// Batch norm's input gradient in training: (input, upstream, normalisation, sums).
+    public var batchNormTrainingInputGradient: @Sendable (
+        Tensor<S>, Tensor<S>, ChannelNormalization<S>, BatchNormSums
+    ) -> Tensor<S>
+    /// Each channel times its factor.
+    public var scaledPerChannel: @Sendable (Tensor<S>, [S]) -> Tensor<S>
+    /// PReLU: (input, slopes).
+    public var prelu: @Sendable (Tensor<S>, Tensor<S>) -> Tensor<S>
+    /// PReLU's gradients: (input, slopes, upstream).
+    public var preluBackward: @Sendable (
+        Tensor<S>, Tensor<S>, Tensor<S>
+    ) -> (input: Tensor<S>, slope: Tensor<S>)
+    /// Softmax or log-softmax: (input, axis, log).
+    public var softmax: @Sendable (Tensor<S>, Int, Bool) -> Tensor<S>
+    /// Softmax's backward: (output, upstream, axis, log).
+    public var softmaxBackward: @Sendable (Tensor<S>, Tensor<S>, Int, Bool) -> Tensor<S>
+    /// Cross-entropy with missing labels.
+    public var crossEntropy: @Sendable (
+        Tensor<S>, [Int]
+    ) -> (loss: S, labelled: Int, logProbabilities: Tensor<S>)
+    /// Cross-entropy's logits gradient: (log-probabilities, labels, upstream).
+    public var crossEntropyBackward: @Sendable (Tensor<S>, [Int], S) -> Tensor<S>
+    /// Binary cross-entropy with logits: (logits, targets).
+    public var binaryCrossEntropy: @Sendable (Tensor<S>, Tensor<S>) -> S
+    /// Its gradients: (logits, targets, upstream).
+    public var binaryCrossEntropyBackward: @Sendable (
+        Tensor<S>, Tensor<S>, S
+    ) -> (logits: Tensor<S>, targets: Tensor<S>)
+    /// Concatenation along an axis.
+    public var concat: @Sendable ([Tensor<S>], Int) -> Tensor<S>
+    /// Split along an axis into the given sizes.
+    public var split: @Sendable (Tensor<S>, [Int], Int) -> [Tensor<S>]
+    /// `x / max(‖x‖₂, eps)` along an axis.
+    public var l2Normalized: @Sendable (Tensor<S>, Int, S) -> Tensor<S>
+    /// Its backward: (input, upstream, axis, eps).
+    public var l2NormalizedBackward: @Sendable (Tensor<S>, Tensor<S>, Int, S) -> Tensor<S>
+    /// A dropout mask: (shape, p, generator).
+    public var dropoutMask: @Sendable ([Int], Double, inout RandomGenerator) -> Tensor<S>
 
-    /// The table of `S`; call it only where `S` is concrete (the conformances), so that the
-    /// closures below are compiled for that type.
+    /// The reference table of `S`, with per-element work spread by `split`; called only
+    /// where `S` is concrete (the conformances), so that the closures are compiled for that
+    /// type.
     @inline(__always)
-    static func make() -> KernelTable {
+    static func make(split: WorkSplitter) -> KernelTable {
         KernelTable(
-            binary: { op, a, b in
-                switch op {
-                case .add: Tensor.broadcastingKernel(a, b, AddOperation.self)
-                case .sub: Tensor.broadcastingKernel(a, b, SubtractOperation.self)
-                case .mul: Tensor.broadcastingKernel(a, b, MultiplyOperation.self)
-                case .div: Tensor.broadcastingKernel(a, b, DivideOperation.self)
-                }
-            },
+            binary: { op, a, b in Tensor.binaryReference(op, a, b, split: split) },
             pointwise: { op, x in Tensor.pointwiseKernel(op, x) },
             pointwiseGradient: { op, g, saved in Tensor.pointwiseGradientKernel(op, g, saved) },
             summed: { t, shape in t.summedKernel(toShape: shape) },
             addInPlace: { t, other in t.addInPlaceKernel(other) },
-            conv2d: { Tensor.conv2dKernel($0, weight: $1, bias: $2, stride: $3, padding: $4) },
-            conv2dBackward: {
-                Tensor.conv2dBackwardKernel($0, weight: $1, upstream: $2, stride: $3, padding: $4,
-                                            needInput: $5, needWeight: $6, needBias: $7)
+            conv2d: { x, w, b, c in Tensor.conv2dReference(x, weight: w, bias: b, c) },
+            conv2dBackward: { x, w, dy, c, needs in
+                Tensor.conv2dBackwardReference(x, weight: w, upstream: dy, c, needs)
             },
-            maxPool2d: { Tensor.maxPool2dKernel($0, kernel: $1, stride: $2, padding: $3) },
-            maxPool2dBackward: { Tensor.maxPool2dBackwardKernel(upstream: $0, argmax: $1, inputShape: $2) },
-            maxPool2dValues: { Tensor.maxPool2dValuesKernel($0, kernel: $1, stride: $2, padding: $3) },
-            avgPool2d: { Tensor.avgPool2dKernel($0, kernel: $1, stride: $2, padding: $3) },
-            avgPool2dBackward: { Tensor.avgPool2dBackwardKernel(upstream: $0, inputShape: $1, kernel: $2, stride: $3, padding: $4) },
-            adaptiveAvgPool2d: { Tensor.adaptiveAvgPool2dKernel($0, outHeight: $1, outWidth: $2) },
-            adaptiveAvgPool2dBackward: { Tensor.adaptiveAvgPool2dBackwardKernel(upstream: $0, inputShape: $1) },
-            channelStatistics: { $0.channelStatisticsKernel() },
-            batchNormApply: { Tensor.batchNormApplyKernel($0, mean: $1, invStd: $2, gamma: $3, beta: $4, preluSlope: $5) },
-            batchNormReductions: { Tensor.batchNormReductionsKernel($0, upstream: $1, mean: $2, invStd: $3) },
-            batchNormTrainingInputGradient: {
-                Tensor.batchNormTrainingInputGradientKernel($0, upstream: $1, mean: $2, invStd: $3, gamma: $4, sumDy: $5, sumDyXhat: $6)
+            maxPool2d: { x, p in Tensor.maxPool2dReference(x, p) },
+            maxPool2dValues: { x, p in Tensor.maxPool2dReference(x, p).output },
+            maxPool2dBackward: { dy, argmax, shape in
+                Tensor.maxPool2dBackwardKernel(upstream: dy, argmax: argmax, inputShape: shape, split: split)
             },
-            scaledPerChannel: { Tensor.scaledPerChannelKernel($0, $1) },
-            prelu: { Tensor.preluKernel($0, slope: $1) },
-            preluBackward: { Tensor.preluBackwardKernel($0, slope: $1, upstream: $2) },
-            softmax: { Tensor.softmaxKernel($0, axis: $1, log: $2) },
-            softmaxBackward: { Tensor.softmaxBackwardKernel(output: $0, upstream: $1, axis: $2, log: $3) },
-            crossEntropy: { Tensor.crossEntropyKernel(logits: $0, labels: $1) },
-            crossEntropyBackward: { Tensor.crossEntropyBackwardKernel(logProbabilities: $0, labels: $1, upstream: $2) },
-            binaryCrossEntropy: { Tensor.binaryCrossEntropyWithLogitsKernel($0, targets: $1) },
-            binaryCrossEntropyBackward: { Tensor.binaryCrossEntropyWithLogitsBackwardKernel($0, targets: $1, upstream: $2) },
-            concat: { Tensor.concatKernel($0, axis: $1) },
-            split: { $0.splitKernel(sizes: $1, axis: $2) },
-            l2Normalized: { Tensor.l2NormalizedKernel($0, axis: $1, eps: $2) },
-            l2NormalizedBackward: { Tensor.l2NormalizedBackwardKernel($0, upstream: $1, axis: $2, eps: $3) },
-            dropoutMask: { Tensor.dropoutMaskKernel($0, p: $1, generator: &$2) },
-            adamUpdate: { Tensor.adamUpdateKernel(value: &$0, m: &$1, v: &$2, gradient: $3, $4) }
+            avgPool2d: { x, p in Tensor.avgPool2dKernel(x, p) },
+            avgPool2dBackward: { dy, shape, p in
+                Tensor.avgPool2dBackwardKernel(upstream: dy, inputShape: shape, p)
+            },
+            adaptiveAvgPool2d: { x, h, w in Tensor.adaptiveAvgPool2dKernel(x, outHeight: h, outWidth: w) },
+            adaptiveAvgPool2dBackward: { dy, shape in
+                Tensor.adaptiveAvgPool2dBackwardKernel(upstream: dy, inputShape: shape)
+            },
+            channelStatistics: { x in x.channelStatisticsKernel(split: split) },
+            batchNormApply: { x, n in Tensor.batchNormApplyKernel(x, n, split: split) },
+            batchNormReductions: { x, dy, n in
+                Tensor.batchNormReductionsKernel(x, upstream: dy, n, split: split)
+            },
+            batchNormTrainingInputGradient: { x, dy, n, sums in
+                Tensor.batchNormTrainingInputGradientKernel(x, upstream: dy, n, sums, split: split)
+            },
+            scaledPerChannel: { x, f in Tensor.scaledPerChannelKernel(x, f, split: split) },
+            prelu: { x, a in Tensor.preluKernel(x, slope: a, split: split) },
+            preluBackward: { x, a, dy in Tensor.preluBackwardKernel(x, slope: a, upstream: dy, split: split) },
+            softmax: { x, axis, log in Tensor.softmaxKernel(x, axis: axis, log: log) },
+            softmaxBackward: { y, dy, axis, log in
+                Tensor.softmaxBackwardKernel(output: y, upstream: dy, axis: axis, log: log)
+            },
+            crossEntropy: { z, labels in Tensor.crossEntropyKernel(logits: z, labels: labels) },
+            crossEntropyBackward: { logp, labels, g in
+                Tensor.crossEntropyBackwardKernel(logProbabilities: logp, labels: labels, upstream: g)
+            },
+            binaryCrossEntropy: { z, t in Tensor.binaryCrossEntropyWithLogitsKernel(z, targets: t) },
+            binaryCrossEntropyBackward: { z, t, g in
+                Tensor.binaryCrossEntropyWithLogitsBackwardKernel(z, targets: t, upstream: g)
+            },
+            concat: { parts, axis in Tensor.concatKernel(parts, axis: axis) },
+            split: { t, sizes, axis in t.splitKernel(sizes: sizes, axis: axis) },
+            l2Normalized: { x, axis, eps in Tensor.l2NormalizedKernel(x, axis: axis, eps: eps) },
+            l2NormalizedBackward: { x, dy, axis, eps in
+                Tensor.l2NormalizedBackwardKernel(x, upstream: dy, axis: axis, eps: eps)
+            },
+            dropoutMask: { shape, p, generator in Tensor.dropoutMaskKernel(shape, p: p, generator: &generator) }
         )
-    }
-}
-
-extension Tensor {
-    /// A unary pointwise map in a loop specialised for the operation.
-    static func pointwiseKernel(_ op: PointwiseOperation, _ x: Tensor) -> Tensor {
-        switch op {
-        case .relu: return x.map { $0 > 0 ? $0 : 0 }
-        case .sigmoid: return Tensor.sigmoidKernel(x)
-        case .exp: return x.map { Scalar.exp($0) }
-        case .log: return x.map { Scalar.log($0) }
-        case .sqrt: return x.map { $0.squareRoot() }
-        case .square: return x.map { $0 * $0 }
-        case .negate: return x.map { -$0 }
-        case .leakyRelu(let slope):
-            let a = Scalar(slope)
-            return x.map { $0 > 0 ? $0 : a * $0 }
-        case .pow(let p):
-            let e = Scalar(p)
-            if p.rounded() == p && abs(p) < Double(1 << 30) {
-                let n = Int(p)
-                return x.map { Scalar.pow($0, n) }
-            }
-            return x.map { Scalar.pow($0, e) }
-        case .scale(let s):
-            let k = Scalar(s)
-            return x.map { $0 * k }
-        case .shift(let s):
-            let k = Scalar(s)
-            return x.map { $0 + k }
-        }
-    }
-
-    /// The gradient of a pointwise map for upstream `g`.
-    static func pointwiseGradientKernel(_ op: PointwiseGradient, _ g: Tensor, _ saved: Tensor) -> Tensor {
-        switch op {
-        case .relu: return g.zip(saved) { d, x in x > 0 ? d : 0 }
-        case .leakyRelu(let slope):
-            let a = Scalar(slope)
-            return g.zip(saved) { d, x in x > 0 ? d : a * d }
-        case .sigmoid: return g.zip(saved) { d, y in d * y * (1 - y) }
-        case .exp: return g.zip(saved) { d, y in d * y }
-        case .log: return g.zip(saved) { d, x in d / x }
-        case .sqrt: return g.zip(saved) { d, y in d / (2 * y) }
-        case .sqrtOfNorm: return g.zip(saved) { d, y in y > 0 ? d / (2 * y) : 0 }
-        case .square: return g.zip(saved) { d, x in 2 * x * d }
-        case .pow(let p):
-            let e = Scalar(p)
-            if (p - 1).rounded() == p - 1 && abs(p) < Double(1 << 30) {
-                let n = Int(p) - 1
-                return g.zip(saved) { d, x in d * e * Scalar.pow(x, n) }
-            }
-            return g.zip(saved) { d, x in d * e * Scalar.pow(x, e - 1) }
-        }
-    }
-}
-
-/// The per-step numbers of one Adam update (PyTorch's `torch.optim.Adam`).
-public struct AdamCoefficients: Sendable {
-    /// `lr / (1 − β1ᵗ)`.
-    public var stepSize: Double
-    /// `1 − β1`, `β2`, `1 − β2`.
-    public var oneMinusBeta1: Double, beta2: Double, oneMinusBeta2: Double
-    /// L2 weight decay added to the gradient.
-    public var weightDecay: Double
-    public var eps: Double
-    /// `√(1 − β2ᵗ)`.
-    public var correction2Root: Double
-
-    public init(stepSize: Double, oneMinusBeta1: Double, beta2: Double, oneMinusBeta2: Double,
-                weightDecay: Double, eps: Double, correction2Root: Double) {
-        self.stepSize = stepSize
-        self.oneMinusBeta1 = oneMinusBeta1
-        self.beta2 = beta2
-        self.oneMinusBeta2 = oneMinusBeta2
-        self.weightDecay = weightDecay
-        self.eps = eps
-        self.correction2Root = correction2Root
-    }
-}
-
-extension Tensor {
-    /// One Adam update in place: `g ← g + wd·p`, `m ← m + (1 − β1)(g − m)`,
-    /// `v ← β2·v + (1 − β2)·g²`, `p ← p − stepSize · m / (√v/√(1 − β2ᵗ) + eps)`.
-    static func adamUpdateKernel(value: inout Tensor, m: inout Tensor, v: inout Tensor, gradient: Tensor, _ c: AdamCoefficients) {
-        let stepSize = Scalar(c.stepSize), b1 = Scalar(c.oneMinusBeta1), b2 = Scalar(c.beta2), c2 = Scalar(c.oneMinusBeta2)
-        let wd = Scalar(c.weightDecay), e = Scalar(c.eps), root = Scalar(c.correction2Root)
-        value.storage.withUnsafeMutableBufferPointer { pv in
-            m.storage.withUnsafeMutableBufferPointer { pm in
-                v.storage.withUnsafeMutableBufferPointer { pvv in
-                    gradient.storage.withUnsafeBufferPointer { pg in
-                        guard pv.count > 0 else { return }
-                        let (x, mean, square, g) = (SendableMutablePointer(pv.start), SendableMutablePointer(pm.start),
-                                                    SendableMutablePointer(pvv.start), SendablePointer(pg.start))
-                        ParallelWork.split(pv.count, elements: 4 * pv.count) { range in
-                            let (pv, pm, pvv, pg) = (x.pointer, mean.pointer, square.pointer, g.pointer)
-                            for i in range {
-                                let grad = pg[i] + wd * pv[i]
-                                pm[i] += b1 * (grad - pm[i])
-                                pvv[i] = b2 * pvv[i] + c2 * grad * grad
-                                pv[i] -= stepSize * pm[i] / (pvv[i].squareRoot() / root + e)
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 }

@@ -31,7 +31,7 @@ extension Tensor {
             }
         }
         do { try validateLabels(labels, classes: logits.shape[1]) } catch { preconditionFailure(error.description) }
-        let logp = softmax(logits, axis: 1, log: true)
+        let logp = softmaxKernel(logits, axis: 1, log: true)
         let k = logits.shape[1]
         var total = 0.0, labelled = 0
         for (i, l) in labels.enumerated() where l >= 0 {

@@ -4,16 +4,9 @@ extension Tensor {
     /// Matrix product `op(a) · op(b)` of two rank-2 tensors through BLAS gemm.
     ///
     /// Shapes: `op(a)` is `[m, k]`, `op(b)` is `[k, n]`, the result `[m, n]`.
-    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-        let (m, k, n) = requireShapes { () throws(ShapeError) in
-            try matmulShape(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB)
-        }
-        return KernelProfile.measure("matmul", flops: 2 * Double(m) * Double(n) * Double(k)) {
-            matmulKernel(a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB)
-        }
-    }
-
-    static func matmulKernel(_ a: Tensor, _ b: Tensor, m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool) -> Tensor {
+    /// (The reference product, on the BLAS threads as they are set; `m`, `k`, `n` come from
+    /// `matmulShape`.)
+    public static func matmulKernel(_ a: Tensor, _ b: Tensor, m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool) -> Tensor {
         Tensor(shape: [m, n]) { out in
             guard m > 0, n > 0 else { return }
             if k == 0 {

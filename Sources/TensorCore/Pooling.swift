@@ -4,7 +4,7 @@ extension Conv2dGeometry {
     /// Calls `body(plane, outputOffset, rows, columns)` for every pooling window, with the
     /// window clipped to the input (padding lies outside).
     @inlinable
-    func forEachWindow(_ body: (Int, Int, Range<Int>, Range<Int>) -> Void) {
+    public func forEachWindow(_ body: (Int, Int, Range<Int>, Range<Int>) -> Void) {
         for p in 0..<(batch * inChannels) {
             for oy in 0..<outHeight {
                 let y0 = oy * stride - padding
@@ -34,39 +34,21 @@ extension Tensor {
             kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding, operation: operation)
     }
 
-    /// Max pooling with a square window; padding counts as −∞. Returns the output and, for
-    /// each output element, the offset within its input plane of the maximum (first on ties).
-    static func maxPool2dKernel(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> (output: Tensor, argmax: [Int32]) {
+    /// The reference max pooling: every window of every plane in turn; padding counts as −∞,
+    /// a NaN wins its window, and the offset within its input plane of each maximum is the
+    /// first in row-major order on ties.
+    static func maxPool2dReference(_ x: Tensor, _ p: PoolWindow) -> (output: Tensor, argmax: [Int32]) {
         let g = requireShapes { () throws(ShapeError) in
-            try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
+            try poolGeometry(
+                x.shape, kernel: p.kernel, stride: p.stride, padding: p.padding, operation: "max_pool2d")
         }
         var argmax = [Int32](repeating: 0, count: g.batch * g.inChannels * g.outPlane)
         let out = Tensor(shape: g.outputShape) { po in
             x.storage.withUnsafeBufferPointer { px in
                 argmax.withUnsafeMutableBufferPointer { pa in
                     guard px.count > 0, po.count > 0 else { return }
-                    let (src, dst, arg) = (SendablePointer(px.start), SendableMutablePointer(po.start), SendableMutablePointer(pa.start))
-                    let plane = g.height * g.width
-                    ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
-                        // Two lines: the column maxima, then (split) their even and odd columns.
-                        var line = [Scalar](repeating: 0, count: 2 * g.width + 2)
-                        var lineRows = [Int32](repeating: 0, count: 2 * g.width + 2)
-                        line.withUnsafeMutableBufferPointer { pl in
-                            lineRows.withUnsafeMutableBufferPointer { pr in
-                                for p in planes {
-                                    // A NaN must win its window (as in PyTorch): planes with one
-                                    // take the window-by-window loop that tests for it.
-                                    let input = UnsafeBufferPointer(start: src.pointer + p * plane, count: plane)
-                                    if input.contains(where: { $0.isNaN }) {
-                                        maxPoolWindows(g, plane: p, src.pointer, dst.pointer, arg.pointer)
-                                    } else {
-                                        maxPoolSeparableWithPositions(
-                                            g, plane: p, src.pointer, dst.pointer, arg.pointer, line: pl.start, lineRows: pr.start,
-                                            split: pl.start + g.width, splitRows: pr.start + g.width)
-                                    }
-                                }
-                            }
-                        }
+                    for plane in 0..<(g.batch * g.inChannels) {
+                        maxPoolWindows(g, plane: plane, px.start, po.start, pa.start)
                     }
                 }
             }
@@ -74,186 +56,10 @@ extension Tensor {
         return (out, argmax)
     }
 
-    /// Max pooling without the positions of the maxima (nothing to differentiate): a max over
-    /// each window's rows, then over its columns, with NaN winning as in PyTorch. Equal in
-    /// value to `maxPool2dKernel`'s output; where +0 and −0 tie for a window's maximum, the
-    /// sign of the zero may differ (the first in row-major order there, the first column
-    /// maximum here).
-    static func maxPool2dValuesKernel(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
-        let g = requireShapes { () throws(ShapeError) in
-            try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
-        }
-        return Tensor(shape: g.outputShape) { po in
-            x.storage.withUnsafeBufferPointer { px in
-                guard px.count > 0, po.count > 0 else { return }
-                let (src, dst) = (SendablePointer(px.start), SendableMutablePointer(po.start))
-                ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
-                    var line = [Scalar](repeating: 0, count: g.width + 1)
-                    line.withUnsafeMutableBufferPointer { pl in
-                        for p in planes { maxPoolSeparable(g, plane: p, src.pointer, dst.pointer, line: pl.start) }
-                    }
-                }
-            }
-        }
-    }
-
-    /// `max` where a NaN wins (either side), with a select rather than a branch.
-    @inline(__always)
-    static func maxKeepingNaN(_ a: Scalar, _ b: Scalar) -> Scalar { b > a || b.isNaN ? b : a }
-
-    /// One plane of `maxPool2dValuesKernel`: for each output row, the maximum over the
-    /// window's rows (contiguous, vectorised), then over each window's columns of that line.
-    /// `line` holds `width` scalars.
-    @inline(__always)
-    static func maxPoolSeparable(
-        _ g: Conv2dGeometry, plane p: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
-        line: UnsafeMutablePointer<Scalar>
-    ) {
-        let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
-        let k = g.kernelHeight, stride = g.stride, padding = g.padding
-        let input = px + p * h * w, output = po + p * oh * ow
-        if k == 3 && stride == 2 && padding == 1 {
-            return maxPoolThreeByTwo(input, output, height: h, width: w, outHeight: oh, line: line)
-        }
-        // Output columns whose window lies inside the row: ox·s − p ≥ 0 and ox·s − p + k ≤ w.
-        let lo = min(ow, (padding + stride - 1) / stride)
-        let hi = max(lo, min(ow, w + padding - k >= 0 ? (w + padding - k) / stride + 1 : 0))
-        for oy in 0..<oh {
-            let y0 = oy * stride - padding
-            let ys = max(y0, 0), ye = min(y0 + k, h)
-            let first = input + ys * w
-            for x in 0..<w { line[x] = first[x] }
-            var y = ys + 1
-            while y < ye {
-                let next = input + y * w
-                for x in 0..<w { line[x] = maxKeepingNaN(line[x], next[x]) }
-                y += 1
-            }
-            let out = output + oy * ow
-            for ox in 0..<lo { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
-            if k == 3 {
-                for ox in lo..<hi {
-                    let x0 = ox * stride - padding
-                    out[ox] = maxKeepingNaN(maxKeepingNaN(line[x0], line[x0 + 1]), line[x0 + 2])
-                }
-            } else {
-                for ox in lo..<hi { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
-            }
-            for ox in hi..<ow { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
-        }
-    }
-
-    /// The DDL pool (3×3, stride 2, padding 1) of one plane without positions: per output row,
-    /// the maximum over the window's rows of the even columns and of the odd ones, kept apart,
-    /// so that output `ox` is `max(odd[ox − 1], even[ox], odd[ox])`: every loop contiguous.
-    /// `line` holds `width + 1` scalars.
-    @inline(__always)
-    static func maxPoolThreeByTwo(
-        _ input: UnsafePointer<Scalar>, _ output: UnsafeMutablePointer<Scalar>,
-        height h: Int, width w: Int, outHeight oh: Int, line: UnsafeMutablePointer<Scalar>
-    ) {
-        let evens = (w + 1) / 2, odds = w / 2, ow = evens
-        let even = line, odd = line + evens
-        for oy in 0..<oh {
-            let ys = max(2 * oy - 1, 0), ye = min(2 * oy + 2, h)
-            let first = input + ys * w
-            for m in 0..<odds { even[m] = first[2 * m]; odd[m] = first[2 * m + 1] }
-            if evens > odds { even[odds] = first[w - 1] }
-            var y = ys + 1
-            while y < ye {
-                let next = input + y * w
-                for m in 0..<odds {
-                    even[m] = maxKeepingNaN(even[m], next[2 * m])
-                    odd[m] = maxKeepingNaN(odd[m], next[2 * m + 1])
-                }
-                if evens > odds { even[odds] = maxKeepingNaN(even[odds], next[w - 1]) }
-                y += 1
-            }
-            let out = output + oy * ow
-            out[0] = odds > 0 ? maxKeepingNaN(even[0], odd[0]) : even[0]
-            if odds > 1 {
-                for ox in 1..<odds { out[ox] = maxKeepingNaN(maxKeepingNaN(odd[ox - 1], even[ox]), odd[ox]) }
-            }
-            // An odd width ends with a window of two columns.
-            if evens > odds && odds > 0 { out[odds] = maxKeepingNaN(odd[odds - 1], even[odds]) }
-        }
-    }
-
-    /// The maximum of `row[start ..< start + k]` clipped to `0 ..< limit` (NaN wins).
-    @inline(__always)
-    static func clippedMax(_ row: UnsafePointer<Scalar>, from start: Int, _ k: Int, limit: Int) -> Scalar {
-        let a = max(start, 0), b = min(start + k, limit)
-        var m = row[a]
-        var i = a + 1
-        while i < b { m = maxKeepingNaN(m, row[i]); i += 1 }
-        return m
-    }
-
-    /// Max pooling of one plane without NaN, with the offset of each maximum (the first in
-    /// row-major order on ties, as the window-by-window loop): for each output row, the
-    /// maximum of every column over the window's rows and the first row reaching it
-    /// (vectorised), then across each window's columns the largest value, on ties the
-    /// smallest row, then the leftmost column.
-    @inline(__always)
-    static func maxPoolSeparableWithPositions(
-        _ g: Conv2dGeometry, plane p: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
-        _ pa: UnsafeMutablePointer<Int32>, line: UnsafeMutablePointer<Scalar>, lineRows: UnsafeMutablePointer<Int32>,
-        split: UnsafeMutablePointer<Scalar>, splitRows: UnsafeMutablePointer<Int32>
-    ) {
-        let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
-        let k = g.kernelHeight, stride = g.stride, padding = g.padding
-        let input = px + p * h * w, output = po + p * oh * ow, positions = pa + p * oh * ow
-        for oy in 0..<oh {
-            let y0 = oy * stride - padding
-            let ys = max(y0, 0), ye = min(y0 + k, h)
-            let first = input + ys * w
-            let firstRow = Int32(truncatingIfNeeded: ys)
-            for x in 0..<w { line[x] = first[x]; lineRows[x] = firstRow }
-            var y = ys + 1
-            while y < ye {
-                let next = input + y * w, row = Int32(truncatingIfNeeded: y)
-                if Scalar.self == Float.self {
-                    keepLarger(line, lineRows, next, row: row, count: w)
-                } else {
-                    for x in 0..<w {
-                        let better = next[x] > line[x]
-                        line[x] = better ? next[x] : line[x]
-                        lineRows[x] = better ? row : lineRows[x]
-                    }
-                }
-                y += 1
-            }
-            let out = output + oy * ow, at = positions + oy * ow
-            var done = 0
-            if Scalar.self == Float.self && k == 3 && stride == 2 && padding == 1 && ow >= 10 {
-                // The DDL pool: windows of columns (2ox − 1, 2ox, 2ox + 1), eight outputs at
-                // a time from 1 up to the last whole group; the rest by the loop below.
-                done = pickAcrossThreeColumns(
-                    line, lineRows, width: w, outputs: ow, into: out, positions: at, split: split, splitRows: splitRows)
-            }
-            for ox in 0..<ow where ox < 1 || ox >= done {
-                let x0 = ox * stride - padding
-                let xs = max(x0, 0), xe = min(x0 + k, w)
-                var best = line[xs], bestRow = lineRows[xs], bestColumn = xs
-                var x = xs + 1
-                while x < xe {
-                    let v = line[x], r = lineRows[x]
-                    let better = v > best || (v == best && r < bestRow)
-                    best = better ? v : best
-                    bestRow = better ? r : bestRow
-                    bestColumn = better ? x : bestColumn
-                    x += 1
-                }
-                out[ox] = best
-                at[ox] = bestRow &* Int32(truncatingIfNeeded: w) &+ Int32(truncatingIfNeeded: bestColumn)
-            }
-        }
-    }
-
     /// The maximum of every pooling window of one plane and its offset in the input plane,
     /// window by window (a NaN wins; the first maximum in row-major order on ties).
     @inline(__always)
-    static func maxPoolWindows(
+    public static func maxPoolWindows(
         _ g: Conv2dGeometry, plane: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
         _ pa: UnsafeMutablePointer<Int32>
     ) {
@@ -289,7 +95,9 @@ extension Tensor {
     }
 
     /// Backward of max pooling: routes each upstream element to its recorded maximum.
-    static func maxPool2dBackwardKernel(upstream dy: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
+    static func maxPool2dBackwardKernel(
+        upstream dy: Tensor, argmax: [Int32], inputShape: [Int], split: WorkSplitter
+    ) -> Tensor {
         precondition(inputShape.count == 4 && dy.rank == 4 && dy.count == argmax.count,
                      "max_pool2d_backward: upstream \(describe(dy.shape)) does not match the recorded pooling")
         let planes = inputShape[0] * inputShape[1], inPlane = inputShape[2] * inputShape[3]
@@ -300,7 +108,7 @@ extension Tensor {
                 argmax.withUnsafeBufferPointer { pa in
                     guard pdy.count > 0, pdx.count > 0 else { return }
                     let (src, dst, arg) = (SendablePointer(pdy.start), SendableMutablePointer(pdx.start), SendablePointer(pa.start))
-                    ParallelWork.split(planes, elements: planes * (inPlane + q)) { range in
+                    split.run(planes, planes * (inPlane + q)) { range in
                         for p in range {
                             for t in 0..<q { dst.pointer[p * inPlane + Int(arg.pointer[p * q + t])] += src.pointer[p * q + t] }
                         }
@@ -313,7 +121,8 @@ extension Tensor {
 
     /// Average pooling with a square window; padded positions count as zeros in the divisor
     /// (`count_include_pad=True`, PyTorch's default), so the divisor is always `kernel²`.
-    static func avgPool2dKernel(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
+    static func avgPool2dKernel(_ x: Tensor, _ window: PoolWindow) -> Tensor {
+        let (kernel, stride, padding) = (window.kernel, window.stride, window.padding)
         let g = requireShapes { () throws(ShapeError) in
             try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "avg_pool2d")
         }
@@ -331,7 +140,8 @@ extension Tensor {
     }
 
     /// Backward of average pooling.
-    static func avgPool2dBackwardKernel(upstream dy: Tensor, inputShape: [Int], kernel: Int, stride: Int, padding: Int) -> Tensor {
+    static func avgPool2dBackwardKernel(upstream dy: Tensor, inputShape: [Int], _ window: PoolWindow) -> Tensor {
+        let (kernel, stride, padding) = (window.kernel, window.stride, window.padding)
         let g = requireShapes { () throws(ShapeError) in
             try poolGeometry(inputShape, kernel: kernel, stride: stride, padding: padding, operation: "avg_pool2d_backward")
         }
@@ -402,84 +212,4 @@ extension Tensor {
         }
         return Tensor(shape: inputShape, scalars: dx)
     }
-}
-
-/// `line[x] = max(line[x], next[x])`, and `rows[x] = row` where `next[x]` is strictly larger,
-/// eight lanes at a time (written with SIMD types so it compiles to blends, not branches).
-@inline(__always)
-func keepLarger<S: TensorScalar>(
-    _ line: UnsafeMutablePointer<S>, _ rows: UnsafeMutablePointer<Int32>, _ next: UnsafePointer<S>, row: Int32, count: Int
-) {
-    let l = UnsafeMutableRawPointer(line), n = UnsafeRawPointer(next), r = UnsafeMutableRawPointer(rows)
-    let rowVector = SIMD8<Int32>(repeating: row)
-    var x = 0
-    while x + 8 <= count {
-        let a = l.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self)
-        let b = n.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self)
-        let rs = r.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Int32>.self)
-        let better = b .> a
-        l.storeBytes(of: a.replacing(with: b, where: better), toByteOffset: 4 * x, as: SIMD8<Float>.self)
-        r.storeBytes(of: rs.replacing(with: rowVector, where: better), toByteOffset: 4 * x, as: SIMD8<Int32>.self)
-        x += 8
-    }
-    let lf = l.assumingMemoryBound(to: Float.self), nf = n.assumingMemoryBound(to: Float.self)
-    while x < count {
-        if nf[x] > lf[x] { lf[x] = nf[x]; rows[x] = row }
-        x += 1
-    }
-}
-
-/// For the 3×3, stride-2, padding-1 pool over one line of column maxima: outputs
-/// `1 ..< 1 + 8·m` (whole groups of eight whose windows lie inside), the largest of columns
-/// `2ox − 1, 2ox, 2ox + 1`, on ties the smallest row, then the leftmost column. The line's
-/// even and odd columns are first copied apart (into `split`, `splitRows`: `width + 2`
-/// each), so that each group reads three contiguous runs. Returns the first output it did
-/// not write.
-@inline(__always)
-func pickAcrossThreeColumns<S: TensorScalar>(
-    _ line: UnsafeMutablePointer<S>, _ rows: UnsafeMutablePointer<Int32>, width w: Int, outputs ow: Int,
-    into out: UnsafeMutablePointer<S>, positions: UnsafeMutablePointer<Int32>,
-    split: UnsafeMutablePointer<S>, splitRows: UnsafeMutablePointer<Int32>
-) -> Int {
-    // Windows inside the line: 2ox + 1 ≤ w − 1, so ox ≤ (w − 2)/2.
-    let last = min(ow - 1, (w - 2) / 2)
-    let groups = max(0, last) / 8
-    guard groups > 0 else { return 1 }
-    let values = UnsafeMutableRawPointer(line).assumingMemoryBound(to: Float.self)
-    let evens = (w + 1) / 2
-    let even = UnsafeMutableRawPointer(split).assumingMemoryBound(to: Float.self), odd = even + evens
-    let evenRows = splitRows, oddRows = splitRows + evens
-    for m in 0..<(w / 2) {
-        even[m] = values[2 * m]; odd[m] = values[2 * m + 1]
-        evenRows[m] = rows[2 * m]; oddRows[m] = rows[2 * m + 1]
-    }
-    if w % 2 == 1 { even[w / 2] = values[w - 1]; evenRows[w / 2] = rows[w - 1] }
-    let o = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
-    let width = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: w))
-    let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-    func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD8<Float> {
-        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-    }
-    func load(_ p: UnsafeMutablePointer<Int32>, _ i: Int) -> SIMD8<Int32> {
-        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Int32>.self)
-    }
-    for group in 0..<groups {
-        let ox = 1 + 8 * group
-        let lv = load(odd, ox - 1), mv = load(even, ox), rv = load(odd, ox)
-        let lr = load(oddRows, ox - 1), mr = load(evenRows, ox), rr = load(oddRows, ox)
-        let leftColumn = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: 2 * ox - 1)) &+ lanes
-        var best = lv, bestRow = lr, bestColumn = leftColumn
-        let takeMiddle = (mv .> best) .| ((mv .== best) .& (mr .< bestRow))
-        best.replace(with: mv, where: takeMiddle)
-        bestRow.replace(with: mr, where: takeMiddle)
-        bestColumn.replace(with: leftColumn &+ 1, where: takeMiddle)
-        let takeRight = (rv .> best) .| ((rv .== best) .& (rr .< bestRow))
-        best.replace(with: rv, where: takeRight)
-        bestRow.replace(with: rr, where: takeRight)
-        bestColumn.replace(with: leftColumn &+ 2, where: takeRight)
-        let position = bestRow &* width &+ bestColumn
-        UnsafeMutableRawPointer(o + ox).storeBytes(of: best, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(positions + ox).storeBytes(of: position, as: SIMD8<Int32>.self)
-    }
-    return 1 + 8 * groups
 }

@@ -15,29 +15,4 @@ extension Tensor {
         }
         return shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element)
     }
-
-    /// Sum over the given axes (all axes when `axes` is nil).
-    public func sum(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
-        let axes = axes ?? Array(0..<rank)
-        let kept = requireShapes { () throws(ShapeError) in
-            try Tensor.reducedShape(shape, axes: axes, keepingDimensions: true)
-        }
-        let result = summed(toShape: kept)
-        let final = requireShapes { () throws(ShapeError) in
-            try Tensor.reducedShape(shape, axes: axes, keepingDimensions: keepingDimensions)
-        }
-        return result.reshaped(final)
-    }
-
-    /// Mean over the given axes (all axes when `axes` is nil).
-    public func mean(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
-        let s = sum(alongAxes: axes, keepingDimensions: keepingDimensions)
-        let n = count / Swift.max(s.count, 1)
-        return s * (1 / Scalar(n))
-    }
-
-    /// Expands `self` (a reduced shape with size-1 axes) back to `shape` by repetition.
-    public func broadcast(to target: [Int]) -> Tensor {
-        Tensor.broadcasting(Tensor.zeros(target), self, operation: "broadcast_to") { _, b in b }
-    }
 }

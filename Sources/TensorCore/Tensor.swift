@@ -4,7 +4,7 @@ import RealModule
 ///
 /// Storage is a Swift array, so copies are cheap until written (copy on write) and
 /// `reshaped` is a view sharing the same buffer. Kernels run over the contiguous buffer.
-public struct Tensor<Scalar: TensorScalar>: Sendable {
+public struct Tensor<Scalar: TensorElement>: Sendable {
     /// The sizes of the axes, outermost first.
     public let shape: [Int]
     /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`.
@@ -144,7 +144,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     }
 
     /// The same values converted to another scalar type.
-    public func converted<Other: TensorScalar>(to: Other.Type = Other.self) -> Tensor<Other> {
+    public func converted<Other: TensorElement>(to: Other.Type = Other.self) -> Tensor<Other> {
         Tensor<Other>(shape: shape, scalars: scalars.map { Other($0) })
     }
 }

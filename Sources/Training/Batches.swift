@@ -1,4 +1,5 @@
 import FaceData
+import FastKernels
 import TensorCore
 
 /// How images become network inputs: the `preprocessing` (none by default), a square crop

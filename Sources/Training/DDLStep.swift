@@ -1,6 +1,7 @@
 import Autodiff
 import DDLModel
 import Layers
+import FastKernels
 import TensorCore
 
 /// One stage-2 training step on a batch, shared by `DDMTraining` and `ddl bench`.

@@ -7,6 +7,7 @@ import Glibc
 #endif
 import HDF5Files
 import Layers
+import FastKernels
 import TensorCore
 
 /// Stage 2: the DDM of a Table 1 variant with its frozen DFEMs and the discriminator D.

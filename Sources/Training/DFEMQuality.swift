@@ -2,6 +2,7 @@ import Autodiff
 import DDLModel
 import FaceData
 import Foundation
+import FastKernels
 import TensorCore
 
 /// How well a DFEM has learnt each of its factors, on faces it was not trained on.

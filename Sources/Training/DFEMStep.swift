@@ -1,6 +1,7 @@
 import Autodiff
 import DDLModel
 import Layers
+import FastKernels
 import TensorCore
 
 /// One stage-1 training step on a batch, shared by `DFEMTraining` and the trajectory

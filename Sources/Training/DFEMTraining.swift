@@ -4,6 +4,7 @@ import FaceData
 import Foundation
 import HDF5Files
 import Layers
+import FastKernels
 import TensorCore
 
 /// Stage 1: multi-task training of a DFEM on disturbance-labelled faces (Eq. 1), missing

@@ -2,6 +2,7 @@ import Autodiff
 import DDLModel
 import FaceData
 import Layers
+import FastKernels
 import TensorCore
 
 /// Accuracy, per-class accuracy and the confusion matrix of a set of predictions.

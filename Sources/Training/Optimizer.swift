@@ -1,4 +1,5 @@
 import Autodiff
+import FastKernels
 import TensorCore
 
 /// An optimiser: a pure per-parameter update applied to leaf variables from their gradients.

@@ -1,4 +1,5 @@
 import FaceData
+import FastKernels
 import TensorCore
 
 /// What happens to a stored face before the crop: a resize and a grayscale conversion

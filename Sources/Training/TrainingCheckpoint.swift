@@ -2,6 +2,7 @@ import DDLModel
 import Foundation
 import HDF5Files
 import Layers
+import FastKernels
 import TensorCore
 
 extension Optimizer {

@@ -1,5 +1,6 @@
 import Autodiff
 import Foundation
+import FastKernels
 import TensorCore
 
 /// The hyper-parameters of a training run; the defaults are the specification's

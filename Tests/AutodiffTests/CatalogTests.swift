@@ -1,6 +1,7 @@
 import Autodiff
 import GradCheck
 import Testing
+import FastKernels
 import TensorCore
 
 @Suite("Every op: Double gradcheck and Float forward")

@@ -5,6 +5,7 @@ import FaceData
 import FaceDatasets
 import Foundation
 import Layers
+import FastKernels
 import TensorCore
 import Testing
 import Training

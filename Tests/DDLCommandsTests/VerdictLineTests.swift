@@ -1,5 +1,6 @@
 import DDLCommands
 import Foundation
+import FastKernels
 import TensorCore
 import Testing
 

@@ -2,6 +2,7 @@ import Autodiff
 import DDLModel
 import Layers
 import Testing
+import FastKernels
 import TensorCore
 
 @Suite("Architecture: shapes, parameter counts, variants, presets")

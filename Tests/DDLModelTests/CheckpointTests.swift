@@ -4,6 +4,7 @@ import Foundation
 import HDF5Files
 import Layers
 import Testing
+import FastKernels
 import TensorCore
 
 let checkpointFixtures: String = {

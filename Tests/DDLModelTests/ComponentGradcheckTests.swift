@@ -3,6 +3,7 @@ import DDLModel
 import GradCheck
 import Layers
 import Testing
+import FastKernels
 import TensorCore
 
 /// Double gradchecks of every DDL component at width 2 and input 16, over every input and

@@ -2,6 +2,7 @@ import Autodiff
 import DDLModel
 import Layers
 import Testing
+import FastKernels
 import TensorCore
 
 /// Batch norm followed by PReLU runs as one pass in evaluation when nothing is

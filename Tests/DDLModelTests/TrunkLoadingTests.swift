@@ -1,6 +1,7 @@
 import DDLModel
 import Foundation
 import Layers
+import FastKernels
 import TensorCore
 import Testing
 

@@ -1,5 +1,6 @@
 import Testing
 import FaceData
+import FastKernels
 import TensorCore
 
 /// The set makers: determinism, labels, withholding, balance and subject-independent splits.

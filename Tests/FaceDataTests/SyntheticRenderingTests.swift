@@ -1,5 +1,6 @@
 import Testing
 import FaceData
+import FastKernels
 import TensorCore
 
 /// What the factors do to the pixels: expressions act only on the expression regions and

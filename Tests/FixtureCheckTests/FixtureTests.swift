@@ -2,6 +2,7 @@ import FixtureCheck
 import Foundation
 import HDF5Files
 import Testing
+import FastKernels
 import TensorCore
 
 /// The repository's `fixtures/` folder.

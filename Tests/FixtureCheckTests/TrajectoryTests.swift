@@ -4,6 +4,7 @@ import DDLModel
 import FixtureCheck
 import Layers
 import Testing
+import FastKernels
 import TensorCore
 import Training
 

@@ -1,6 +1,7 @@
 import Autodiff
 import GradCheck
 import Testing
+import FastKernels
 import TensorCore
 
 /// The checker must catch what it is for: wrong gradients, named by input and index.

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5Files
 import Testing
+import FastKernels
 import TensorCore
 
 /// A fresh temporary folder per test.

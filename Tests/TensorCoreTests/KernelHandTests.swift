@@ -1,4 +1,5 @@
 import Testing
+import FastKernels
 import TensorCore
 
 /// Tiny cases worked out by hand, one or more per kernel.

@@ -1,4 +1,5 @@
 import Testing
+import FastKernels
 import TensorCore
 
 @Suite("Tensor storage, shapes and views")

@@ -2,6 +2,7 @@ import Autodiff
 import DDLModel
 import FaceData
 import Foundation
+import FastKernels
 import TensorCore
 import Testing
 import Training

@@ -1,6 +1,7 @@
 import FaceData
 import Foundation
 import Testing
+import FastKernels
 import TensorCore
 import Training
 

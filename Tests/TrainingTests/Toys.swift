@@ -1,5 +1,6 @@
 import FaceData
 import Foundation
+import FastKernels
 import TensorCore
 
 /// A toy face set: the expression is the colour of a square in a random place, factor

@@ -5,6 +5,7 @@ import Foundation
 import HDF5Files
 import Layers
 import Testing
+import FastKernels
 import TensorCore
 import Training
 

@@ -1,7 +1,10 @@
-// The public kernels of the tensor core. Each dispatches through `Scalar.kernels`, so it
-// runs specialised for Float or Double whatever generic code calls it (see KernelTable).
+import TensorCore
 
-extension Tensor {
+// The ops of the tensor core as the layers above call them. Each dispatches through
+// `Scalar.kernels` (chosen in KernelChoice), so it runs specialised for Float or Double
+// whatever generic code calls it, and is timed when a `KernelProfile` is recording.
+
+extension Tensor where Scalar: TensorScalar {
     /// A unary pointwise map (ReLU, sigmoid, exp, log, sqrt, square, pow, …).
     public static func pointwise(_ op: PointwiseOperation, _ x: Tensor) -> Tensor { KernelProfile.measure("pointwise") { Scalar.kernels.pointwise(op, x) } }
 
@@ -24,7 +27,9 @@ extension Tensor {
     /// 2-D convolution (cross-correlation, as PyTorch) of `x[N, C, H, W]` with
     /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`, by unfolding and BLAS gemm.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
-        KernelProfile.measure("conv2d", flops: convolutionFlops(x.shape, weight.shape, stride, padding)) { Scalar.kernels.conv2d(x, weight, bias, stride, padding) }
+        KernelProfile.measure("conv2d", flops: convolutionFlops(x.shape, weight.shape, stride, padding)) {
+            Scalar.kernels.conv2d(x, weight, bias, ConvolutionSettings(stride: stride, padding: padding))
+        }
     }
 
     /// Gradients of `conv2d` for the upstream gradient `dy[N, Cout, Ho, Wo]`, each returned
@@ -33,18 +38,25 @@ extension Tensor {
         _ x: Tensor, weight: Tensor, upstream dy: Tensor, stride: Int, padding: Int,
         needInput: Bool, needWeight: Bool, needBias: Bool
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
-        KernelProfile.measure("conv2d_backward", flops: convolutionFlops(x.shape, weight.shape, stride, padding) * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))) { Scalar.kernels.conv2dBackward(x, weight, dy, stride, padding, needInput, needWeight, needBias) }
+        KernelProfile.measure("conv2d_backward", flops: convolutionFlops(x.shape, weight.shape, stride, padding) * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))) {
+            var needs: ConvolutionGradients = []
+            if needInput { needs.insert(.input) }
+            if needWeight { needs.insert(.weight) }
+            if needBias { needs.insert(.bias) }
+            return Scalar.kernels.conv2dBackward(x, weight, dy, ConvolutionSettings(stride: stride, padding: padding), needs)
+        }
     }
 
-    /// Max pooling with a square window; padding counts as −∞. Returns the output and, for
-    /// each output element, the offset within its input plane of the maximum (first on ties).
-    public static func maxPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> (output: Tensor, argmax: [Int32]) {
-        KernelProfile.measure("max_pool2d") { Scalar.kernels.maxPool2d(x, kernel, stride, padding) }
-    }
-
-    /// Max pooling's output alone (no positions of the maxima): for inference.
-    public static func maxPool2dValues(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
-        KernelProfile.measure("max_pool2d") { Scalar.kernels.maxPool2dValues(x, kernel, stride, padding) }
+    /// Max pooling with a square window; padding counts as −∞. Returns the output and, when
+    /// `positions` is set, for each output element the offset within its input plane of the
+    /// maximum (first on ties); otherwise no offsets (nothing will be differentiated).
+    public static func maxPool2d(
+        _ x: Tensor, kernel: Int, stride: Int, padding: Int = 0, positions: Bool = true
+    ) -> (output: Tensor, argmax: [Int32]) {
+        let window = PoolWindow(kernel: kernel, stride: stride, padding: padding)
+        return KernelProfile.measure("max_pool2d") {
+            positions ? Scalar.kernels.maxPool2d(x, window) : (Scalar.kernels.maxPool2dValues(x, window), [])
+        }
     }
 
     /// Backward of max pooling: routes each upstream element to its recorded maximum.
@@ -54,12 +66,12 @@ extension Tensor {
 
     /// Average pooling with a square window (`count_include_pad=True`: the divisor is `kernel²`).
     public static func avgPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
-        KernelProfile.measure("avg_pool2d") { Scalar.kernels.avgPool2d(x, kernel, stride, padding) }
+        KernelProfile.measure("avg_pool2d") { Scalar.kernels.avgPool2d(x, PoolWindow(kernel: kernel, stride: stride, padding: padding)) }
     }
 
     /// Backward of average pooling.
     public static func avgPool2dBackward(upstream dy: Tensor, inputShape: [Int], kernel: Int, stride: Int, padding: Int) -> Tensor {
-        KernelProfile.measure("avg_pool2d_backward") { Scalar.kernels.avgPool2dBackward(dy, inputShape, kernel, stride, padding) }
+        KernelProfile.measure("avg_pool2d_backward") { Scalar.kernels.avgPool2dBackward(dy, inputShape, PoolWindow(kernel: kernel, stride: stride, padding: padding)) }
     }
 
     /// Adaptive average pooling of `x[N, C, H, W]` to `[N, C, outHeight, outWidth]` (PyTorch's bins).
@@ -77,18 +89,22 @@ extension Tensor {
 
     /// `y = (x − mean)·invStd·γ + β` per channel.
     public static func batchNormApply(_ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor) -> Tensor {
-        KernelProfile.measure("batch_norm") { Scalar.kernels.batchNormApply(x, mean, invStd, gamma, beta, nil) }
+        KernelProfile.measure("batch_norm") { Scalar.kernels.batchNormApply(x, ChannelNormalization(mean: mean, invStd: invStd, gamma: gamma, beta: beta)) }
     }
 
     /// `PReLU(batchNormApply(…))` with one shared slope, in one pass: for evaluation, where
     /// nothing is differentiated (equal bit for bit to the two ops in turn).
     public static func batchNormPReLU(_ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor, slope: Scalar) -> Tensor {
-        KernelProfile.measure("batch_norm_prelu") { Scalar.kernels.batchNormApply(x, mean, invStd, gamma, beta, slope) }
+        KernelProfile.measure("batch_norm_prelu") { Scalar.fused.batchNormPReLU(x, ChannelNormalization(mean: mean, invStd: invStd, gamma: gamma, beta: beta), slope) }
     }
 
     /// Per-channel `Σ dy` and `Σ dy·x̂` with `x̂ = (x − mean)·invStd`, accumulated in `Double`.
     public static func batchNormReductions(_ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar]) -> (sumDy: [Double], sumDyXhat: [Double]) {
-        KernelProfile.measure("batch_norm_backward") { Scalar.kernels.batchNormReductions(x, dy, mean, invStd) }
+        KernelProfile.measure("batch_norm_backward") {
+            let n = ChannelNormalization(mean: mean, invStd: invStd, gamma: Tensor.zeros([mean.count]), beta: Tensor.zeros([mean.count]))
+            let sums = Scalar.kernels.batchNormReductions(x, dy, n)
+            return (sums.sumDy, sums.sumDyXhat)
+        }
     }
 
     /// Input gradient of batch norm in training mode:
@@ -96,7 +112,9 @@ extension Tensor {
     public static func batchNormTrainingInputGradient(
         _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, sumDy: [Double], sumDyXhat: [Double]
     ) -> Tensor {
-        KernelProfile.measure("batch_norm_backward") { Scalar.kernels.batchNormTrainingInputGradient(x, dy, mean, invStd, gamma, sumDy, sumDyXhat) }
+        KernelProfile.measure("batch_norm_backward") { Scalar.kernels.batchNormTrainingInputGradient(
+                x, dy, ChannelNormalization(mean: mean, invStd: invStd, gamma: gamma, beta: gamma),
+                BatchNormSums(sumDy: sumDy, sumDyXhat: sumDyXhat)) }
     }
 
     /// Multiplies each channel (axis 1) by its factor.
@@ -160,12 +178,12 @@ extension Tensor {
     }
 }
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// One Adam step on a parameter `value` with its moment estimates `m` and `v`.
     public static func adamUpdate(value: inout Tensor, m: inout Tensor, v: inout Tensor, gradient: Tensor, _ c: AdamCoefficients) {
         precondition(value.shape == gradient.shape && m.shape == value.shape && v.shape == value.shape,
                      "adamUpdate: parameter \(describe(value.shape)), gradient \(describe(gradient.shape)), moments \(describe(m.shape)), \(describe(v.shape))")
-        KernelProfile.measure("adam") { Scalar.kernels.adamUpdate(&value, &m, &v, gradient, c) }
+        KernelProfile.measure("adam") { Scalar.fused.adamUpdate(&value, &m, &v, gradient, c) }
     }
 }
 
@@ -174,4 +192,66 @@ func convolutionFlops(_ input: [Int], _ weight: [Int], _ stride: Int, _ padding:
     guard input.count == 4, weight.count == 4, stride > 0 else { return 0 }
     let ho = (input[2] + 2 * padding - weight[2]) / stride + 1, wo = (input[3] + 2 * padding - weight[3]) / stride + 1
     return 2 * Double(input[0]) * Double(weight[0]) * Double(ho * wo) * Double(weight[1] * weight[2] * weight[3])
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// Elementwise sum with broadcasting.
+    public static func + (a: Tensor, b: Tensor) -> Tensor { binary(.add, a, b) }
+    /// Elementwise difference with broadcasting.
+    public static func - (a: Tensor, b: Tensor) -> Tensor { binary(.sub, a, b) }
+    /// Elementwise product with broadcasting.
+    public static func * (a: Tensor, b: Tensor) -> Tensor { binary(.mul, a, b) }
+    /// Elementwise quotient with broadcasting.
+    public static func / (a: Tensor, b: Tensor) -> Tensor { binary(.div, a, b) }
+    /// Adds a scalar to every element.
+    public static func + (a: Tensor, s: Scalar) -> Tensor { pointwise(.shift(Double(s)), a) }
+    /// Multiplies every element by a scalar.
+    public static func * (a: Tensor, s: Scalar) -> Tensor { pointwise(.scale(Double(s)), a) }
+    /// Multiplies every element by a scalar.
+    public static func * (s: Scalar, a: Tensor) -> Tensor { pointwise(.scale(Double(s)), a) }
+    /// Negates every element.
+    public static prefix func - (a: Tensor) -> Tensor { pointwise(.negate, a) }
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// Sum over the given axes (all axes when `axes` is nil).
+    public func sum(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
+        let axes = axes ?? Array(0..<rank)
+        let kept = requireShapes { () throws(ShapeError) in
+            try Tensor.reducedShape(shape, axes: axes, keepingDimensions: true)
+        }
+        let result = summed(toShape: kept)
+        let final = requireShapes { () throws(ShapeError) in
+            try Tensor.reducedShape(shape, axes: axes, keepingDimensions: keepingDimensions)
+        }
+        return result.reshaped(final)
+    }
+
+    /// Mean over the given axes (all axes when `axes` is nil).
+    public func mean(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Tensor {
+        let s = sum(alongAxes: axes, keepingDimensions: keepingDimensions)
+        let n = count / Swift.max(s.count, 1)
+        return s * (1 / Scalar(n))
+    }
+
+    /// Expands `self` (a reduced shape with size-1 axes) back to `shape` by repetition.
+    public func broadcast(to target: [Int]) -> Tensor {
+        Tensor.broadcasting(Tensor.zeros(target), self, operation: "broadcast_to") { _, b in b }
+    }
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// Matrix product `op(a) · op(b)` of two rank-2 tensors through BLAS gemm, on as many
+    /// threads as the product's size warrants.
+    ///
+    /// Shapes: `op(a)` is `[m, k]`, `op(b)` is `[k, n]`, the result `[m, n]`.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        let (m, k, n) = requireShapes { () throws(ShapeError) in
+            try matmulShape(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB)
+        }
+        return KernelProfile.measure("matmul", flops: 2 * Double(m) * Double(n) * Double(k)) {
+            BLASThreads.fit(m: m, n: n, k: k)
+            return matmulKernel(a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB)
+        }
+    }
 }

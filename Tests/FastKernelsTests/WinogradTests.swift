@@ -1,4 +1,5 @@
 import Testing
+import FastKernels
 import TensorCore
 
 /// The Winograd F(2×2, 3×3) path (3×3 stride-1 kernels on maps of 8×8 or more) against a
@@ -7,15 +8,16 @@ import TensorCore
 struct WinogradTests {
     typealias Gradients<S: TensorScalar> = (output: Tensor<S>, input: Tensor<S>, weight: Tensor<S>)
 
+    /// The fast convolution with the given algorithm, or as `KernelChoice` picks it (nil).
     func run<S: TensorScalar>(
-        _ algorithm: ConvolutionAlgorithm, x: Tensor<S>, w: Tensor<S>, dy: Tensor<S>, padding: Int
+        _ algorithm: ConvolutionAlgorithm?, x: Tensor<S>, w: Tensor<S>, dy: Tensor<S>, padding: Int
     ) -> Gradients<S> {
-        ConvolutionAlgorithm.$preferred.withValue(algorithm) {
-            let y = Tensor.conv2d(x, weight: w, bias: nil, stride: 1, padding: padding)
-            let g = Tensor.conv2dBackward(x, weight: w, upstream: dy, stride: 1, padding: padding,
-                                          needInput: true, needWeight: true, needBias: false)
-            return (y, g.input!, g.weight!)
-        }
+        let c = ConvolutionSettings(stride: 1, padding: padding)
+        let chosen = algorithm ?? KernelChoice.convolution(
+            Conv2dGeometry.checked(x, weight: w, bias: nil, c))
+        let y = Tensor.conv2dFast(x, weight: w, bias: nil, c, algorithm: chosen)
+        let g = Tensor.conv2dBackwardFast(x, weight: w, upstream: dy, c, [.input, .weight], algorithm: chosen)
+        return (y, g.input!, g.weight!)
     }
 
     @Test func onesCountTheValidNeighbours() {
@@ -64,7 +66,7 @@ struct WinogradTests {
         let x = Tensor<Float>.normal([4, 32, 23, 23], generator: &g)
         let w = Tensor<Float>.kaimingUniform([32, 32, 3, 3], generator: &g)
         let dy = Tensor<Float>.normal([4, 32, 23, 23], generator: &g)
-        let a = run(.automatic, x: x, w: w, dy: dy, padding: 1)
+        let a = run(nil, x: x, w: w, dy: dy, padding: 1)
         let b = run(.unfold, x: x, w: w, dy: dy, padding: 1)
         #expect(compare(a.output, b.output, atol: 1e-5, rtol: 1e-4).passed)
         #expect(compare(a.input, b.input, atol: 1e-5, rtol: 1e-4).passed)

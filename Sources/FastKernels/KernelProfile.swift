@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Time and arithmetic per kernel while a profile is active (`KernelProfile.recording`):
 /// how `ddl bench` reports where a training step spends its time.
@@ -48,7 +49,7 @@ public final class KernelProfile: @unchecked Sendable {
 
     /// Runs a kernel, timing it when a profile is recording.
     @inline(__always)
-    static func measure<T>(_ name: String, flops: @autoclosure () -> Double = 0, _ body: () -> T) -> T {
+    public static func measure<T>(_ name: String, flops: @autoclosure () -> Double = 0, _ body: () -> T) -> T {
         guard let profile = current else { return body() }
         let clock = ContinuousClock()
         let start = clock.now

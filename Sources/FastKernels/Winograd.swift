@@ -1,20 +1,5 @@
 import Dispatch
-
-/// Which algorithm computes a 2-D convolution and its gradients.
-public enum ConvolutionAlgorithm: Sendable, Equatable {
-    /// Winograd F(2×2, 3×3) where it pays (3×3 stride-1 kernels, maps of 8×8 or more, 32
-    /// input channels or more), unfolding with gemm for the rest.
-    case automatic
-    /// Winograd for every 3×3 stride-1 kernel, whatever its size (the tests' way to check
-    /// the Winograd path on small cases), unfolding for the rest.
-    case winograd
-    /// Unfolding (im2col) and gemm for every kernel: the reference the Winograd path is
-    /// tested against.
-    case unfold
-
-    /// The algorithm the convolutions of the current task use (`automatic` unless set).
-    @TaskLocal public static var preferred: ConvolutionAlgorithm = .automatic
-}
+import TensorCore
 
 /// Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2016) for 3×3 stride-1
 /// convolutions, forward and both backward products.
@@ -55,21 +40,9 @@ struct WinogradPlan: Sendable {
         unitsPerChunk = max(1, (tiles + tilesWide - 1) / tilesWide)
     }
 
-    /// Whether a convolution of this geometry takes the Winograd path.
-    /// Automatically, maps smaller than 8×8 stay with unfolding: their few tiles make thin
-    /// products, and the transformed kernels (16·K·C) outweigh them (measured, forward and
-    /// both gradients: 16×512×6×6 takes 54 ms by Winograd, 46 ms unfolded; 16×256×12×12
-    /// takes 23 ms against 40 ms). So do
-    /// inputs of fewer than 32 channels: the transformed products then have a tiny inner size
-    /// and the transforms cost as much as they save (the quick configuration's inference,
-    /// whose widths are 8 to 64: 8.4 ms with Winograd on 8- and 16-channel maps, 7.9 without).
-    static func applies(to g: Conv2dGeometry) -> Bool {
-        guard g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 else { return false }
-        switch ConvolutionAlgorithm.preferred {
-        case .automatic: return g.outPlane >= 64 && g.inChannels >= 32
-        case .winograd: return true
-        case .unfold: return false
-        }
+    /// Whether Winograd can compute a convolution of this geometry at all (3×3, stride 1).
+    static func supports(_ g: Conv2dGeometry) -> Bool {
+        g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1
     }
 
     /// Distance between the 16 transformed matrices of the kernels, of a chunk's input tiles
@@ -87,7 +60,7 @@ struct WinogradPlan: Sendable {
     /// and each half has at least a minimum chunk of tiles; otherwise one, whose products
     /// BLAS threads itself.
     var workerCount: Int {
-        BLASThreads.count >= 2 && g.batch >= 2 && g.batch * tilesHigh * tilesWide >= 2 * WinogradPlan.minimumChunkTiles ? 2 : 1
+        KernelThreads.count >= 2 && g.batch >= 2 && g.batch * tilesHigh * tilesWide >= 2 * WinogradPlan.minimumChunkTiles ? 2 : 1
     }
 
     /// Runs `body(worker, samples)` for each worker's share of the batch.
@@ -114,7 +87,7 @@ struct WinogradPlan: Sendable {
 
 extension WinogradPlan {
     /// `U_ξ[k, c] = (G g_kc Gᵀ)_ξ` for every kernel of `weight[K, C, 3, 3]`; `u` is `[16, K, C]`.
-    func transformWeights<S: TensorScalar>(_ weight: UnsafePointer<S>, into u: UnsafeMutablePointer<S>) {
+    func transformWeights<S: TensorElement>(_ weight: UnsafePointer<S>, into u: UnsafeMutablePointer<S>) {
         let kc = g.outChannels * g.inChannels, ws = weightStride
         let half: S = 0.5
         for i in 0..<kc {
@@ -134,7 +107,7 @@ extension WinogradPlan {
     }
 
     /// `weight[k, c] = Gᵀ ∂U_kc G`: a `[16, K, C]` gradient back to `[K, C, 3, 3]`.
-    func untransformWeightGradient<S: TensorScalar>(_ du: UnsafePointer<S>, into dw: UnsafeMutablePointer<S>) {
+    func untransformWeightGradient<S: TensorElement>(_ du: UnsafePointer<S>, into dw: UnsafeMutablePointer<S>) {
         let kc = g.outChannels * g.inChannels, ws = weightStride
         let half: S = 0.5
         for i in 0..<kc {
@@ -157,7 +130,7 @@ extension WinogradPlan {
 
     /// `V_ξ[c, j] = (Bᵀ d B)_ξ` for the tiles of units `[u0, u1)` of `x[N, C, H, W]`; `v` is
     /// `[16, C, P]` with `P = (u1 − u0)·tilesWide`. `rows` holds 8·(tilesWide + 1) scalars.
-    func transformInput<S: TensorScalar>(
+    func transformInput<S: TensorElement>(
         _ x: UnsafePointer<S>, units u0: Int, _ u1: Int, into v: UnsafeMutablePointer<S>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, stride16 = inputStride(p)
@@ -211,7 +184,7 @@ extension WinogradPlan {
 
     /// `∂M_ξ[k, j] = (A ∂Y Aᵀ)_ξ` for the tiles of units `[u0, u1)` of `dy[N, K, Ho, Wo]`
     /// (zero beyond the output); `dm` is `[16, K, P]`. `rows` holds 4·tilesWide scalars.
-    func transformOutputGradient<S: TensorScalar>(
+    func transformOutputGradient<S: TensorElement>(
         _ dy: UnsafePointer<S>, units u0: Int, _ u1: Int, into dm: UnsafeMutablePointer<S>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
@@ -261,7 +234,7 @@ extension WinogradPlan {
 
     /// `y = Aᵀ M A` for the tiles of units `[u0, u1)`, written into `out[N, K, Ho, Wo]`
     /// (the parts of edge tiles beyond the output are dropped). `rows` holds 4·tilesWide.
-    func untransformOutput<S: TensorScalar>(
+    func untransformOutput<S: TensorElement>(
         _ m: UnsafePointer<S>, units u0: Int, _ u1: Int, into out: UnsafeMutablePointer<S>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
@@ -296,7 +269,7 @@ extension WinogradPlan {
     /// `∂x += B ∂V Bᵀ` for the tiles of units `[u0, u1)`, added into `dx[N, C, H, W]`
     /// (overlapping tiles add up; parts outside the input are dropped). `rows` holds
     /// 16·(tilesWide + 1) + 2·tilesWide + 4 scalars.
-    func untransformInputGradient<S: TensorScalar>(
+    func untransformInputGradient<S: TensorElement>(
         _ dv: UnsafePointer<S>, units u0: Int, _ u1: Int, into dx: UnsafeMutablePointer<S>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = inputStride(p)
@@ -351,7 +324,7 @@ extension WinogradPlan {
 /// Splits `count` pairs of columns `offset + 2m`, `offset + 2m + 1` of a row of `width` into
 /// `even[m]` and `odd[m]`, with zeros for columns outside the row.
 @inline(__always)
-func deinterleave<S: TensorScalar>(
+func deinterleave<S: TensorElement>(
     _ row: UnsafePointer<S>, width: Int, offset: Int, count: Int, even: UnsafeMutablePointer<S>, odd: UnsafeMutablePointer<S>
 ) {
     // m is interior when both 2m + offset ≥ 0 and 2m + 1 + offset ≤ width − 1.
@@ -376,7 +349,7 @@ func deinterleave<S: TensorScalar>(
 
 /// Writes `even[m]`, `odd[m]` to columns `2m`, `2m + 1` of a row of `width`.
 @inline(__always)
-func interleave<S: TensorScalar>(even: UnsafePointer<S>, odd: UnsafePointer<S>, into row: UnsafeMutablePointer<S>, width: Int) {
+func interleave<S: TensorElement>(even: UnsafePointer<S>, odd: UnsafePointer<S>, into row: UnsafeMutablePointer<S>, width: Int) {
     let pairs = width / 2
     for m in 0..<pairs {
         row[2 * m] = even[m]
@@ -389,7 +362,7 @@ func interleave<S: TensorScalar>(even: UnsafePointer<S>, odd: UnsafePointer<S>, 
 
 extension WinogradPlan {
     /// The convolution of `x` with `weight` (no bias) into `out[N, K, Ho, Wo]`.
-    func forward<S: TensorScalar>(x: UnsafePointer<S>, weight: UnsafePointer<S>, out: UnsafeMutablePointer<S>) {
+    func forward<S: TensorElement>(x: UnsafePointer<S>, weight: UnsafePointer<S>, out: UnsafeMutablePointer<S>) {
         var u = scratch(S.self, 16 * weightStride)
         u.withUnsafeMutableBufferPointer { transformWeights(weight, into: $0.baseAddress!) }
         let serial = workerCount == 2
@@ -424,7 +397,7 @@ extension WinogradPlan {
 
     /// The input gradient (into zeroed `dx`, when given) and the weight gradient (into `dw`,
     /// when given) for the upstream gradient `dy`.
-    func backward<S: TensorScalar>(
+    func backward<S: TensorElement>(
         x: UnsafePointer<S>, weight: UnsafePointer<S>, dy: UnsafePointer<S>,
         dx: UnsafeMutablePointer<S>?, dw: UnsafeMutablePointer<S>?
     ) {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FastKernels
 import TensorCore
 
 /// Kernels on tensors large enough to be split between two threads (`ParallelWork`), against
@@ -82,12 +83,12 @@ struct LargeKernelTests {
         var g = RandomGenerator(seed: 24)
         var x = Tensor<Float>.normal(shape, generator: &g)
         let reference = Tensor.maxPool2d(x, kernel: kernel, stride: stride, padding: padding).output
-        #expect(Tensor.maxPool2dValues(x, kernel: kernel, stride: stride, padding: padding).scalars == reference.scalars)
+        #expect(Tensor.maxPool2d(x, kernel: kernel, stride: stride, padding: padding, positions: false).output.scalars == reference.scalars)
         // A NaN wins its windows in both kernels.
         let nanAt = min(shape[3] + 2, x.count - 1)
         x = Tensor(shape: shape, scalars: x.scalars.enumerated().map { $0.offset == nanAt ? .nan : $0.element })
         let withNaN = Tensor.maxPool2d(x, kernel: kernel, stride: stride, padding: padding).output
-        let values = Tensor.maxPool2dValues(x, kernel: kernel, stride: stride, padding: padding)
+        let values = Tensor.maxPool2d(x, kernel: kernel, stride: stride, padding: padding, positions: false).output
         #expect(withNaN.scalars.filter(\.isNaN).count >= 1)
         #expect(zip(values.scalars, withNaN.scalars).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
     }
@@ -137,7 +138,7 @@ struct LargeKernelTests {
     @Test func emptyTensorsGiveEmptyResults() {
         let x = Tensor<Float>.zeros([0, 3, 8, 8])
         #expect(Tensor.maxPool2d(x, kernel: 3, stride: 2, padding: 1).output.shape == [0, 3, 4, 4])
-        #expect(Tensor.maxPool2dValues(x, kernel: 3, stride: 2, padding: 1).shape == [0, 3, 4, 4])
+        #expect(Tensor.maxPool2d(x, kernel: 3, stride: 2, padding: 1, positions: false).output.shape == [0, 3, 4, 4])
         #expect(Tensor.maxPool2dBackward(upstream: Tensor<Float>.zeros([0, 3, 4, 4]), argmax: [], inputShape: [0, 3, 8, 8]).shape == [0, 3, 8, 8])
         let slope = Tensor<Float>(shape: [1], scalars: [0.25])
         #expect(Tensor.prelu(x, slope: slope).shape == x.shape)

@@ -1,0 +1,57 @@
+import TensorCore
+
+/// The per-step numbers of one Adam update (PyTorch's `torch.optim.Adam`).
+public struct AdamCoefficients: Sendable {
+    /// `lr / (1 − β1ᵗ)`.
+    public var stepSize: Double
+    /// `1 − β1`, `β2`, `1 − β2`.
+    public var oneMinusBeta1: Double, beta2: Double, oneMinusBeta2: Double
+    /// L2 weight decay added to the gradient.
+    public var weightDecay: Double
+    public var eps: Double
+    /// `√(1 − β2ᵗ)`.
+    public var correction2Root: Double
+
+    public init(stepSize: Double, oneMinusBeta1: Double, beta2: Double, oneMinusBeta2: Double,
+                weightDecay: Double, eps: Double, correction2Root: Double) {
+        self.stepSize = stepSize
+        self.oneMinusBeta1 = oneMinusBeta1
+        self.beta2 = beta2
+        self.oneMinusBeta2 = oneMinusBeta2
+        self.weightDecay = weightDecay
+        self.eps = eps
+        self.correction2Root = correction2Root
+    }
+}
+
+extension Tensor {
+    /// One Adam update in place: `g ← g + wd·p`, `m ← m + (1 − β1)(g − m)`,
+    /// `v ← β2·v + (1 − β2)·g²`, `p ← p − stepSize · m / (√v/√(1 − β2ᵗ) + eps)`.
+    static func adamUpdateKernel(
+        value: inout Tensor, m: inout Tensor, v: inout Tensor, gradient: Tensor, _ c: AdamCoefficients,
+        split: WorkSplitter
+    ) {
+        let stepSize = Scalar(c.stepSize), b1 = Scalar(c.oneMinusBeta1), b2 = Scalar(c.beta2), c2 = Scalar(c.oneMinusBeta2)
+        let wd = Scalar(c.weightDecay), e = Scalar(c.eps), root = Scalar(c.correction2Root)
+        value.withUnsafeMutableBufferPointer { pv in
+            m.withUnsafeMutableBufferPointer { pm in
+                v.withUnsafeMutableBufferPointer { pvv in
+                    gradient.scalars.withUnsafeBufferPointer { pg in
+                        guard pv.count > 0 else { return }
+                        let (x, mean, square, g) = (SendableMutablePointer(pv.start), SendableMutablePointer(pm.start),
+                                                    SendableMutablePointer(pvv.start), SendablePointer(pg.start))
+                        split.run(pv.count, 4 * pv.count) { range in
+                            let (pv, pm, pvv, pg) = (x.pointer, mean.pointer, square.pointer, g.pointer)
+                            for i in range {
+                                let grad = pg[i] + wd * pv[i]
+                                pm[i] += b1 * (grad - pm[i])
+                                pvv[i] = b2 * pvv[i] + c2 * grad * grad
+                                pv[i] -= stepSize * pm[i] / (pvv[i].squareRoot() / root + e)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

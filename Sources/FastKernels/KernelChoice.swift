@@ -1,0 +1,79 @@
+import TensorCore
+
+/// A scalar the model runs in: a `TensorElement` with the kernels chosen for it.
+///
+/// `Double`, the type of the gradient checks, the fixtures and the trajectories, runs the
+/// reference kernels of the tensor core unchanged; `Float`, the type of training, runs the
+/// fast kernels where this layer has them and the reference kernels elsewhere.
+public protocol TensorScalar: TensorElement {
+    /// Every kernel of the tensor core as chosen for this type.
+    static var kernels: KernelTable<Self> { get }
+    /// The kernels that exist only as fused work (an optimiser step, BN + PReLU).
+    static var fused: FusedKernels<Self> { get }
+}
+
+/// Kernels that compute several ops in one pass.
+public struct FusedKernels<S: TensorElement>: Sendable {
+    /// One Adam step in place: (value, m, v, gradient, coefficients).
+    public var adamUpdate: @Sendable (
+        inout Tensor<S>, inout Tensor<S>, inout Tensor<S>, Tensor<S>, AdamCoefficients
+    ) -> Void
+    /// `PReLU(batchNorm(x))` with one shared slope, in one pass: (input, normalisation, slope).
+    public var batchNormPReLU: @Sendable (Tensor<S>, ChannelNormalization<S>, S) -> Tensor<S>
+
+    /// The fused kernels with per-element work spread by `split`; call only with a concrete
+    /// `S`, so that the closures are compiled for it.
+    @inline(__always)
+    static func make(split: WorkSplitter) -> FusedKernels {
+        FusedKernels(
+            adamUpdate: { p, m, v, g, c in Tensor.adamUpdateKernel(value: &p, m: &m, v: &v, gradient: g, c, split: split) },
+            batchNormPReLU: { x, n, a in Tensor.batchNormApplyKernel(x, n, preluSlope: a, split: split) }
+        )
+    }
+}
+
+extension Float: TensorScalar {
+    /// The reference table with the fast kernels put in (`KernelChoice.fastTable`).
+    public static let kernels = KernelChoice.fastTable()
+    /// Fused kernels on two threads where they pay.
+    public static let fused = FusedKernels<Float>.make(split: ParallelWork.splitter)
+}
+
+extension Double: TensorScalar {
+    /// The reference kernels, on the calling thread.
+    public static let kernels = Double.referenceKernels(split: .serial)
+    /// Fused kernels on the calling thread.
+    public static let fused = FusedKernels<Double>.make(split: .serial)
+}
+
+/// The one place that chooses a fast kernel: which entries of `Float`'s table are replaced,
+/// and, per call, which algorithm a convolution takes.
+public enum KernelChoice {
+    /// The convolution algorithm for a geometry. Winograd pays only for 3×3 stride-1
+    /// kernels over maps of 8×8 or more with 32 input channels or more: smaller maps make
+    /// thin products for their transformed kernels (16·K·C), and fewer channels a tiny inner
+    /// size for which the transforms cost as much as they save (both measured with
+    /// `ddl bench --op conv2d` and the training-step benchmark).
+    public static func convolution(_ g: Conv2dGeometry) -> ConvolutionAlgorithm {
+        WinogradPlan.supports(g) && g.outPlane >= 64 && g.inChannels >= 32 ? .winograd : .unfold
+    }
+
+    /// `Float`'s table: the reference kernels with their per-element work on two threads,
+    /// and the fast convolution, max pooling and sigmoid.
+    static func fastTable() -> KernelTable<Float> {
+        var table = Float.referenceKernels(split: ParallelWork.splitter)
+        let reference = table
+        table.conv2d = { x, w, b, c in
+            let g = Conv2dGeometry.checked(x, weight: w, bias: b, c)
+            return Tensor.conv2dFast(x, weight: w, bias: b, c, algorithm: convolution(g))
+        }
+        table.conv2dBackward = { x, w, dy, c, needs in
+            let g = Conv2dGeometry.checked(x, weight: w, bias: nil, c)
+            return Tensor.conv2dBackwardFast(x, weight: w, upstream: dy, c, needs, algorithm: convolution(g))
+        }
+        table.maxPool2d = { x, p in Tensor.maxPool2dFast(x, p) }
+        table.maxPool2dValues = { x, p in Tensor.maxPool2dValuesFast(x, p) }
+        table.pointwise = { op, x in op == .sigmoid ? Tensor<Float>.sigmoidFast(x) : reference.pointwise(op, x) }
+        return table
+    }
+}

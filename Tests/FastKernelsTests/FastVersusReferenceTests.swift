@@ -1,0 +1,206 @@
+import Testing
+import FastKernels
+import TensorCore
+
+/// Every kernel `Float`'s table takes from the fast layer, held against the reference kernel
+/// of the tensor core: in Float and in Double (each fast kernel is generic, so its Double form
+/// is checked even though Double runs the reference), on odd shapes, at the sizes where a
+/// fast path switches on (Winograd's 8×8 maps and 32 channels, the SIMD pool's ten output
+/// columns, two-thread work from `ParallelWork.minimumElements`), with one thread and with
+/// two forced (`KernelThreads.with`), so both paths run on any machine.
+@Suite("Fast kernels against the reference")
+struct FastVersusReferenceTests {
+    static let threadCounts = [1, 2]
+
+    func reference<S: TensorScalar>(_: S.Type) -> KernelTable<S> { S.referenceKernels(split: .serial) }
+
+    /// Central shapes: odd sizes, part tiles, single samples, the switch points.
+    static let convolutionCases: [([Int], Int, Int, Int)] = [
+        // [N, C, H, W], Cout, kernel, stride
+        ([2, 3, 7, 9], 4, 3, 1), ([3, 32, 8, 8], 5, 3, 1), ([1, 33, 11, 9], 3, 3, 1),
+        ([5, 2, 13, 8], 2, 3, 2), ([2, 6, 12, 12], 7, 1, 1), ([3, 4, 33, 33], 3, 1, 1),
+        ([2, 5, 9, 10], 3, 5, 2), ([4, 40, 12, 12], 8, 3, 1),
+    ]
+
+    func checkConvolution<S: TensorScalar>(
+        _: S.Type, _ shape: [Int], _ cout: Int, _ k: Int, _ stride: Int, threads: Int,
+        tolerance: (atol: Double, rtol: Double)
+    ) {
+        var g = RandomGenerator(seed: 41)
+        let x = Tensor<S>.normal(shape, generator: &g)
+        let w = Tensor<S>.normal([cout, shape[1], k, k], generator: &g)
+        let b = Tensor<S>.normal([cout], generator: &g)
+        let c = ConvolutionSettings(stride: stride, padding: k / 2)
+        let geometry = Conv2dGeometry.checked(x, weight: w, bias: b, c)
+        let dy = Tensor<S>.normal(geometry.outputShape, generator: &g)
+        let ref = reference(S.self)
+        let y0 = ref.conv2d(x, w, b, c)
+        let g0 = ref.conv2dBackward(x, w, dy, c, [.input, .weight, .bias])
+        for algorithm in ConvolutionAlgorithm.allCases {
+            KernelThreads.with(threads) {
+                let y = Tensor.conv2dFast(x, weight: w, bias: b, c, algorithm: algorithm)
+                let r = Tensor.conv2dBackwardFast(x, weight: w, upstream: dy, c, [.input, .weight, .bias],
+                                                  algorithm: algorithm)
+                let label = "\(S.dtypeName) \(shape) k\(k) s\(stride) \(algorithm) \(threads) threads"
+                let (atol, rtol) = tolerance
+                #expect(compare(y, y0, atol: atol, rtol: rtol).passed, "output \(label)")
+                #expect(compare(r.input!, g0.input!, atol: atol, rtol: rtol).passed, "input \(label)")
+                #expect(compare(r.weight!, g0.weight!, atol: atol, rtol: rtol).passed, "weight \(label)")
+                #expect(compare(r.bias!, g0.bias!, atol: atol, rtol: rtol).passed, "bias \(label)")
+            }
+        }
+    }
+
+    @Test(arguments: threadCounts)
+    func convolutionInDouble(threads: Int) {
+        for (shape, cout, k, s) in Self.convolutionCases {
+            checkConvolution(Double.self, shape, cout, k, s, threads: threads, tolerance: (1e-11, 1e-11))
+        }
+    }
+
+    @Test(arguments: threadCounts)
+    func convolutionInFloat(threads: Int) {
+        for (shape, cout, k, s) in Self.convolutionCases {
+            checkConvolution(Float.self, shape, cout, k, s, threads: threads, tolerance: (2e-4, 1e-4))
+        }
+    }
+
+    @Test func winogradIsTakenWhereTheChoiceSaysAndTheResultsDiffer() {
+        // The choice: 3×3 stride 1, an 8×8 output map or more, 32 input channels or more.
+        let c = ConvolutionSettings(stride: 1, padding: 1)
+        func choice(_ shape: [Int]) -> ConvolutionAlgorithm {
+            let x = Tensor<Float>.zeros(shape), w = Tensor<Float>.zeros([4, shape[1], 3, 3])
+            return KernelChoice.convolution(Conv2dGeometry.checked(x, weight: w, bias: nil, c))
+        }
+        #expect(choice([1, 32, 8, 8]) == .winograd)
+        #expect(choice([1, 31, 8, 8]) == .unfold)
+        #expect(choice([1, 32, 7, 8]) == .unfold)
+        // Winograd really runs: it rounds differently from unfolding.
+        var g = RandomGenerator(seed: 42)
+        let x = Tensor<Double>.normal([2, 32, 8, 8], generator: &g)
+        let w = Tensor<Double>.normal([3, 32, 3, 3], generator: &g)
+        let a = Tensor.conv2dFast(x, weight: w, bias: nil, c, algorithm: .winograd)
+        let b = Tensor.conv2dFast(x, weight: w, bias: nil, c, algorithm: .unfold)
+        #expect(a.scalars != b.scalars)
+        #expect(compare(a, b, atol: 1e-11, rtol: 1e-11).passed)
+    }
+
+    static let poolCases: [([Int], PoolWindow)] = [
+        ([2, 3, 9, 9], PoolWindow(kernel: 3, stride: 2, padding: 1)),
+        ([1, 2, 23, 21], PoolWindow(kernel: 3, stride: 2, padding: 1)),  // ≥ 10 outputs: SIMD
+        ([4, 16, 90, 90], PoolWindow(kernel: 3, stride: 2, padding: 1)),  // two threads switch on
+        ([2, 2, 11, 7], PoolWindow(kernel: 2, stride: 2, padding: 0)),
+        ([1, 3, 10, 13], PoolWindow(kernel: 3, stride: 1, padding: 1)),
+        ([2, 1, 12, 12], PoolWindow(kernel: 4, stride: 3, padding: 2)),
+    ]
+
+    func checkMaxPool<S: TensorScalar>(_: S.Type, threads: Int) {
+        var g = RandomGenerator(seed: 43)
+        for (shape, window) in Self.poolCases {
+            var x = Tensor<S>.normal(shape, generator: &g)
+            // Ties, which decide the recorded position: a plane of repeated values.
+            for i in 0..<min(x.count, 40) { x[flat: i] = 1 }
+            let r = reference(S.self).maxPool2d(x, window)
+            KernelThreads.with(threads) {
+                let f = Tensor.maxPool2dFast(x, window)
+                #expect(f.output == r.output, "\(S.dtypeName) \(shape) \(window) \(threads) threads")
+                #expect(f.argmax == r.argmax, "\(S.dtypeName) \(shape) \(window) \(threads) threads")
+                let v = Tensor.maxPool2dValuesFast(x, window)
+                #expect(v == r.output, "values \(S.dtypeName) \(shape) \(window) \(threads) threads")
+            }
+        }
+    }
+
+    @Test(arguments: threadCounts)
+    func maxPoolInFloat(threads: Int) { checkMaxPool(Float.self, threads: threads) }
+
+    @Test(arguments: threadCounts)
+    func maxPoolInDouble(threads: Int) { checkMaxPool(Double.self, threads: threads) }
+
+    @Test func maxPoolLetsANaNWinAsTheReferenceDoes() {
+        var x = Tensor<Float>.ones([1, 1, 24, 24])
+        x[0, 0, 5, 6] = .nan
+        let window = PoolWindow(kernel: 3, stride: 2, padding: 1)
+        let r = reference(Float.self).maxPool2d(x, window)
+        let f = Tensor.maxPool2dFast(x, window)
+        #expect(f.argmax == r.argmax)
+        #expect(f.output.scalars.filter(\.isNaN).count == r.output.scalars.filter(\.isNaN).count)
+        #expect(f.output.scalars.filter(\.isNaN).count > 0)
+    }
+
+    @Test(arguments: threadCounts)
+    func sigmoidInFloat(threads: Int) {
+        // Above the two-thread switch, with extremes.
+        var g = RandomGenerator(seed: 44)
+        var x = Tensor<Float>.normal([ParallelWork.minimumElements + 7], generator: &g) * 20
+        x[flat: 0] = 100; x[flat: 1] = -100; x[flat: 2] = 0
+        let r = reference(Float.self).pointwise(.sigmoid, x)
+        let f = KernelThreads.with(threads) { Float.kernels.pointwise(.sigmoid, x) }
+        #expect(compare(f, r, atol: 1e-7, rtol: 3e-7).passed)
+    }
+
+    /// The kernels whose fast form is the reference loop with its work split in two: the same
+    /// code per element, so equal bit for bit with one thread or two.
+    func checkSplitKernels<S: TensorScalar>(_: S.Type, threads: Int) {
+        var g = RandomGenerator(seed: 45)
+        let shape = [4, 8, 128, 129]  // above ParallelWork.minimumElements, odd planes
+        let x = Tensor<S>.normal(shape, generator: &g), dy = Tensor<S>.normal(shape, generator: &g)
+        let per = Tensor<S>.normal([1, 8, 1, 1], generator: &g)
+        let slope = Tensor<S>.normal([8], generator: &g), shared = Tensor<S>(shape: [1], scalars: [0.25])
+        let ref = reference(S.self)
+        KernelThreads.with(threads) {
+            let fast = S.referenceKernels(split: ParallelWork.splitter)
+            #expect(fast.binary(.mul, x, per) == ref.binary(.mul, x, per))
+            #expect(fast.binary(.add, x, dy) == ref.binary(.add, x, dy))
+            let stats = fast.channelStatistics(x), stats0 = ref.channelStatistics(x)
+            #expect(stats.mean == stats0.mean && stats.variance == stats0.variance)
+            let n = ChannelNormalization(
+                mean: stats.mean, invStd: stats.variance.map { 1 / ($0 + 1e-5).squareRoot() },
+                gamma: slope, beta: slope * 2)
+            #expect(fast.batchNormApply(x, n) == ref.batchNormApply(x, n))
+            let sums = fast.batchNormReductions(x, dy, n), sums0 = ref.batchNormReductions(x, dy, n)
+            #expect(sums.sumDy == sums0.sumDy && sums.sumDyXhat == sums0.sumDyXhat)
+            #expect(fast.batchNormTrainingInputGradient(x, dy, n, sums)
+                        == ref.batchNormTrainingInputGradient(x, dy, n, sums0))
+            for a in [slope, shared] {
+                #expect(fast.prelu(x, a) == ref.prelu(x, a))
+                let p = fast.preluBackward(x, a, dy), p0 = ref.preluBackward(x, a, dy)
+                #expect(p.input == p0.input && p.slope == p0.slope)
+            }
+            // BN + PReLU in one pass equals the two kernels in turn, bit for bit.
+            let fused = S.fused.batchNormPReLU(x, n, 0.25)
+            #expect(fused == ref.prelu(ref.batchNormApply(x, n), shared))
+        }
+    }
+
+    @Test(arguments: threadCounts)
+    func splitKernelsInFloat(threads: Int) { checkSplitKernels(Float.self, threads: threads) }
+
+    @Test(arguments: threadCounts)
+    func splitKernelsInDouble(threads: Int) { checkSplitKernels(Double.self, threads: threads) }
+
+    @Test(arguments: threadCounts)
+    func adamUpdateMatchesTheFormula(threads: Int) {
+        var g = RandomGenerator(seed: 46)
+        let n = ParallelWork.minimumElements / 4 + 3
+        var p = Tensor<Float>.normal([n], generator: &g), m = Tensor<Float>.normal([n], generator: &g)
+        var v = Tensor<Float>.normal([n], generator: &g).map { $0 * $0 }
+        let grad = Tensor<Float>.normal([n], generator: &g)
+        let c = AdamCoefficients(stepSize: 1e-3, oneMinusBeta1: 0.5, beta2: 0.999, oneMinusBeta2: 0.001,
+                                 weightDecay: 5e-4, eps: 1e-8, correction2Root: 0.03)
+        var expected = p.scalars
+        for i in 0..<n {
+            let gi = grad[flat: i] + Float(c.weightDecay) * p[flat: i]
+            let mi = m[flat: i] + Float(c.oneMinusBeta1) * (gi - m[flat: i])
+            let vi = Float(c.beta2) * v[flat: i] + Float(c.oneMinusBeta2) * gi * gi
+            expected[i] -= Float(c.stepSize) * mi / (vi.squareRoot() / Float(c.correction2Root) + Float(c.eps))
+        }
+        KernelThreads.with(threads) { Tensor.adamUpdate(value: &p, m: &m, v: &v, gradient: grad, c) }
+        #expect(p.scalars == expected)
+    }
+
+    @Test func forcingOneThreadKeepsTheWorkOnTheCallingThread() {
+        #expect(KernelThreads.with(1) { KernelThreads.count } == 1)
+        #expect(KernelThreads.with(2) { KernelThreads.count } == min(2, BLASLibrary.threadLimit))
+    }
+}
