@@ -26,6 +26,14 @@ extension Variable {
         }
     }
 
+    /// The hyperbolic tangent.
+    public func tanh() -> Variable {
+        let y = Tensor.pointwise(.tanh, value)
+        return Variable.record("tanh", value: y, parents: [self]) { g, _ in
+            [.pointwiseGradient(.tanh, upstream: g, saved: y)]
+        }
+    }
+
     /// Softmax along `axis`.
     public func softmax(axis: Int) -> Variable {
         let y = Tensor.softmax(value, axis: axis)

@@ -26,8 +26,12 @@ public struct FusedKernels<S: TensorElement>: Sendable {
     @inline(__always)
     static func make(split: WorkSplitter) -> FusedKernels {
         FusedKernels(
-            adamUpdate: { p, m, v, g, c in Tensor.adamUpdateKernel(value: &p, m: &m, v: &v, gradient: g, c, split: split) },
-            batchNormPReLU: { x, n, a in Tensor.batchNormApplyKernel(x, n, preluSlope: a, split: split) }
+            adamUpdate: { p, m, v, g, c in
+                Tensor.adamUpdateKernel(value: &p, m: &m, v: &v, gradient: g, c, split: split)
+            },
+            batchNormPReLU: { x, n, a in
+                Tensor.batchNormPReLUFast(x, n, slope: a, split: split)
+            }
         )
     }
 }

@@ -65,6 +65,7 @@ extension OpCase {
         OpCase("prelu", "per channel", [.init("x", [2, 3, 4, 4], .awayFromZero), .init("weight", [3])], .prelu),
         OpCase("leaky_relu", "0.01", [.init("x", [3, 7], .awayFromZero)], .leakyRelu(slope: 0.01)),
         OpCase("sigmoid", "", [.init("x", [2, 3, 4])], .sigmoid),
+        OpCase("tanh", "", [.init("x", [2, 3, 4])], .tanh),
         OpCase("softmax", "axis 1", [.init("x", [3, 5])], .softmax(axis: 1)),
         OpCase("softmax", "axis 1 of NCHW", [.init("x", [2, 4, 3, 3])], .softmax(axis: 1)),
         OpCase("log_softmax", "axis 1", [.init("x", [3, 5])], .logSoftmax(axis: 1)),

@@ -48,7 +48,7 @@ public enum CatalogOp: Sendable {
     case adaptiveAvgPool2d(height: Int, width: Int)
     /// Inputs: x, γ, β, running mean, running variance.
     case batchNorm(training: Bool)
-    case relu, prelu, sigmoid
+    case relu, prelu, sigmoid, tanh
     case leakyRelu(slope: Double)
     case softmax(axis: Int), logSoftmax(axis: Int)
     case crossEntropy(labels: [Int])
@@ -131,6 +131,7 @@ public struct OpCase: Sendable {
         case .prelu: return prelu(x[0], slope: x[1])
         case .leakyRelu(let slope): return x[0].leakyRelu(slope: S(slope))
         case .sigmoid: return x[0].sigmoid()
+        case .tanh: return x[0].tanh()
         case .softmax(let axis): return x[0].softmax(axis: axis)
         case .logSoftmax(let axis): return x[0].logSoftmax(axis: axis)
         case .crossEntropy(let labels): return crossEntropy(logits: x[0], labels: labels)

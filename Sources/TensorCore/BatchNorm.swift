@@ -25,7 +25,7 @@ extension Tensor {
     }
 
     /// `(N, C, H·W)` of an `[N, C, …]` tensor.
-    func channelLayout() -> (n: Int, c: Int, s: Int) {
+    public func channelLayout() -> (n: Int, c: Int, s: Int) {
         (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
     }
 
@@ -61,12 +61,10 @@ extension Tensor {
         return ChannelStatistics(mean: mean, variance: variance, count: n * s)
     }
 
-    /// `y = (x − mean)·invStd·γ + β` per channel; with `preluSlope`, `PReLU(y)` with that
-    /// shared slope in the same pass (bit for bit what the two ops give one after the other:
-    /// the epilogue the fast layer fuses with).
-    public static func batchNormApplyKernel(
-        _ x: Tensor, _ norm: ChannelNormalization<Scalar>, preluSlope: Scalar? = nil,
-        split: WorkSplitter
+    /// `y = (x − mean)·invStd·γ + β` per channel, computed as `x·scale + shift` with
+    /// `scale = invStd·γ` and `shift = β − mean·scale`.
+    static func batchNormApplyKernel(
+        _ x: Tensor, _ norm: ChannelNormalization<Scalar>, split: WorkSplitter
     ) -> Tensor {
         let (mean, invStd, gamma, beta) = (norm.mean, norm.invStd, norm.gamma, norm.beta)
         requireShapes { () throws(ShapeError) in
@@ -87,11 +85,7 @@ extension Tensor {
                     for plane in planes {
                         let ch = plane % c, scale = scales[ch], shift = shifts[ch]
                         let x = src.pointer + plane * s, y = dst.pointer + plane * s
-                        if let a = preluSlope {
-                            for t in 0..<s { let v = x[t] * scale + shift; y[t] = v > 0 ? v : a * v }
-                        } else {
-                            for t in 0..<s { y[t] = x[t] * scale + shift }
-                        }
+                        for t in 0..<s { y[t] = x[t] * scale + shift }
                     }
                 }
             }

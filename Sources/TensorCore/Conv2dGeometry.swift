@@ -9,9 +9,9 @@ public struct Conv2dGeometry: Equatable, Sendable {
     public let outHeight: Int, outWidth: Int
 
     /// Rows of the unfolded input: `inChannels · kernelHeight · kernelWidth`.
-    public var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+    @inlinable public var patchSize: Int { inChannels * kernelHeight * kernelWidth }
     /// Output positions per sample.
-    public var outPlane: Int { outHeight * outWidth }
+    @inlinable public var outPlane: Int { outHeight * outWidth }
 
     /// Validates an input shape `[N, C, H, W]` against a weight shape `[Cout, C, kh, kw]`.
     public init(input: [Int], weight: [Int], stride: Int, padding: Int) throws(ShapeError) {
@@ -49,7 +49,7 @@ public struct Conv2dGeometry: Equatable, Sendable {
     public var outputShape: [Int] { [batch, outChannels, outHeight, outWidth] }
 
     /// Whether the unfolded input is the input itself (1×1 kernel, stride 1, no padding).
-    public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
+    @inlinable public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
 
     /// The range of output columns `ox` whose input column `ox·stride − padding + j` is inside.
     @inlinable
@@ -65,6 +65,7 @@ public struct Conv2dGeometry: Equatable, Sendable {
 
 extension Conv2dGeometry {
     /// Unfolds the given input channels of samples `[n0, n0 + nb)` into their rows of `cols`.
+    @inlinable
     public func im2col<S: TensorElement>(
         _ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, channels: Range<Int>, into cols: UnsafeMutablePointer<S>) {
         let plane = height * width, ldc = nb * outPlane
@@ -102,6 +103,7 @@ extension Conv2dGeometry {
 
     /// Folds the rows of the given input channels back, adding into their planes of `dx`
     /// (each channel's plane is written by one thread only).
+    @inlinable
     public func col2im<S: TensorElement>(
         _ cols: UnsafePointer<S>, n0: Int, nb: Int, channels: Range<Int>, into dx: UnsafeMutableBufferPointer<S>) {
         let plane = height * width, ldc = nb * outPlane

@@ -58,7 +58,7 @@ extension Tensor {
 
     /// The maximum of every pooling window of one plane and its offset in the input plane,
     /// window by window (a NaN wins; the first maximum in row-major order on ties).
-    @inline(__always)
+    @inlinable
     public static func maxPoolWindows(
         _ g: Conv2dGeometry, plane: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
         _ pa: UnsafeMutablePointer<Int32>

@@ -7,7 +7,7 @@ public enum BinaryOperation: Sendable, Equatable {
 
 /// Unary pointwise maps.
 public enum PointwiseOperation: Sendable, Equatable {
-    case relu, sigmoid, exp, log, sqrt, square, negate
+    case relu, sigmoid, tanh, exp, log, sqrt, square, negate
     case leakyRelu(slope: Double)
     case pow(Double)
     case scale(Double)
@@ -31,6 +31,8 @@ public enum PointwiseGradient: Sendable, Equatable {
     /// `g/(2y)` where `y > 0`, else 0: the square root inside a Euclidean norm, whose
     /// gradient at 0 is taken as 0 (as PyTorch's `vector_norm`) (saved: y).
     case sqrtOfNorm
+    /// `g·(1 − y²)` (saved: y).
+    case tanh
     /// `2·g·x` (saved: x).
     case square
     /// `g·p·x^(p−1)` (saved: x).
@@ -48,6 +50,7 @@ extension Tensor {
         case .sqrt: return x.map { $0.squareRoot() }
         case .square: return x.map { $0 * $0 }
         case .negate: return x.map { -$0 }
+        case .tanh: return x.map { Scalar.tanh($0) }
         case .leakyRelu(let slope):
             let a = Scalar(slope)
             return x.map { $0 > 0 ? $0 : a * $0 }
@@ -80,6 +83,7 @@ extension Tensor {
         case .sqrt: return g.zip(saved) { d, y in d / (2 * y) }
         case .sqrtOfNorm: return g.zip(saved) { d, y in y > 0 ? d / (2 * y) : 0 }
         case .square: return g.zip(saved) { d, x in 2 * x * d }
+        case .tanh: return g.zip(saved) { d, y in d * (1 - y * y) }
         case .pow(let p):
             let e = Scalar(p)
             if (p - 1).rounded() == p - 1 && abs(p) < Double(1 << 30) {
