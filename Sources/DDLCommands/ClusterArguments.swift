@@ -37,22 +37,37 @@ public struct ClusterArguments: ParsableArguments {
 
     /// Refuses a timeout or poll interval that is not a positive number of seconds.
     public func validate() throws {
-        guard heartbeatTimeout > 0, heartbeatTimeout.isFinite else { throw ValidationError("--heartbeat-timeout must be a positive number of seconds, got \(heartbeatTimeout)") }
-        guard poll > 0, poll.isFinite else { throw ValidationError("--poll must be a positive number of seconds, got \(poll)") }
+        guard heartbeatTimeout > 0, heartbeatTimeout.isFinite else {
+            throw ValidationError(
+                "--heartbeat-timeout must be a positive number of seconds, got \(heartbeatTimeout)")
+        }
+        guard poll > 0, poll.isFinite else {
+            throw ValidationError("--poll must be a positive number of seconds, got \(poll)")
+        }
     }
 
     /// Plans or works (true), or leaves the serial run and `--collect` to the caller (false).
-    func run(databases: [Table2Database], arms: [Arm], experiment: ExperimentArguments, dataRoot: String?) throws -> Bool {
+    func run(
+        databases: [Table2Database], arms: [Arm], experiment: ExperimentArguments, dataRoot: String?
+    ) throws -> Bool {
         guard let mode, mode != .collect else { return false }
-        let runner = ExperimentOutput.makeRunner(databases: databases, arms: arms, arguments: experiment, dataRoot: dataRoot,
-                                                 progress: ProgressPrinter())
+        let runner = ExperimentOutput.makeRunner(
+            databases: databases, arms: arms, arguments: experiment, dataRoot: dataRoot,
+            progress: ProgressPrinter())
         switch mode {
         case .plan:
             let (entries, estimate) = try runner.writePlan()
-            for line in ClusterReport.plan(entries, estimate, out: experiment.out, scale: experiment.scale.scale.name) { print(line) }
+            for line in ClusterReport.plan(
+                entries, estimate, out: experiment.out, scale: experiment.scale.scale.name)
+            { print(line) }
         case .worker:
-            let summary = try runner.work(WorkerSettings(heartbeatTimeout: heartbeatTimeout, poll: poll))
-            print("worker pid \(getpid()): did \(summary.done.count) unit(s), \(summary.takenOver.count) taken over from a stale claim; nothing is left in \(experiment.out)/\(PlanFile.name)")
+            let summary = try runner.work(
+                WorkerSettings(heartbeatTimeout: heartbeatTimeout, poll: poll))
+            print(
+                "worker pid \(getpid()): did \(summary.done.count) unit(s), "
+                    + "\(summary.takenOver.count) taken over from a stale claim; nothing is left "
+                    + "in \(experiment.out)/\(PlanFile.name)"
+            )
         case .collect:
             return false
         }

@@ -16,21 +16,29 @@ struct EyeLandmarks {
     init(file: String) throws {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw DatasetError(.missingFile, file: file, "cannot read the landmark CSV: \(error.localizedDescription)")
+            throw DatasetError(
+                .missingFile, file: file,
+                "cannot read the landmark CSV: \(error.localizedDescription)")
         }
         var byPath: [String: FaceAlignment] = [:]
         var names: [String: [FaceAlignment]] = [:]
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             let numbers = fields.dropFirst().compactMap { Double($0) }.filter(\.isFinite)
             guard fields.count == 5, numbers.count == 4 else {
                 if index == 0 { continue }  // a header
                 throw DatasetError(.malformedLine, file: file, line: index + 1,
                                    "expected path,left_x,left_y,right_x,right_y, found '\(line)'")
             }
-            let alignment = FaceAlignment.eyes(left: ImagePoint(x: numbers[0], y: numbers[1]), right: ImagePoint(x: numbers[2], y: numbers[3]))
+            let alignment = FaceAlignment.eyes(
+                left: ImagePoint(x: numbers[0], y: numbers[1]),
+                right: ImagePoint(x: numbers[2], y: numbers[3]))
             byPath[fields[0]] = alignment
             names[URL(fileURLWithPath: fields[0]).lastPathComponent, default: []].append(alignment)
         }

@@ -17,6 +17,7 @@ public enum HDF5Fuzz {
 
     /// The outcome counts of a fuzz pass.
     public struct Summary: Sendable, CustomStringConvertible {
+        /// Damaged copies tried.
         public var cases = 0
         /// Cases a reader refused with an error.
         public var refused = 0
@@ -25,8 +26,10 @@ public enum HDF5Fuzz {
         public var preflightRefused = 0
         /// Cases that were read (damage in data bytes, or a truncation past the end of use).
         public var accepted = 0
+        /// The counts as one line of the fuzz report.
         public var description: String {
-            "\(cases) cases: \(refused) refused with an error (\(preflightRefused) of them by the preflight: libhdf5 crashed or hung in its child), \(accepted) read, no crash"
+            "\(cases) cases: \(refused) refused with an error (\(preflightRefused) of them by the "
+                + "preflight: libhdf5 crashed or hung in its child), \(accepted) read, no crash"
         }
     }
 
@@ -74,7 +77,8 @@ public enum HDF5Fuzz {
     /// written to `scratch` and read. `progress` hears the case number before each case, so
     /// that a crash can be traced to its case.
     public static func run(
-        files: [(path: String, reader: Reader)], count: Int, seed: UInt64, scratch: String, first: Int = 0,
+        files: [(path: String, reader: Reader)], count: Int, seed: UInt64, scratch: String,
+        first: Int = 0,
         progress: (Int, String) -> Void = { _, _ in }
     ) throws -> Summary {
         let originals = try files.map { try FileSystemErrorReading.bytes(of: $0.path) }
@@ -88,9 +92,14 @@ public enum HDF5Fuzz {
             guard k >= first else { continue }
             try Data(damaged).write(to: URL(fileURLWithPath: target))
             progress(k, files[index].path)
-            HDF5Preflight.clearCache()  // the same path, rewritten faster than time stamps may change
+            // The same path, rewritten faster than time stamps may change.
+            HDF5Preflight.clearCache()
             let before = HDF5Preflight.refusals
-            if read(target, with: files[index].reader) { summary.accepted += 1 } else { summary.refused += 1 }
+            if read(target, with: files[index].reader) {
+                summary.accepted += 1
+            } else {
+                summary.refused += 1
+            }
             if HDF5Preflight.refusals > before { summary.preflightRefused += 1 }
             summary.cases += 1
         }
@@ -111,37 +120,64 @@ enum FileSystemErrorReading {
 
 /// `ddl fuzz-hdf5` (hidden): the seeded fuzz pass over the HDF5 readers (`scripts/fuzz-hdf5`).
 public struct FuzzHDF5Command: ParsableCommand {
+    /// The command's name and help text for ArgumentParser.
     public static let configuration = CommandConfiguration(
         commandName: "fuzz-hdf5",
-        abstract: "Feed seeded truncations and byte flips of real HDF5 files to every HDF5 reader; any crash is a bug.",
+        abstract: "Feed seeded truncations and byte flips of real HDF5 files to every HDF5 "
+            + "reader; any crash is a bug.",
         shouldDisplay: false
     )
+    /// `--count`: Cases.
     @Option(help: "Cases.") public var count: Int = 3000
+    /// `--seed`: Seed of the damage.
     @Option(help: "Seed of the damage.") public var seed: UInt64 = 14
+    /// `--fixtures`: The repository's fixtures folder.
     @Option(help: "The repository's fixtures folder.") public var fixtures: String = "fixtures"
-    @Option(help: "Scratch folder (a face-set cache is made there, and each case written).") public var scratch: String = NSTemporaryDirectory() + "ddl-fuzz"
-    @Option(help: "Append the number of each case to this file before it runs (to find a crashing case).") public var trace: String?
-    @Option(help: "Skip the cases before this one (the same damage sequence; to go on after a crash).") public var first: Int = 0
-    @Option(help: "Seconds the HDF5 preflight child may take on one case before it is killed.") public var preflightTimeout: Double = 10
+    /// `--scratch`: Scratch folder (a face-set cache is made there, and each case written).
+    @Option(help: "Scratch folder (a face-set cache is made there, and each case written).")
+    public var scratch: String = NSTemporaryDirectory() + "ddl-fuzz"
+    /// The `--trace` option.
+    @Option(
+        help:
+            "Append the number of each case to this file before it runs (to find a crashing case).")
+    public var trace: String?
+    /// The `--first` option.
+    @Option(
+        help: "Skip the cases before this one (the same damage sequence; to go on after a crash).")
+    public var first: Int = 0
+    /// The `--preflight-timeout` option.
+    @Option(help: "Seconds the HDF5 preflight child may take on one case before it is killed.")
+    public var preflightTimeout: Double = 10
 
+    /// An empty command, for ArgumentParser to fill in from the command line.
     public init() {}
 
     /// The real files fuzzed: the checkpoint fixtures, a few fixtures of each kind and a
     /// small synthetic face-set cache written to `scratch`.
-    public static func corpus(fixtures: String, scratch: String) throws -> [(path: String, reader: HDF5Fuzz.Reader)] {
+    public static func corpus(
+        fixtures: String, scratch: String
+    ) throws -> [(path: String, reader: HDF5Fuzz.Reader)] {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let synthetic = try SyntheticArguments.parse(["--synthetic-size", "16", "--synthetic-train", "8", "--synthetic-test", "4",
-                                                      "--synthetic-disturbance", "4", "--identities", "4"])
+        let synthetic = try SyntheticArguments.parse([
+            "--synthetic-size", "16", "--synthetic-train", "8", "--synthetic-test", "4",
+            "--synthetic-disturbance", "4", "--identities", "4"
+        ])
         let faces = scratch + "/faces.h5"
         try synthetic.expressionSets().train.save(to: faces)
         var files: [(String, HDF5Fuzz.Reader)] = [(faces, .faceSet)]
-        for name in ["ddm_paper_ddl_gar_w2.h5", "dfem_paper_w2.h5"] { files.append((fixtures + "/checkpoints/" + name, .checkpoint)) }
-        for name in ["ops/add_channel.h5", "ops/batch_norm2d_eval.h5", "optim/adam_ddl_defaults.h5", "ddl/attention_block_paper_last.h5"] {
+        for name in ["ddm_paper_ddl_gar_w2.h5", "dfem_paper_w2.h5"] {
+            files.append((fixtures + "/checkpoints/" + name, .checkpoint))
+        }
+        for name in [
+            "ops/add_channel.h5", "ops/batch_norm2d_eval.h5", "optim/adam_ddl_defaults.h5",
+            "ddl/attention_block_paper_last.h5"
+        ] {
             files.append((fixtures + "/" + name, .fixture))
         }
         return files
     }
 
+    /// Runs `ddl fuzz-hdf5` with the parsed options.
     public func run() throws {
         // The `ddl` executable turned the preflight on at startup (unless DDL_HDF5_PREFLIGHT=0):
         // each case is walked in a child first, then read here.
@@ -152,11 +188,14 @@ public struct FuzzHDF5Command: ParsableCommand {
             FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }
-        let summary = try HDF5Fuzz.run(files: files, count: count, seed: seed, scratch: scratch, first: first) { k, path in
+        let summary = try HDF5Fuzz.run(
+            files: files, count: count, seed: seed, scratch: scratch, first: first
+        ) { k, path in
             if let traceHandle { try? traceHandle.write(contentsOf: Data("\(k) \(path)\n".utf8)) }
         }
         let elapsed = clock.now - start
         let preflight = HDF5Preflight.command == nil ? ", preflight off" : ""
-        print("\(summary) (seed \(seed), \(files.count) files, \(elapsed.components.seconds) s\(preflight))")
+        print("\(summary) (seed \(seed), \(files.count) files, "
+            + "\(elapsed.components.seconds) s\(preflight))")
     }
 }

@@ -21,12 +21,15 @@ enum ImageInputs {
                 files.append(argument)
                 continue
             }
-            let found = (FileManager.default.enumerator(atPath: argument)?.compactMap { $0 as? String } ?? [])
+            let found =
+                (FileManager.default.enumerator(atPath: argument)?.compactMap { $0 as? String }
+                ?? [])
                 .filter { extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
                 .sorted()
                 .map { argument.hasSuffix("/") ? argument + $0 : argument + "/" + $0 }
             guard !found.isEmpty else {
-                throw DatasetError(.emptyFolder, file: argument, "no .jpg, .jpeg or .png file in the folder")
+                throw DatasetError(
+                    .emptyFolder, file: argument, "no .jpg, .jpeg or .png file in the folder")
             }
             files += found
         }

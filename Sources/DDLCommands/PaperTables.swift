@@ -15,15 +15,19 @@ public enum PaperTables {
 
     /// Table 2's column headings, in the order of `Variant.allCases`.
     public static let table2Columns = [
-        "Baseline", "Baseline_at", "Baseline_mat", "DDL g", "DDL ga", "DDL gar", "DDL gar&id", "DDL gar&id&il", "DDL gar&id&il&p",
+        "Baseline", "Baseline_at", "Baseline_mat", "DDL g", "DDL ga", "DDL gar", "DDL gar&id",
+        "DDL gar&id&il", "DDL gar&id&il&p",
     ]
 
     /// A row of a comparison table: a method and its accuracy per column as printed (with
     /// the paper's markers), "-" where the paper has none.
     public struct Row: Sendable, Equatable {
+        /// The method, as the paper names it (with its reference).
         public let method: String
+        /// The accuracy per column, as printed.
         public let cells: [String]
 
+        /// A row of `method` with `cells`.
         public init(method: String, cells: [String]) {
             self.method = method
             self.cells = cells
@@ -33,6 +37,7 @@ public enum PaperTables {
     /// Table 3: the in-the-lab comparison (CK+, MMI, Oulu-CASIA). ‡ and † mark seven and six
     /// CK+ categories; * marks methods trained on image sequences.
     public static let table3Columns = ["CK+", "MMI", "Oulu-CASIA"]
+    /// Table 3's rows, as the paper prints them.
     public static let table3: [Row] = [
         Row(method: "LBP-TOP [42]", cells: ["88.99‡", "59.51", "68.13"]),
         Row(method: "PPDN [44]", cells: ["97.30†", "-", "72.40"]),
@@ -48,10 +53,13 @@ public enum PaperTables {
         Row(method: "DDL (proposed)", cells: ["99.16‡", "83.67", "88.26"]),
     ]
     /// The markers' meaning, as the paper's footnote gives it.
-    public static let table3Note = "‡ and † respectively denote that seven expression categories and six expression categories are used in CK+; * indicates that the method is trained based on the image sequences."
+    public static let table3Note = "‡ and † respectively denote that seven expression categories "
+        + "and six expression categories are used in CK+; * indicates that the method is trained "
+        + "based on the image sequences."
 
     /// Table 4: the in-the-wild comparison (RAF-DB, SFEW).
     public static let table4Columns = ["RAF-DB", "SFEW"]
+    /// Table 4's rows, as the paper prints them.
     public static let table4: [Row] = [
         Row(method: "IACNN [22]", cells: ["-", "50.98"]),
         Row(method: "DLP-CNN [17]", cells: ["84.13", "51.05"]),
@@ -65,10 +73,14 @@ public enum PaperTables {
     ]
 
     /// A Markdown table.
-    public static func markdown(columns: [String], rows: [(String, [String])], firstColumn: String = "Method") -> [String] {
+    public static func markdown(
+        columns: [String], rows: [(String, [String])], firstColumn: String = "Method"
+    ) -> [String] {
         var lines = ["| \(firstColumn) | " + columns.joined(separator: " | ") + " |"]
         lines.append("|---|" + columns.map { _ in "---:" }.joined(separator: "|") + "|")
-        for (name, cells) in rows { lines.append("| \(name) | " + cells.joined(separator: " | ") + " |") }
+        for (name, cells) in rows {
+            lines.append("| \(name) | " + cells.joined(separator: " | ") + " |")
+        }
         return lines
     }
 }

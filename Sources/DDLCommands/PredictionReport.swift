@@ -31,7 +31,8 @@ struct PredictionReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case checkpoint, preprocessing, version, predictions
-        case checkpointEpoch = "checkpoint_epoch", preprocessingAssumed = "preprocessing_assumed", classNames = "class_names"
+        case checkpointEpoch = "checkpoint_epoch", preprocessingAssumed = "preprocessing_assumed",
+            classNames = "class_names"
     }
 
     init(checkpoint: String, predictor: Predictor, paths: [String], probabilities: [[Double]]) {
@@ -45,7 +46,9 @@ struct PredictionReport: Encodable {
         table = probabilities
         predictions = zip(paths, probabilities).map { path, p in
             let top = p.indices.max { p[$0] < p[$1] } ?? 0
-            return Row(path: path, probabilities: Dictionary(uniqueKeysWithValues: zip(names, p)), topClass: names[top])
+            return Row(
+                path: path, probabilities: Dictionary(uniqueKeysWithValues: zip(names, p)),
+                topClass: names[top])
         }
     }
 
@@ -53,7 +56,10 @@ struct PredictionReport: Encodable {
     var csv: String {
         var lines = [(["path"] + classNames + ["top_class"]).map(Self.field).joined(separator: ",")]
         for (row, p) in zip(predictions, table) {
-            lines.append(([Self.field(row.path)] + p.map { String(format: "%.8f", $0) } + [Self.field(row.topClass)]).joined(separator: ","))
+            lines.append(
+                ([Self.field(row.path)] + p.map { String(format: "%.8f", $0) } + [
+                    Self.field(row.topClass)
+                ]).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -62,12 +68,15 @@ struct PredictionReport: Encodable {
     var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return ((try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+        return ((try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
+            + "\n"
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
     static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+            return text
+        }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

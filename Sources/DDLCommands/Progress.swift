@@ -9,18 +9,29 @@ public final class ProgressPrinter {
     private let clock = ContinuousClock()
     private var epochStart = ContinuousClock.now
 
+    /// A printer; `live` (a terminal on standard error by default) redraws one bar.
     public init(live: Bool = isatty(STDERR_FILENO) != 0) { self.live = live }
 
+    /// Draws `event`: the bar during an epoch, a line at its end.
     public func callAsFunction(_ event: TrainingEvent) {
         switch event {
-        case .batch(let stage, let epoch, let epochs, let batch, let batches, let loss, let accuracy, let speed):
+        case .batch(
+            let stage, let epoch, let epochs, let batch, let batches, let loss, let accuracy,
+            let speed):
             if batch == 0 { epochStart = clock.now }
-            guard live, clock.now - lastDraw > .milliseconds(200) || batch + 1 == batches else { return }
+            guard live, clock.now - lastDraw > .milliseconds(200) || batch + 1 == batches else {
+                return
+            }
             lastDraw = clock.now
             let width = 24, done = (batch + 1) * width / max(batches, 1)
-            let bar = String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
-            let remaining = Double(batches - batch - 1) / Double(max(batch + 1, 1)) * seconds(clock.now - epochStart)
-            var line = "\r\(stage) epoch \(epoch + 1)/\(epochs) \(bar) \(batch + 1)/\(batches) loss \(format(loss, 4))"
+            let bar =
+                String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
+            let remaining =
+                Double(batches - batch - 1) / Double(max(batch + 1, 1))
+                * seconds(clock.now - epochStart)
+            var line =
+                "\r\(stage) epoch \(epoch + 1)/\(epochs) \(bar) \(batch + 1)/\(batches) loss "
+                    + "\(format(loss, 4))"
             if let accuracy { line += " acc \(format(accuracy * 100, 1))%" }
             line += " \(Int(speed)) img/s ETA \(duration(remaining))   "
             StandardStreams.error(line)
@@ -42,7 +53,9 @@ public final class ProgressPrinter {
         if live { StandardStreams.error("\r\u{1B}[K") }
     }
 
-    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+    func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
 }
 
 /// `x` with `digits` decimals.

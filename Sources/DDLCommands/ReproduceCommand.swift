@@ -5,6 +5,7 @@ import Reproduction
 
 /// `ddl reproduce`: the paper's tables.
 public struct ReproduceCommand: ParsableCommand {
+    /// The command's name, help text and subcommands for ArgumentParser.
     public static let configuration = CommandConfiguration(
         commandName: "reproduce",
         abstract: "Reproduce the paper's Tables 2–4.",
@@ -18,6 +19,7 @@ public struct ReproduceCommand: ParsableCommand {
         subcommands: [Table2.self, Ablation.self, Table3.self, Table4.self]
     )
 
+    /// An empty command, for ArgumentParser to fill in from the command line.
     public init() {}
 
     /// Our DDL row from a results folder: the best variant per database, as the paper's
@@ -27,12 +29,16 @@ public struct ReproduceCommand: ParsableCommand {
               let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let table = object["table"] as? [String: [String: Double]] else { return nil }
         return columns.map { db in
-            guard let best = table[db]?.filter({ $0.key.hasPrefix("ddl_") }).values.max() else { return "not run" }
+            guard let best = table[db]?.filter({ $0.key.hasPrefix("ddl_") }).values.max() else {
+                return "not run"
+            }
             return String(format: "%.2f", best)
         }
     }
 
-    static func print(title: String, columns: [String], rows: [PaperTables.Row], results: String, note: String?) {
+    static func print(
+        title: String, columns: [String], rows: [PaperTables.Row], results: String, note: String?
+    ) {
         Swift.print(title)
         Swift.print("")
         var all = rows.map { ($0.method, $0.cells) }
@@ -45,29 +51,48 @@ public struct ReproduceCommand: ParsableCommand {
         if let note { Swift.print(""); Swift.print(note) }
         if ourRow(columns: columns, results: results) == nil {
             Swift.print("")
-            Swift.print("The ddl-swift row fills from \(results)/results.json: run `ddl reproduce table2 --out \(results)` (with --data-root for the real databases).")
+            Swift.print("The ddl-swift row fills from \(results)/results.json: run "
+                + "`ddl reproduce table2 --out \(results)` (with --data-root for the real "
+                + "databases).")
         }
     }
 
+    /// `ddl reproduce table3`: the paper's Table 3 with our row where results exist.
     public struct Table3: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Table 3: the in-the-lab comparison (CK+, MMI, Oulu-CASIA).")
-        @Option(help: "Folder of stored Table 2 results.") public var results: String = "runs/reproduce"
+        /// The command's help text for ArgumentParser.
+        public static let configuration = CommandConfiguration(
+            abstract: "Table 3: the in-the-lab comparison (CK+, MMI, Oulu-CASIA).")
+        /// `--results`: Folder of stored Table 2 results.
+        @Option(help: "Folder of stored Table 2 results.")
+        public var results: String = "runs/reproduce"
+        /// An empty command, for ArgumentParser to fill in from the command line.
         public init() {}
+        /// Prints Table 3 as Markdown.
         public func run() throws {
             ReproduceCommand.print(
                 title: "Table 3: Performance comparisons on the in-the-lab databases (accuracy %).",
-                columns: PaperTables.table3Columns, rows: PaperTables.table3, results: results, note: PaperTables.table3Note)
+                columns: PaperTables.table3Columns, rows: PaperTables.table3, results: results,
+                note: PaperTables.table3Note)
         }
     }
 
+    /// `ddl reproduce table4`: the paper's Table 4 with our row where results exist.
     public struct Table4: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Table 4: the in-the-wild comparison (RAF-DB, SFEW).")
-        @Option(help: "Folder of stored Table 2 results.") public var results: String = "runs/reproduce"
+        /// The command's help text for ArgumentParser.
+        public static let configuration = CommandConfiguration(
+            abstract: "Table 4: the in-the-wild comparison (RAF-DB, SFEW).")
+        /// `--results`: Folder of stored Table 2 results.
+        @Option(help: "Folder of stored Table 2 results.")
+        public var results: String = "runs/reproduce"
+        /// An empty command, for ArgumentParser to fill in from the command line.
         public init() {}
+        /// Prints Table 4 as Markdown.
         public func run() throws {
             ReproduceCommand.print(
-                title: "Table 4: Performance comparisons on the in-the-wild databases (accuracy %).",
-                columns: PaperTables.table4Columns, rows: PaperTables.table4, results: results, note: nil)
+                title:
+                    "Table 4: Performance comparisons on the in-the-wild databases (accuracy %).",
+                columns: PaperTables.table4Columns, rows: PaperTables.table4, results: results,
+                note: nil)
         }
     }
 }
@@ -75,21 +100,30 @@ public struct ReproduceCommand: ParsableCommand {
 extension ReproduceCommand {
     /// The databases of a reproduction: the prepared ones under `dataRoot` (filtered by
     /// `names`), or the two synthetic stand-ins with confound `confound`.
-    static func databases(dataRoot: String?, names: String?, scale: ReproductionScale, confound: Double) throws -> [Table2Database] {
+    static func databases(
+        dataRoot: String?, names: String?, scale: ReproductionScale, confound: Double
+    ) throws -> [Table2Database] {
         var found: [Table2Database]
         if let dataRoot {
             found = PreparedDatabases.found(root: dataRoot, folds: scale.folds)
-            if found.isEmpty { throw ValidationError("no prepared database under \(dataRoot) (see docs/DATASETS.md for the expected files)") }
+            if found.isEmpty {
+                throw ValidationError("no prepared database under \(dataRoot) (see "
+                    + "docs/DATASETS.md for the expected files)")
+            }
         } else {
-            found = [SyntheticDatabases.labLike(size: scale.syntheticSize, seed: 0, folds: scale.folds, confound: confound),
-                     SyntheticDatabases.wildLike(size: scale.syntheticSize, seed: 0, confound: confound)]
+            found = [
+                SyntheticDatabases.labLike(
+                    size: scale.syntheticSize, seed: 0, folds: scale.folds, confound: confound),
+                SyntheticDatabases.wildLike(size: scale.syntheticSize, seed: 0, confound: confound)
+            ]
         }
         if let names {
             let wanted = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let known = found.map(\.name)
             let unknown = wanted.filter { w in !known.contains(w) }
             guard unknown.isEmpty else {
-                throw ValidationError("--databases: \(unknown.joined(separator: ", ")) not found; available: \(known.joined(separator: ", "))")
+                throw ValidationError("--databases: \(unknown.joined(separator: ", ")) not found; "
+                    + "available: \(known.joined(separator: ", "))")
             }
             found = found.filter { wanted.contains($0.name) }
         }
@@ -98,8 +132,10 @@ extension ReproduceCommand {
 
     /// `ddl reproduce table2`.
     public struct Table2: ParsableCommand {
+        /// The command's help text for ArgumentParser.
         public static let configuration = CommandConfiguration(
-            abstract: "Table 2: the baselines and DDL variants on every database, paired over seeds and folds.",
+            abstract: "Table 2: the baselines and DDL variants on every database, paired over "
+                + "seeds and folds.",
             discussion: """
                 With --data-root DIR, reads the prepared databases (DIR/CK+/faces.h5, DIR/MMI/faces.h5,
                 DIR/Oulu-CASIA/faces.h5, DIR/RAF-DB/{train,test}.h5, DIR/SFEW/{train,test}.h5 and
@@ -113,41 +149,72 @@ extension ReproduceCommand {
                 table2.md, table2.csv, table2-runs.csv and results.json to --out.
                 """
         )
-        @Option(help: "Folder of prepared databases (none: synthetic stand-ins).") public var dataRoot: String?
-        @Option(help: "Databases to run, comma-separated (default: every one found).") public var databases: String?
-        @Option(help: "Variants to run, comma-separated (default: all nine).", transform: { try ReproduceCommand.parseVariants($0) })
+        /// `--data-root`: Folder of prepared databases (none: synthetic stand-ins).
+        @Option(help: "Folder of prepared databases (none: synthetic stand-ins).")
+        public var dataRoot: String?
+        /// `--databases`: Databases to run, comma-separated (default: every one found).
+        @Option(help: "Databases to run, comma-separated (default: every one found).")
+        public var databases: String?
+        /// `--variants`: Variants to run, comma-separated (default: all nine).
+        @Option(
+            help: "Variants to run, comma-separated (default: all nine).",
+            transform: { try ReproduceCommand.parseVariants($0) })
         public var variants: [Variant] = Variant.allCases
+        /// The `ExperimentArguments` option group.
         @OptionGroup public var experiment: ExperimentArguments
+        /// The `LossWeightArguments` option group.
         @OptionGroup public var weights: LossWeightArguments
+        /// The `--confound` option.
         @Option(help: "Confound ρ of the synthetic stand-ins' training faces, 0…1 (ignored with --data-root).")
         public var confound: Double = SyntheticDatabases.defaultConfound
+        /// The `ClusterArguments` option group.
         @OptionGroup public var cluster: ClusterArguments
 
+        /// An empty command, for ArgumentParser to fill in from the command line.
         public init() {}
 
+        /// Checks the option values before `run()`, throwing `ValidationError` for a bad one.
         public func validate() throws {
-            guard confound >= 0, confound <= 1 else { throw ValidationError("--confound must be in [0, 1], got \(confound)") }
+            guard confound >= 0, confound <= 1 else {
+                throw ValidationError("--confound must be in [0, 1], got \(confound)")
+            }
         }
 
+        /// Runs `ddl reproduce table2` with the parsed options.
         public func run() throws {
             let scale = experiment.scale.scale
             var (variants, databases) = (self.variants, self.databases)
-            if let dataRoot { (variants, databases) = try ReproduceCommand.precheck(root: dataRoot, names: databases, variants: variants) }
-            let found = try ReproduceCommand.databases(dataRoot: dataRoot, names: databases, scale: scale, confound: confound)
-            let arms = variants.map { Arm($0, lambda1: weights.lambdaAdv, lambda2: weights.lambdaAt) }
-            if try cluster.run(databases: found, arms: arms, experiment: experiment, dataRoot: dataRoot) { return }
+            if let dataRoot {
+                (variants, databases) = try ReproduceCommand.precheck(
+                    root: dataRoot, names: databases, variants: variants)
+            }
+            let found = try ReproduceCommand.databases(
+                dataRoot: dataRoot, names: databases, scale: scale, confound: confound)
+            let arms = variants.map {
+                Arm($0, lambda1: weights.lambdaAdv, lambda2: weights.lambdaAt)
+            }
+            if try cluster.run(
+                databases: found, arms: arms, experiment: experiment, dataRoot: dataRoot)
+            {
+                return
+            }
             var lines = ["Table 2 as published (accuracy %):", ""]
             lines += PaperTables.markdown(
                 columns: PaperTables.table2Columns,
-                rows: PaperTables.databases.map { db in (db, (PaperTables.table2[db] ?? []).map { String(format: "%.2f", $0) }) },
+                rows: PaperTables.databases.map { db in
+                    (db, (PaperTables.table2[db] ?? []).map { String(format: "%.2f", $0) })
+                },
                 firstColumn: "Database")
             for line in lines { Swift.print(line) }
             Swift.print("")
             let reference = arms.first { $0.variant == .baselineMAT } ?? arms.first
             _ = try ExperimentOutput.run(
-                name: "table2", title: "Measured here:", databases: found, arms: arms, reference: reference,
+                name: "table2", title: "Measured here:", databases: found, arms: arms,
+                reference: reference,
                 arguments: experiment, dataRoot: dataRoot, paper: PaperTables.table2,
-                extraSettings: ["confound": dataRoot == nil ? "\(confound)" : "", "data_root": dataRoot ?? ""],
+                extraSettings: [
+                    "confound": dataRoot == nil ? "\(confound)" : "", "data_root": dataRoot ?? ""
+                ],
                 collectOnly: cluster.mode == .collect)
         }
     }
@@ -157,15 +224,18 @@ extension ReproduceCommand {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let unknown = names.filter { Variant(rawValue: $0) == nil }
         guard unknown.isEmpty, !names.isEmpty else {
-            throw ValidationError("unknown variant(s) \(unknown.joined(separator: ", ")); use \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError("unknown variant(s) \(unknown.joined(separator: ", ")); use "
+                + "\(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return names.compactMap { Variant(rawValue: $0) }
     }
 
     /// `ddl reproduce ablation`.
     public struct Ablation: ParsableCommand {
+        /// The command's help text for ArgumentParser.
         public static let configuration = CommandConfiguration(
-            abstract: "Which loss term does what: the full DDL variant, λ1 = 0, λ2 = 0 and both 0, beside baseline_mat.",
+            abstract: "Which loss term does what: the full DDL variant, λ1 = 0, λ2 = 0 and both "
+                + "0, beside baseline_mat.",
             discussion: """
                 Runs baseline_mat and --variant with the paper's weights (λ1 = 1, λ2 = 0.05), with the
                 adversarial term off (λ1 = 0), the attention-transfer term off (λ2 = 0), and both off,
@@ -174,33 +244,56 @@ extension ReproduceCommand {
                 ablation.json to --out; runs shared with table2 are reused.
                 """
         )
-        @Option(help: "Folder of prepared databases (none: synthetic stand-ins).") public var dataRoot: String?
-        @Option(help: "Databases to run, comma-separated (default: every one found).") public var databases: String?
+        /// `--data-root`: Folder of prepared databases (none: synthetic stand-ins).
+        @Option(help: "Folder of prepared databases (none: synthetic stand-ins).")
+        public var dataRoot: String?
+        /// `--databases`: Databases to run, comma-separated (default: every one found).
+        @Option(help: "Databases to run, comma-separated (default: every one found).")
+        public var databases: String?
+        /// `--variant`: The DDL variant to ablate.
         @Option(help: "The DDL variant to ablate.") public var variant: Variant = .ddlGARIDILP
+        /// The `ExperimentArguments` option group.
         @OptionGroup public var experiment: ExperimentArguments
+        /// The `--confound` option.
         @Option(help: "Confound ρ of the synthetic stand-ins' training faces, 0…1 (ignored with --data-root).")
         public var confound: Double = SyntheticDatabases.defaultConfound
 
+        /// An empty command, for ArgumentParser to fill in from the command line.
         public init() {}
 
+        /// Checks the option values before `run()`, throwing `ValidationError` for a bad one.
         public func validate() throws {
-            guard variant.usesDisturbanceBranch else { throw ValidationError("--variant \(variant.rawValue) has no loss term to ablate; use a ddl_ variant") }
-            guard confound >= 0, confound <= 1 else { throw ValidationError("--confound must be in [0, 1], got \(confound)") }
+            guard variant.usesDisturbanceBranch else {
+                throw ValidationError(
+                    "--variant \(variant.rawValue) has no loss term to ablate; use a ddl_ variant")
+            }
+            guard confound >= 0, confound <= 1 else {
+                throw ValidationError("--confound must be in [0, 1], got \(confound)")
+            }
         }
 
+        /// Runs `ddl reproduce ablation` with the parsed options.
         public func run() throws {
             let scale = experiment.scale.scale
             var databases = self.databases
             if let dataRoot {
-                databases = try ReproduceCommand.precheck(root: dataRoot, names: databases, variants: [.baselineMAT, variant], requireAll: true).databases
+                databases = try ReproduceCommand.precheck(
+                    root: dataRoot, names: databases, variants: [.baselineMAT, variant],
+                    requireAll: true
+                ).databases
             }
-            let found = try ReproduceCommand.databases(dataRoot: dataRoot, names: databases, scale: scale, confound: confound)
+            let found = try ReproduceCommand.databases(
+                dataRoot: dataRoot, names: databases, scale: scale, confound: confound)
             let reference = Arm(.baselineMAT)
             _ = try ExperimentOutput.run(
-                name: "ablation", title: "Ablation of \(variant.rawValue)'s loss terms (Eq. 11):", databases: found,
-                arms: [reference] + Arm.ablation(of: variant), reference: reference, arguments: experiment,
+                name: "ablation", title: "Ablation of \(variant.rawValue)'s loss terms (Eq. 11):",
+                databases: found,
+                arms: [reference] + Arm.ablation(of: variant), reference: reference,
+                arguments: experiment,
                 dataRoot: dataRoot, paper: PaperTables.table2,
-                extraSettings: ["confound": dataRoot == nil ? "\(confound)" : "", "data_root": dataRoot ?? ""])
+                extraSettings: [
+                    "confound": dataRoot == nil ? "\(confound)" : "", "data_root": dataRoot ?? ""
+                ])
         }
     }
 }

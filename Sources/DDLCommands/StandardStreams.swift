@@ -39,7 +39,9 @@ public enum StandardStreams {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+            let n = bytes.withUnsafeMutableBytes {
+                Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset)
+            }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return }
             offset += n
@@ -76,15 +78,21 @@ extension DDL {
     /// thrown by `run()`).
     static func usageMessage(_ message: String, for command: any ParsableCommand.Type) -> String {
         let usage = usageString(for: command)
-        let path = usage.split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") && !$0.hasPrefix("-") }
-        return "Error: \(message)\nUsage: \(usage)\n  See '\(path.joined(separator: " ")) --help' for more information.\n"
+        let path = usage.split(separator: " ").prefix {
+            !$0.hasPrefix("[") && !$0.hasPrefix("<") && !$0.hasPrefix("-")
+        }
+        return
+            "Error: \(message)\nUsage: \(usage)\n  See '\(path.joined(separator: " ")) --help' "
+                + "for more information.\n"
     }
 
     /// `error`, or a one-line `FileSystemError`-style message when it is a raw Foundation or
     /// POSIX error.
     public static func presentable(_ error: any Error) -> any Error {
         let ns = error as NSError
-        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain, !(error is FileSystemError) else { return error }
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain,
+            !(error is FileSystemError)
+        else { return error }
         return OneLineError(description: FileSystemError.oneLine(error))
     }
 }

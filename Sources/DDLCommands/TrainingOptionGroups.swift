@@ -6,31 +6,63 @@ import Training
 
 /// Hyper-parameters shared by `pretrain-dfem` and `train` (defaults: the specification's).
 public struct TrainingArguments: ParsableArguments {
+    /// `--epochs`: Epochs.
     @Option(help: "Epochs.") public var epochs: Int = 40
-    @Option(help: "Batch size (16 for RAF-DB, 8 elsewhere in the paper).") public var batchSize: Int = 16
-    @Option(name: .customLong("lr"), help: "Adam learning rate.") public var learningRate: Double = 1e-4
+    /// `--batch-size`: Batch size (16 for RAF-DB, 8 elsewhere in the paper).
+    @Option(help: "Batch size (16 for RAF-DB, 8 elsewhere in the paper).")
+    public var batchSize: Int = 16
+    /// `--lr`: Adam learning rate.
+    @Option(name: .customLong("lr"), help: "Adam learning rate.")
+    public var learningRate: Double = 1e-4
+    /// `--beta1`: Adam β1.
     @Option(help: "Adam β1.") public var beta1: Double = 0.5
+    /// `--beta2`: Adam β2.
     @Option(help: "Adam β2.") public var beta2: Double = 0.999
+    /// `--weight-decay`: Weight decay (L2 added to the gradient).
     @Option(help: "Weight decay (L2 added to the gradient).") public var weightDecay: Double = 5e-4
-    @Option(help: "Epochs after which the rate is divided, comma-separated.") public var milestones: String = "10,18,25,32"
+    /// `--milestones`: Epochs after which the rate is divided, comma-separated.
+    @Option(help: "Epochs after which the rate is divided, comma-separated.")
+    public var milestones: String = "10,18,25,32"
+    /// `--gamma`: Factor applied at each milestone.
     @Option(help: "Factor applied at each milestone.") public var gamma: Double = 0.1
-    @Option(help: "Seed of weights, shuffles, crops, flips and dropout.") public var seed: UInt64 = 0
+    /// `--seed`: Seed of weights, shuffles, crops, flips and dropout.
+    @Option(help: "Seed of weights, shuffles, crops, flips and dropout.")
+    public var seed: UInt64 = 0
+    /// The `--crop` option.
     @Option(help: "Training crop, which is the network input: a side in pixels (at least 16, at most the image side) or a fraction of the image side in (0, 1], e.g. 0.9 (the default: 90 of 100).", transform: CropArgument.parse)
     public var crop: CropArgument?
+    /// `--no-flip`: No horizontal flips.
     @Flag(help: "No horizontal flips.") public var noFlip = false
+    /// `--no-dropout`: No dropout in the heads.
     @Flag(help: "No dropout in the heads.") public var noDropout = false
+    /// `--run`: Run folder (checkpoint.h5, log.jsonl).
     @Option(help: "Run folder (checkpoint.h5, log.jsonl).") public var run: String
+    /// `--resume`: Resume from the run folder's checkpoint.
     @Flag(help: "Resume from the run folder's checkpoint.") public var resume = false
-    @Flag(help: "Start again over a run already in the run folder (its checkpoint and log are deleted).")
+    /// The `--overwrite` flag.
+    @Flag(
+        help:
+            "Start again over a run already in the run folder (its checkpoint and log are deleted)."
+    )
     public var overwrite = false
 
+    /// Empty options, for ArgumentParser to fill in from the command line.
     public init() {}
 
+    /// Checks the option values before `run()`, throwing `ValidationError` for a bad one.
     public func validate() throws {
-        guard !(resume && overwrite) else { throw ValidationError("--resume and --overwrite contradict each other: give one") }
-        guard parsedMilestones() != nil else { throw ValidationError("--milestones must be comma-separated epochs, got '\(milestones)'") }
-        // Every option but the crop (which needs the image side) is checked here, before any data is read.
-        if let problem = options(imageSize: 100).problems().first { throw ValidationError(problem.description) }
+        guard !(resume && overwrite) else {
+            throw ValidationError("--resume and --overwrite contradict each other: give one")
+        }
+        guard parsedMilestones() != nil else {
+            throw ValidationError(
+                "--milestones must be comma-separated epochs, got '\(milestones)'")
+        }
+        // Every option but the crop (which needs the image side) is checked here, before any
+        // data is read.
+        if let problem = options(imageSize: 100).problems().first {
+            throw ValidationError(problem.description)
+        }
     }
 
     /// What a fresh start does with an earlier run in the folder.
@@ -46,7 +78,8 @@ public struct TrainingArguments: ParsableArguments {
         case (let crop?, let input?):
             side = crop.pixels(imageSize: size)
             guard side == input else {
-                throw ValidationError("--input \(input) and --crop \(crop) (\(side) pixels of \(size)) disagree: the model's input is the training crop; give one of them")
+                throw ValidationError("--input \(input) and --crop \(crop) (\(side) pixels of "
+                    + "\(size)) disagree: the model's input is the training crop; give one of them")
             }
             option = "--crop"
         case (let crop?, nil):
@@ -59,14 +92,18 @@ public struct TrainingArguments: ParsableArguments {
             side = Int((Double(size) * 0.9).rounded())
             option = "the default crop (90% of the image side)"
         }
-        do { try InputSize.check(side, option: option, imageSize: size, what: what) } catch let e as InvalidOption {
+        do { try InputSize.check(side, option: option, imageSize: size, what: what) } catch let e
+            as InvalidOption
+        {
             throw ValidationError(e.description)
         }
         return side
     }
 
     func parsedMilestones() -> [Int]? {
-        let parts = milestones.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = milestones.split(separator: ",").map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
         return parts.contains(nil) ? nil : parts.compactMap { $0 }
     }
 
@@ -91,9 +128,12 @@ public struct TrainingArguments: ParsableArguments {
 
 /// A training crop side: pixels (`18`) or a fraction of the image side (`0.9`).
 public enum CropArgument: Sendable, Equatable, CustomStringConvertible {
+    /// A side in pixels.
     case pixels(Int)
+    /// A fraction of the image side, in (0, 1].
     case fraction(Double)
 
+    /// Reads an integer ≥ 1 as pixels, a number in (0, 1] as a fraction; nil otherwise.
     public init?(argument: String) {
         if let n = Int(argument) {
             guard n > 0 else { return nil }
@@ -108,11 +148,13 @@ public enum CropArgument: Sendable, Equatable, CustomStringConvertible {
     /// Parses `--crop`, naming the value and the rule when it is neither.
     public static func parse(_ argument: String) throws -> CropArgument {
         guard let crop = CropArgument(argument: argument) else {
-            throw ValidationError("--crop must be a side in pixels (an integer ≥ 1) or a fraction of the image side in (0, 1], got '\(argument)'")
+            throw ValidationError("--crop must be a side in pixels (an integer ≥ 1) or a fraction "
+                + "of the image side in (0, 1], got '\(argument)'")
         }
         return crop
     }
 
+    /// The value as given on the command line (`18`, `0.9`).
     public var description: String {
         switch self {
         case .pixels(let n): "\(n)"
@@ -132,13 +174,20 @@ public enum CropArgument: Sendable, Equatable, CustomStringConvertible {
 /// Where the faces come from: a folder of face-set files, single files, or (by default) the
 /// synthetic disturbed faces made in memory.
 public struct DataArguments: ParsableArguments {
+    /// The `--data` option.
     @Option(help: "Folder with train.h5, test.h5 and disturbance.h5 (as `ddl synth` or `ddl data prepare` write them).")
     public var data: String?
+    /// `--train`: Expression training set (face-set file).
     @Option(help: "Expression training set (face-set file).") public var train: String?
+    /// `--test`: Expression test set (face-set file).
     @Option(help: "Expression test set (face-set file).") public var test: String?
+    /// `--disturbance`: Disturbance-labelled set (face-set file).
     @Option(help: "Disturbance-labelled set (face-set file).") public var disturbance: String?
-    @OptionGroup(title: "Synthetic data (used when no file is given)") public var synthetic: SyntheticArguments
+    /// The `SyntheticArguments` option group.
+    @OptionGroup(title: "Synthetic data (used when no file is given)")
+    public var synthetic: SyntheticArguments
 
+    /// Empty options, for ArgumentParser to fill in from the command line.
     public init() {}
 
     func file(_ explicit: String?, _ name: String) -> String? {
@@ -154,7 +203,8 @@ public struct DataArguments: ParsableArguments {
 
     func load(_ path: String, _ what: String) throws -> FaceSet {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no \(what) at \(path)" + (data != nil ? " (does the --data folder hold it?)" : ""))
+            throw ValidationError(
+                "no \(what) at \(path)" + (data != nil ? " (does the --data folder hold it?)" : ""))
         }
         return try FaceSet.load(from: path)
     }
@@ -163,13 +213,17 @@ public struct DataArguments: ParsableArguments {
     public func expressionSets() throws -> (train: FaceSet, test: FaceSet?) {
         if let data {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else {
                 throw ValidationError("no data folder at \(data)")
             }
         }
         if let trainPath = file(train, "train.h5") {
             let testPath = file(test, "test.h5")
-            return (try load(trainPath, "training set"), try testPath.map { try load($0, "test set") })
+            return (
+                try load(trainPath, "training set"), try testPath.map { try load($0, "test set") }
+            )
         }
         let s = synthetic.expressionSets()
         if let test {
@@ -188,7 +242,9 @@ public struct DataArguments: ParsableArguments {
 
     /// The disturbance-labelled set.
     public func disturbanceSet() throws -> FaceSet {
-        if let path = file(disturbance, "disturbance.h5") { return try load(path, "disturbance-labelled set") }
+        if let path = file(disturbance, "disturbance.h5") {
+            return try load(path, "disturbance-labelled set")
+        }
         return synthetic.disturbanceSet()
     }
 }
@@ -198,7 +254,8 @@ public struct DataArguments: ParsableArguments {
 func factors(of variant: Variant, in set: FaceSet) throws -> [Factor] {
     try variant.factors.map { f in
         guard let classes = set.factorClasses[f.name] else {
-            throw ValidationError("\(variant.rawValue) needs \(f.name) labels; the disturbance set has \(set.factorClasses.keys.sorted().joined(separator: ", "))")
+            throw ValidationError("\(variant.rawValue) needs \(f.name) labels; the disturbance "
+                + "set has \(set.factorClasses.keys.sorted().joined(separator: ", "))")
         }
         return Factor(f.name, classes)
     }

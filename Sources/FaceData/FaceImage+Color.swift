@@ -12,7 +12,8 @@ extension FaceImage {
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<n {
-                    let y = FaceImage.byte(wr * Double(src[i]) + wg * Double(src[n + i]) + wb * Double(src[2 * n + i]))
+                    let y = FaceImage.byte(
+                        wr * Double(src[i]) + wg * Double(src[n + i]) + wb * Double(src[2 * n + i]))
                     dst[i] = y
                     dst[n + i] = y
                     dst[2 * n + i] = y
@@ -28,8 +29,12 @@ extension FaceImage {
     /// brightness `v·b`; contrast `m + c·(v − m)` with `m` the mean luma of the whole image;
     /// saturation `g + s·(v − g)` with `g` the pixel's luma. Factors of 1 change nothing.
     /// - Precondition: the factors are ≥ 0.
-    public func colorJittered(brightness b: Double, contrast c: Double, saturation s: Double) -> FaceImage {
-        precondition(b >= 0 && c >= 0 && s >= 0, "FaceImage.colorJittered: factors \(b), \(c), \(s) must be ≥ 0")
+    public func colorJittered(
+        brightness b: Double, contrast c: Double, saturation s: Double
+    ) -> FaceImage {
+        precondition(
+            b >= 0 && c >= 0 && s >= 0,
+            "FaceImage.colorJittered: factors \(b), \(c), \(s) must be ≥ 0")
         let n = side * side
         let (wr, wg, wb) = FaceImage.lumaWeights
         func clamp(_ v: Double) -> Double { min(max(v, 0), 255) }

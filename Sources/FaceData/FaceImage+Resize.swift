@@ -24,9 +24,14 @@ extension FaceImage {
                         let (y0, y1, wy) = taps[y]
                         for x in 0..<newSide {
                             let (x0, x1, wx) = taps[x]
-                            let top = Double(src[plane + y0 * side + x0]) * (1 - wx) + Double(src[plane + y0 * side + x1]) * wx
-                            let bottom = Double(src[plane + y1 * side + x0]) * (1 - wx) + Double(src[plane + y1 * side + x1]) * wx
-                            dst[outPlane + y * newSide + x] = FaceImage.byte(top * (1 - wy) + bottom * wy)
+                            let top =
+                                Double(src[plane + y0 * side + x0]) * (1 - wx) + Double(
+                                    src[plane + y0 * side + x1]) * wx
+                            let bottom =
+                                Double(src[plane + y1 * side + x0]) * (1 - wx) + Double(
+                                    src[plane + y1 * side + x1]) * wx
+                            dst[outPlane + y * newSide + x] = FaceImage.byte(
+                                top * (1 - wy) + bottom * wy)
                         }
                     }
                 }

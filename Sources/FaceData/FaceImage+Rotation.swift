@@ -21,14 +21,16 @@ extension FaceImage {
                 for y in 0..<side {
                     for x in 0..<side {
                         let dx = Double(x) - c, dy = Double(y) - c
-                        let sx = snapped(c + cosT * dx - sinT * dy), sy = snapped(c + sinT * dx + cosT * dy)
+                        let sx = snapped(c + cosT * dx - sinT * dy),
+                            sy = snapped(c + sinT * dx + cosT * dy)
                         let x0 = Int(sx.rounded(.down)), y0 = Int(sy.rounded(.down))
                         let wx = sx - Double(x0), wy = sy - Double(y0)
                         guard x0 >= -1, y0 >= -1, x0 < side, y0 < side else { continue }
                         for ch in 0..<3 {
                             let plane = ch * side * side
                             func at(_ r: Int, _ q: Int) -> Double {
-                                r >= 0 && r < side && q >= 0 && q < side ? Double(src[plane + r * side + q]) : 0
+                                r >= 0 && r < side && q >= 0 && q < side
+                                    ? Double(src[plane + r * side + q]) : 0
                             }
                             let top = at(y0, x0) * (1 - wx) + at(y0, x0 + 1) * wx
                             let bottom = at(y0 + 1, x0) * (1 - wx) + at(y0 + 1, x0 + 1) * wx

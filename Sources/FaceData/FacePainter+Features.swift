@@ -12,7 +12,9 @@ extension FacePainter {
             c = c.mixed(with: RGB(0.86, 0.42, 0.42), 0.22 * t.blush * saturate(-d / 0.08))
         }
         if t.beard > 0 {
-            let below = smoothstep(t.noseTip + 0.02, t.noseTip + 0.1, y) * (1 - smoothstep(0.55, 0.72, ax / t.faceWidth))
+            let below =
+                smoothstep(t.noseTip + 0.02, t.noseTip + 0.1, y)
+                * (1 - smoothstep(0.55, 0.72, ax / t.faceWidth))
             c = c.mixed(with: t.hair * 0.8, 0.6 * t.beard * below)
         }
         if t.wrinkles > 0 { c = ageLines(c, ax: ax, y: y, aa: aa) }
@@ -34,7 +36,9 @@ extension FacePainter {
             let d = max(abs(y - yk) - 0.006, ax - 0.3)
             c = c.mixed(with: line, 0.45 * t.wrinkles * coverage(d, aa))
         }
-        let bag = t.eyeY + t.eyeHeight * 0.9 + 0.04 - 0.03 * (1 - ((ax - t.eyeSpacing) / t.eyeWidth) * ((ax - t.eyeSpacing) / t.eyeWidth))
+        let bag =
+            t.eyeY + t.eyeHeight * 0.9 + 0.04 - 0.03
+            * (1 - ((ax - t.eyeSpacing) / t.eyeWidth) * ((ax - t.eyeSpacing) / t.eyeWidth))
         let d = max(abs(y - bag) - 0.005, abs(ax - t.eyeSpacing) - t.eyeWidth * 0.8)
         return c.mixed(with: line, 0.35 * t.wrinkles * coverage(d, aa))
     }
@@ -49,7 +53,9 @@ extension FacePainter {
         if tau < -0.2 || tau > 1.2 { return c }
         let xl = x0 + (x1 - x0) * tau + 0.025 * sin(Float.pi * saturate(tau))
         let slope = (x1 - x0) / (y1 - y0)
-        let d = max(abs(ax - xl) / (1 + slope * slope).squareRoot() - 0.007, abs(tau - 0.5) * (y1 - y0) - 0.5 * (y1 - y0))
+        let d = max(
+            abs(ax - xl) / (1 + slope * slope).squareRoot() - 0.007,
+            abs(tau - 0.5) * (y1 - y0) - 0.5 * (y1 - y0))
         return c.mixed(with: t.skin * 0.6, depth * coverage(d, aa))
     }
 
@@ -72,7 +78,8 @@ extension FacePainter {
         c = c.mixed(with: dark, 0.7 * abs(sinYaw) * coverage(profile, aa))
         let base = ellipseDistance(xn, y - t.noseTip - 0.012, t.noseWidth, 0.028)
         c = c.mixed(with: dark, 0.25 * coverage(base, aa))
-        let nostril = ellipseDistance(abs(xn) - t.noseWidth * 0.55, y - t.noseTip - 0.006, 0.03, 0.017)
+        let nostril = ellipseDistance(
+            abs(xn) - t.noseWidth * 0.55, y - t.noseTip - 0.006, 0.03, 0.017)
         c = c.mixed(with: t.skin * 0.3, 0.75 * coverage(nostril, aa))
         if e.noseWrinkle > 0.02 {
             for k in 0..<2 {
@@ -108,7 +115,9 @@ extension FacePainter {
         }
         let lash = 0.016 + 0.014 * t.lashes
         let slope = 2 * t.eyeHeight * e.eyeUpper * u / t.eyeWidth
-        let lid = max(strokeDistance(y, upper - 0.3 * lash, slope: slope, width: lash), abs(dx) - t.eyeWidth * 1.08)
+        let lid = max(
+            strokeDistance(y, upper - 0.3 * lash, slope: slope, width: lash),
+            abs(dx) - t.eyeWidth * 1.08)
         return c.mixed(with: RGB(0.08, 0.06, 0.05), 0.9 * coverage(lid, aa))
     }
 
@@ -123,7 +132,8 @@ extension FacePainter {
             let yc = rest - e.browLift - e.browArch * (1 - u * u) - e.browSlant * 0.5 * (1 - u)
             let slope = (2 * e.browArch * u + 0.5 * e.browSlant) / t.browWidth
             let width = t.browThickness * (1 - 0.3 * (u + 1))
-            let d = max(strokeDistance(y, yc, slope: slope, width: width), (abs(u) - 1) * t.browWidth)
+            let d = max(
+                strokeDistance(y, yc, slope: slope, width: width), (abs(u) - 1) * t.browWidth)
             c = c.mixed(with: t.hair.mixed(with: RGB(0.1, 0.07, 0.05), 0.5), 0.9 * coverage(d, aa))
         }
         if e.frown > 0.02 {
@@ -154,7 +164,8 @@ extension FacePainter {
         let inside = coverage(min(gap, seam), aa)
         if inside > 0 {
             let teeth = e.teeth * coverage(max(gap, y - top - 0.045), aa)
-            c = c.mixed(with: RGB(0.22, 0.06, 0.07).mixed(with: RGB(0.93, 0.91, 0.84), teeth), inside)
+            c = c.mixed(
+                with: RGB(0.22, 0.06, 0.07).mixed(with: RGB(0.93, 0.91, 0.84), teeth), inside)
         }
         return c
     }

@@ -3,7 +3,9 @@ import Foundation
 extension FacePainter {
     /// The head outline's half-width scale and exponent on row `y`: an ellipse above the
     /// eyes' level, a superellipse jaw (with jowls for the old) below.
-    @inline(__always) static func outline(_ t: SubjectTraits, _ y: Float) -> (scale: Float, power: Float) {
+    @inline(__always) static func outline(
+        _ t: SubjectTraits, _ y: Float
+    ) -> (scale: Float, power: Float) {
         if y <= 0 { return (t.faceWidth, 2) }
         let q = min(y / t.faceHeight, 1)
         let jowl = max(0, 1 - ((y - 0.55) / 0.3) * ((y - 0.55) / 0.3))
@@ -47,7 +49,9 @@ extension FacePainter {
             // The back of the head: hair from the sideburns' level down to the nape (or
             // the hair's length), skin below.
             let behind = smoothstep(halfPi, halfPi + 0.6, abs(phi))
-            let hair = coverage(y - 0.02 - (max(t.hairLength, 0.45) - 0.02) * behind, pixel) * t.hairDensity
+            let hair =
+                coverage(y - 0.02 - (max(t.hairLength, 0.45) - 0.02) * behind, pixel)
+                * t.hairDensity
             let back = (t.skin * 0.85).mixed(with: t.hair, hair)
             colour = back.mixed(with: colour, front)
         }
@@ -70,7 +74,9 @@ extension FacePainter {
 
     /// The ear nearer the viewer(s): skin-coloured ellipses at face angle ±1.48 rad, shown
     /// outside the face's front and hidden by long hair.
-    func earColour(x: Float, y: Float, faceAngle: Float, inHead: Float) -> (colour: RGB, alpha: Float) {
+    func earColour(
+        x: Float, y: Float, faceAngle: Float, inHead: Float
+    ) -> (colour: RGB, alpha: Float) {
         let hidden = smoothstep(0.05, 0.35, t.hairLength)
         if hidden >= 1 { return (RGB(0, 0, 0), 0) }
         let left = ear(ears.0, x: x, y: y)
@@ -83,11 +89,14 @@ extension FacePainter {
     }
 
     /// Coverage and shading of one ear.
-    @inline(__always) func ear(_ ear: EarPlacement, x: Float, y: Float) -> (alpha: Float, shade: Float) {
+    @inline(__always) func ear(
+        _ ear: EarPlacement, x: Float, y: Float
+    ) -> (alpha: Float, shade: Float) {
         if !ear.visible { return (0, 1) }
         let a = coverage(ellipseDistance(x - ear.centreX, y - earY, ear.halfWidth, 0.14), pixel)
         if a <= 0 { return (0, 1) }
-        let inner = coverage(ellipseDistance(x - ear.centreX, y - earY, 0.5 * ear.halfWidth, 0.08), pixel)
+        let inner = coverage(
+            ellipseDistance(x - ear.centreX, y - earY, 0.5 * ear.halfWidth, 0.08), pixel)
         return (a, 1 - 0.25 * inner * ear.open)
     }
 }

@@ -7,7 +7,8 @@ extension FacePainter {
     func imageBox(xs: ClosedRange<Float>, ys: ClosedRange<Float>) -> PixelBox {
         let widen = abs(noseShift)
         let x0 = xs.lowerBound - widen, x1 = xs.upperBound + widen
-        var minU = Float.infinity, maxU = -Float.infinity, minV = Float.infinity, maxV = -Float.infinity
+        var minU = Float.infinity, maxU = -Float.infinity, minV = Float.infinity,
+            maxV = -Float.infinity
         let steps = 12
         for i in 0...steps {
             for j in 0...steps {

@@ -43,7 +43,10 @@ struct FacePainter {
         mouthShift = 0.07 * sinYaw
         let earY = 0.5 * (scene.traits.eyeY + scene.traits.noseTip) - 0.02
         let earRow = Self.rowHalfWidth(scene.traits, earY)
-        ears = (EarPlacement(side: -1, yaw: scene.yaw, rowWidth: earRow), EarPlacement(side: 1, yaw: scene.yaw, rowWidth: earRow))
+        ears = (
+            EarPlacement(side: -1, yaw: scene.yaw, rowWidth: earRow),
+            EarPlacement(side: 1, yaw: scene.yaw, rowWidth: earRow)
+        )
         self.earY = earY
     }
 
@@ -51,7 +54,9 @@ struct FacePainter {
     /// pixel noise from `generator`: one draw per pixel.
     func paint(into out: UnsafeMutableBufferPointer<UInt8>, generator: inout RandomGenerator) {
         let plane = size * size
-        precondition(out.count == 3 * plane, "FacePainter: buffer of \(out.count) bytes for \(size)×\(size) RGB")
+        precondition(
+            out.count == 3 * plane,
+            "FacePainter: buffer of \(out.count) bytes for \(size)×\(size) RGB")
         let sigma = scene.noise * 2.449_49  // triangular noise of unit variance is (u1 + u2 − 1)·√6
         for py in 0..<size {
             for px in 0..<size {
@@ -87,9 +92,12 @@ struct FacePainter {
             acc = acc * (1 - a) + c * a
             alpha = alpha * (1 - a) + a
         }
-        over(scene.clothes, coverage(ellipseDistance(x, y - (t.faceHeight + 1.0), 1.5, 0.62), pixel))
+        over(
+            scene.clothes, coverage(ellipseDistance(x, y - (t.faceHeight + 1.0), 1.5, 0.62), pixel))
         let neck = max(abs(x) - 0.27 * t.faceWidth / 0.74, max(0.25 - y, y - (t.faceHeight + 0.55)))
-        over(t.skin * (0.72 + 0.12 * smoothstep(t.faceHeight, t.faceHeight + 0.4, y)), coverage(neck, pixel))
+        over(
+            t.skin * (0.72 + 0.12 * smoothstep(t.faceHeight, t.faceHeight + 0.4, y)),
+            coverage(neck, pixel))
         over(t.hair, backHair(x: x + hairShift, y: y) * t.hairDensity)
         let head = headColour(x: x - headShift, y: y)
         over(head.colour, head.alpha)
@@ -110,8 +118,11 @@ struct FacePainter {
         // The backdrop: a colour field, a gradient along the light, the head's shadow.
         let s = scene.strength
         let shadow = coverage(
-            ellipseDistance(x + 0.45 * scene.lightX, y - 0.15 - 0.3 * scene.lightY, t.faceWidth * 1.25, t.faceHeight * 1.3), 0.45)
-        let backLit = scene.brightness * (1 + 0.3 * s * scene.lightX * 2 * u) * (1 - 0.3 * s * shadow)
+            ellipseDistance(
+                x + 0.45 * scene.lightX, y - 0.15 - 0.3 * scene.lightY, t.faceWidth * 1.25,
+                t.faceHeight * 1.3), 0.45)
+        let backLit =
+            scene.brightness * (1 + 0.3 * s * scene.lightX * 2 * u) * (1 - 0.3 * s * shadow)
         let back = backdrop(u: u, v: v) * backLit
         return (back * (1 - alpha) + acc * lit) * scene.cast
     }

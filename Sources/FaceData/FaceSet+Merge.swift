@@ -19,16 +19,25 @@ extension FaceSet {
     /// - Throws: `FaceSetMergeError` when no source is given, when two sources' images have
     ///   different sides, when a factor has different class counts in two sources, or when
     ///   two sources label expressions of different classes — naming both files and values.
-    public static func merged(_ sources: [(name: String, set: FaceSet)]) throws -> (set: FaceSet, subjectOffsets: [Int]) {
-        guard let first = sources.first else { throw FaceSetMergeError("nothing to merge: give at least one face-set file") }
+    public static func merged(
+        _ sources: [(name: String, set: FaceSet)]
+    ) throws -> (set: FaceSet, subjectOffsets: [Int]) {
+        guard let first = sources.first else {
+            throw FaceSetMergeError("nothing to merge: give at least one face-set file")
+        }
         var factorClasses: [String: (classes: Int, source: String)] = [:]
         for (name, set) in sources {
             guard set.size == first.set.size else {
-                throw FaceSetMergeError("\(first.name) has \(first.set.size)×\(first.set.size) images, \(name) \(set.size)×\(set.size): prepare both with the same `ddl data prepare --size`")
+                throw FaceSetMergeError("\(first.name) has "
+                    + "\(first.set.size)×\(first.set.size) images, "
+                    + "\(name) \(set.size)×\(set.size): prepare both with the same "
+                    + "`ddl data prepare --size`")
             }
             for (factor, classes) in set.factorClasses.sorted(by: { $0.key < $1.key }) {
                 if let seen = factorClasses[factor], seen.classes != classes {
-                    throw FaceSetMergeError("factor \(factor) has \(seen.classes) classes in \(seen.source) but \(classes) in \(name): the labels would not mean the same")
+                    throw FaceSetMergeError("factor \(factor) has \(seen.classes) classes in "
+                        + "\(seen.source) but \(classes) in \(name): the labels would not "
+                        + "mean the same")
                 }
                 factorClasses[factor] = factorClasses[factor] ?? (classes, name)
             }
@@ -37,10 +46,16 @@ extension FaceSet {
         let reference = labelled.first ?? first
         for (name, set) in labelled where set.expressionClasses != reference.set.expressionClasses
             || set.expressionClassNames != reference.set.expressionClassNames {
-            throw FaceSetMergeError("\(reference.name) labels \(reference.set.expressionClasses) expression classes (\(reference.set.expressionClassNames.joined(separator: ", "))), \(name) \(set.expressionClasses) (\(set.expressionClassNames.joined(separator: ", ")))")
+            throw FaceSetMergeError("\(reference.name) labels "
+                + "\(reference.set.expressionClasses) expression classes "
+                + "(\(reference.set.expressionClassNames.joined(separator: ", "))), "
+                + "\(name) \(set.expressionClasses) "
+                + "(\(set.expressionClassNames.joined(separator: ", ")))")
         }
-        var out = FaceSet(size: first.set.size, expressionClasses: reference.set.expressionClasses,
-                          factorClasses: factorClasses.mapValues(\.classes), expressionClassNames: reference.set.expressionClassNames)
+        var out = FaceSet(
+            size: first.set.size, expressionClasses: reference.set.expressionClasses,
+            factorClasses: factorClasses.mapValues(\.classes),
+            expressionClassNames: reference.set.expressionClassNames)
         out.pixels.reserveCapacity(sources.reduce(0) { $0 + $1.set.pixels.count })
         var offsets: [Int] = []
         var nextSubject = 0
@@ -52,7 +67,8 @@ extension FaceSet {
             out.subjects += shifted
             nextSubject = max(nextSubject, (shifted.max() ?? -1) + 1)
             for factor in factorClasses.keys {
-                out.factors[factor, default: []] += set.factors[factor] ?? [Int](repeating: -1, count: set.count)
+                out.factors[factor, default: []] +=
+                    set.factors[factor] ?? [Int](repeating: -1, count: set.count)
             }
         }
         return (out, offsets)

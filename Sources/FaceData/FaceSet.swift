@@ -4,7 +4,9 @@ import TensorCore
 /// The seven basic expressions in the order every loader maps to:
 /// 0 anger, 1 disgust, 2 fear, 3 happiness, 4 sadness, 5 surprise, 6 neutral (a 6-class
 /// database uses 0–5; CK+'s contempt is mapped by its loader).
-public let expressionNames = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]
+public let expressionNames = [
+    "anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"
+]
 
 /// The names of `classes` expression classes when a set gives none: `expressionNames` in
 /// order, then "class 7", "class 8", ….
@@ -39,13 +41,18 @@ public struct FaceSet: Sendable, Equatable {
 
     /// An empty set; `expressionClassNames` defaults to `defaultExpressionClassNames`.
     /// - Precondition: `size > 0`; names, when given, number `expressionClasses`.
-    public init(size: Int, expressionClasses: Int = 7, factorClasses: [String: Int] = [:], expressionClassNames: [String]? = nil) {
+    public init(
+        size: Int, expressionClasses: Int = 7, factorClasses: [String: Int] = [:],
+        expressionClassNames: [String]? = nil
+    ) {
         precondition(size > 0, "FaceSet: size must be positive")
         precondition(expressionClassNames.map { $0.count == expressionClasses } ?? true,
-                     "FaceSet: \(expressionClassNames?.count ?? 0) class names for \(expressionClasses) expression classes")
+                     "FaceSet: \(expressionClassNames?.count ?? 0) class names for "
+                         + "\(expressionClasses) expression classes")
         self.size = size
         self.expressionClasses = expressionClasses
-        self.expressionClassNames = expressionClassNames ?? defaultExpressionClassNames(expressionClasses)
+        self.expressionClassNames =
+            expressionClassNames ?? defaultExpressionClassNames(expressionClasses)
         self.factorClasses = factorClasses
         pixels = []
         expressions = []
@@ -59,26 +66,41 @@ public struct FaceSet: Sendable, Equatable {
     public var imageBytes: Int { 3 * size * size }
 
     /// Appends one image (3 × size × size bytes) with its labels; factors not given are −1.
-    public mutating func append(image: [UInt8], expression: Int, subject: Int = -1, factors labels: [String: Int] = [:]) {
-        precondition(image.count == imageBytes, "FaceSet.append: \(image.count) bytes for a \(size)×\(size) RGB image")
-        precondition(expression >= -1 && expression < expressionClasses, "FaceSet.append: expression \(expression) outside -1..<\(expressionClasses)")
+    public mutating func append(
+        image: [UInt8], expression: Int, subject: Int = -1, factors labels: [String: Int] = [:]
+    ) {
+        precondition(
+            image.count == imageBytes,
+            "FaceSet.append: \(image.count) bytes for a \(size)×\(size) RGB image")
+        precondition(
+            expression >= -1 && expression < expressionClasses,
+            "FaceSet.append: expression \(expression) outside -1..<\(expressionClasses)")
         for (name, label) in labels {
-            guard let classes = factorClasses[name] else { preconditionFailure("FaceSet.append: unknown factor \(name)") }
-            precondition(label >= -1 && label < classes, "FaceSet.append: \(name) label \(label) outside -1..<\(classes)")
+            guard let classes = factorClasses[name] else {
+                preconditionFailure("FaceSet.append: unknown factor \(name)")
+            }
+            precondition(
+                label >= -1 && label < classes,
+                "FaceSet.append: \(name) label \(label) outside -1..<\(classes)")
         }
         pixels += image
         expressions.append(expression)
         subjects.append(subject)
-        for name in factorClasses.keys { self.factors[name, default: []].append(labels[name] ?? -1) }
+        for name in factorClasses.keys {
+            self.factors[name, default: []].append(labels[name] ?? -1)
+        }
     }
 
     /// The bytes of image `i`.
-    public func image(_ i: Int) -> ArraySlice<UInt8> { pixels[(i * imageBytes)..<((i + 1) * imageBytes)] }
+    public func image(_ i: Int) -> ArraySlice<UInt8> {
+        pixels[(i * imageBytes)..<((i + 1) * imageBytes)]
+    }
 
     /// The images at `indices`, in that order, with their labels.
     public func subset(_ indices: [Int]) -> FaceSet {
-        var s = FaceSet(size: size, expressionClasses: expressionClasses, factorClasses: factorClasses,
-                        expressionClassNames: expressionClassNames)
+        var s = FaceSet(
+            size: size, expressionClasses: expressionClasses, factorClasses: factorClasses,
+            expressionClassNames: expressionClassNames)
         s.pixels.reserveCapacity(indices.count * imageBytes)
         for i in indices {
             precondition(i >= 0 && i < count, "FaceSet.subset: index \(i) outside 0..<\(count)")
@@ -106,7 +128,8 @@ public struct FaceSet: Sendable, Equatable {
 
     /// The same images with the factor label of image `i` for `factor` withheld (−1)
     /// wherever `keep(factor, i)` is false.
-    public func keepingFactorLabels(where keep: (_ factor: String, _ index: Int) -> Bool) -> FaceSet {
+    public func keepingFactorLabels(where keep: (_ factor: String, _ index: Int) -> Bool) -> FaceSet
+    {
         var s = self
         for (name, labels) in factors {
             s.factors[name] = labels.indices.map { keep(name, $0) ? labels[$0] : -1 }

@@ -46,7 +46,8 @@ struct RGB: Sendable, Equatable {
 
 /// Approximate distance from `(x, y)` to the graph of a curve through `(x, yc)` with slope
 /// `slope` there, minus half the stroke `width` (negative on the stroke).
-@inline(__always) func strokeDistance(_ y: Float, _ yc: Float, slope: Float, width: Float) -> Float {
+@inline(__always) func strokeDistance(_ y: Float, _ yc: Float, slope: Float, width: Float) -> Float
+{
     abs(y - yc) / (1 + slope * slope).squareRoot() - 0.5 * width
 }
 

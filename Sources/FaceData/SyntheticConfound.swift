@@ -33,7 +33,9 @@ public struct SyntheticConfound: Sendable, Equatable {
     }
 
     /// The illumination class that `expression` prefers: the reverse order of the poses.
-    public static func preferredIllumination(expression: Int, classes: Int, illuminations: Int) -> Int {
+    public static func preferredIllumination(
+        expression: Int, classes: Int, illuminations: Int
+    ) -> Int {
         illuminations - 1 - spread(expression, classes, illuminations)
     }
 
@@ -57,22 +59,27 @@ public struct SyntheticConfound: Sendable, Equatable {
 
     /// The identity, pose and illumination of one image of `expression`, given the values
     /// drawn independently of it: each is replaced by the class's preferred one (for the
-    /// identity, a member of the class's group in `pool`) when its coin with probability `rho` comes
-    /// up. Makes the same four draws from `g` whatever the labels and `rho`.
+    /// identity, a member of the class's group in `pool`) when its coin with probability `rho`
+    /// comes up. Makes the same four draws from `g` whatever the labels and `rho`.
     func apply(
         to drawn: (identity: Int, pose: Int, illumination: Int), expression: Int, classes: Int,
         pool: [Int], spec: SyntheticFaceSpec, generator g: inout RandomGenerator
     ) -> (identity: Int, pose: Int, illumination: Int) {
-        let identityCoin = g.nextUnit() < rho, poseCoin = g.nextUnit() < rho, lightCoin = g.nextUnit() < rho
+        let identityCoin = g.nextUnit() < rho, poseCoin = g.nextUnit() < rho,
+            lightCoin = g.nextUnit() < rho
         // The class's identity group; a pool smaller than the classes shares identities.
         let offset = expression % min(classes, pool.count)
         let groupSize = (pool.count - offset + classes - 1) / classes
         let member = g.drawIndex(max(groupSize, 1))
         let identity = identityCoin ? pool[offset + member * classes] : drawn.identity
-        let pose = poseCoin
-            ? Self.preferredPose(expression: expression, classes: classes, poses: spec.poses) : drawn.pose
-        let light = lightCoin
-            ? Self.preferredIllumination(expression: expression, classes: classes, illuminations: spec.illuminations)
+        let pose =
+            poseCoin
+            ? Self.preferredPose(expression: expression, classes: classes, poses: spec.poses)
+            : drawn.pose
+        let light =
+            lightCoin
+            ? Self.preferredIllumination(
+                expression: expression, classes: classes, illuminations: spec.illuminations)
             : drawn.illumination
         return (identity, pose, light)
     }

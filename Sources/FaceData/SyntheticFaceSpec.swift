@@ -34,7 +34,8 @@ public struct SyntheticFaceSpec: Sendable, Equatable {
 
     /// A world with the given settings; call `validate()` on settings a user typed.
     public init(
-        size: Int = 40, identities: Int = 40, poses: Int = 5, illuminations: Int = 5, strength: Double = 1,
+        size: Int = 40, identities: Int = 40, poses: Int = 5, illuminations: Int = 5,
+        strength: Double = 1,
         cueGain: Double = 2
     ) {
         self.size = size

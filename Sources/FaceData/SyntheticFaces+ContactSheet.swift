@@ -3,8 +3,11 @@ extension SyntheticFaces {
     /// gutter, as one interleaved RGB buffer (`height` rows of `width` × 3 bytes), ready to
     /// be written as a binary PPM or PNG for looking at.
     /// - Precondition: `columns ≥ 1`.
-    public static func contactSheet(_ set: FaceSet, columns: Int) -> (width: Int, height: Int, rgb: [UInt8]) {
-        precondition(columns >= 1, "SyntheticFaces.contactSheet: columns \(columns) must be at least 1")
+    public static func contactSheet(
+        _ set: FaceSet, columns: Int
+    ) -> (width: Int, height: Int, rgb: [UInt8]) {
+        precondition(
+            columns >= 1, "SyntheticFaces.contactSheet: columns \(columns) must be at least 1")
         let size = set.size, gutter = 1
         let rows = max((set.count + columns - 1) / columns, 1)
         let width = columns * (size + gutter) + gutter, height = rows * (size + gutter) + gutter

@@ -74,7 +74,8 @@ struct ExpressionShape: Sendable, Equatable {
         ExpressionShape(
             browLift: -0.03, browSlant: -0.025, browArch: 0.01, browPull: 0.012, frown: 0.3,
             eyeUpper: 0.7, eyeLower: 0.55, mouthCurve: -0.035, mouthOpen: 0.03, mouthWidth: 0.92,
-            upperLip: 0.9, sneer: 0.03, teeth: 0.5, noseWrinkle: 1.0, smileFold: 0.5, lipFullness: 1.0),
+            upperLip: 0.9, sneer: 0.03, teeth: 0.5, noseWrinkle: 1.0, smileFold: 0.5,
+            lipFullness: 1.0),
         // 2 fear: brows up, straight and pulled together, eyes wide, mouth stretched wide.
         ExpressionShape(
             browLift: 0.055, browSlant: 0.035, browArch: -0.005, browPull: 0.015, frown: 0.35,
@@ -103,11 +104,15 @@ struct ExpressionShape: Sendable, Equatable {
 extension SyntheticFaces {
     /// The shape of `expression` with a random intensity (0.7–1.2 of the prototype, times
     /// `gain`) and a small jitter on every field. Makes the same draws whatever the expression.
-    static func expressionShape(_ expression: Int, gain: Float = 1, generator g: inout RandomGenerator) -> ExpressionShape {
-        precondition(expression >= 0 && expression < ExpressionShape.table.count,
-                     "SyntheticFaces: expression \(expression) outside 0..<\(ExpressionShape.table.count)")
+    static func expressionShape(
+        _ expression: Int, gain: Float = 1, generator g: inout RandomGenerator
+    ) -> ExpressionShape {
+        precondition(
+            expression >= 0 && expression < ExpressionShape.table.count,
+            "SyntheticFaces: expression \(expression) outside 0..<\(ExpressionShape.table.count)")
         let neutral = ExpressionShape()
-        var e = ExpressionShape.table[expression].scaled(gain * g.drawFloat(0.7, 1.2), from: neutral)
+        var e = ExpressionShape.table[expression].scaled(
+            gain * g.drawFloat(0.7, 1.2), from: neutral)
         for (path, amplitude) in zip(ExpressionShape.fields, ExpressionShape.jitter) {
             e[keyPath: path] += g.drawSymmetric(amplitude)
         }

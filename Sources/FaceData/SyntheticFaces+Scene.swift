@@ -42,10 +42,15 @@ extension SyntheticFaces {
         spec: SyntheticFaceSpec, seed: UInt64, generator g: inout RandomGenerator
     ) -> FaceScene {
         if let problem = spec.problem { preconditionFailure("SyntheticFaces: \(problem)") }
-        precondition(identity >= 0 && identity < spec.identities, "SyntheticFaces: identity \(identity) outside 0..<\(spec.identities)")
-        precondition(pose >= 0 && pose < spec.poses, "SyntheticFaces: pose \(pose) outside 0..<\(spec.poses)")
-        precondition(illumination >= 0 && illumination < spec.illuminations,
-                     "SyntheticFaces: illumination \(illumination) outside 0..<\(spec.illuminations)")
+        precondition(
+            identity >= 0 && identity < spec.identities,
+            "SyntheticFaces: identity \(identity) outside 0..<\(spec.identities)")
+        precondition(
+            pose >= 0 && pose < spec.poses, "SyntheticFaces: pose \(pose) outside 0..<\(spec.poses)"
+        )
+        precondition(
+            illumination >= 0 && illumination < spec.illuminations,
+            "SyntheticFaces: illumination \(illumination) outside 0..<\(spec.illuminations)")
         let s = Float(spec.strength)
         let traits = Self.traits(identity: identity, spec: spec, seed: seed)
         let shape = expressionShape(expression, gain: Float(spec.cueGain), generator: &g)
@@ -62,7 +67,8 @@ extension SyntheticFaces {
         let fromEdge = Float(min(illumination, k - 1 - illumination))
         let azimuth = s * (70 * side * degree + g.drawSymmetric(5 * degree))
         let elevation = (20 + g.drawFloat(0, 15)) * degree
-        let brightness = 1 + s * (0.18 * Float(cos(Double(fromEdge) * 2.3 + 0.6)) + g.drawSymmetric(0.06))
+        let brightness =
+            1 + s * (0.18 * Float(cos(Double(fromEdge) * 2.3 + 0.6)) + g.drawSymmetric(0.06))
         let hue = Double(fromEdge) * 2.1 + 0.5
         let cast = RGB(
             1 + s * 0.12 * Float(cos(hue)),

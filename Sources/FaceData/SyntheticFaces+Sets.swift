@@ -22,10 +22,13 @@ extension SyntheticFaces {
     /// - Precondition: `count ≥ 0`, `spec.problem == nil`, `identities` non-empty inside
     ///   `0..<spec.identities`, `confound.rho` in [0, 1].
     public static func expressionSet(
-        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64, identities: Range<Int>? = nil,
+        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64,
+        identities: Range<Int>? = nil,
         confound: SyntheticConfound = .none
     ) -> FaceSet {
-        makeSet(.expression, spec: spec, count: count, seed: seed, identities: identities, confound: confound)
+        makeSet(
+            .expression, spec: spec, count: count, seed: seed, identities: identities,
+            confound: confound)
     }
 
     /// A disturbance-labelled set (the Multi-PIE / RAF-DB analogue): every factor labelled
@@ -34,7 +37,8 @@ extension SyntheticFaces {
     ///
     /// Parameters and preconditions as for `expressionSet`.
     public static func disturbanceSet(
-        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64, identities: Range<Int>? = nil
+        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64,
+        identities: Range<Int>? = nil
     ) -> FaceSet {
         makeSet(.disturbance, spec: spec, count: count, seed: seed, identities: identities)
     }
@@ -44,10 +48,13 @@ extension SyntheticFaces {
     ///
     /// Parameters and preconditions as for `expressionSet`.
     public static func labelledSet(
-        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64, identities: Range<Int>? = nil,
+        spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64,
+        identities: Range<Int>? = nil,
         confound: SyntheticConfound = .none
     ) -> FaceSet {
-        makeSet(.labelled, spec: spec, count: count, seed: seed, identities: identities, confound: confound)
+        makeSet(
+            .labelled, spec: spec, count: count, seed: seed, identities: identities,
+            confound: confound)
     }
 
     /// An expression set drawn from an explicit list of subjects (e.g. the training subjects
@@ -58,7 +65,8 @@ extension SyntheticFaces {
         spec: SyntheticFaceSpec = SyntheticFaceSpec(), count: Int, seed: UInt64, subjects: [Int],
         confound: SyntheticConfound = .none
     ) -> FaceSet {
-        makeSet(.expression, spec: spec, count: count, seed: seed, pool: subjects, confound: confound)
+        makeSet(
+            .expression, spec: spec, count: count, seed: seed, pool: subjects, confound: confound)
     }
 
     /// The images of one set. The per-image stream is seeded by the seed, the kind and the
@@ -70,19 +78,27 @@ extension SyntheticFaces {
         confound: SyntheticConfound = .none
     ) -> FaceSet {
         let range = identities ?? 0..<spec.identities
-        precondition(!range.isEmpty && range.lowerBound >= 0 && range.upperBound <= spec.identities,
-                     "SyntheticFaces: identities \(range) must be a non-empty part of 0..<\(spec.identities)")
-        return makeSet(kind, spec: spec, count: count, seed: seed, pool: Array(range), confound: confound)
+        precondition(
+            !range.isEmpty && range.lowerBound >= 0 && range.upperBound <= spec.identities,
+            "SyntheticFaces: identities \(range) must be a non-empty part of 0..<\(spec.identities)"
+        )
+        return makeSet(
+            kind, spec: spec, count: count, seed: seed, pool: Array(range), confound: confound)
     }
 
     /// `makeSet` over a list of subjects; a contiguous list seeds the stream as its range.
     static func makeSet(
-        _ kind: SetKind, spec: SyntheticFaceSpec, count: Int, seed: UInt64, pool: [Int], confound: SyntheticConfound
+        _ kind: SetKind, spec: SyntheticFaceSpec, count: Int, seed: UInt64, pool: [Int],
+        confound: SyntheticConfound
     ) -> FaceSet {
         if let problem = spec.problem { preconditionFailure("SyntheticFaces: \(problem)") }
         precondition(count >= 0, "SyntheticFaces: count \(count) is negative")
-        precondition(!pool.isEmpty && pool.allSatisfy { $0 >= 0 && $0 < spec.identities } && Set(pool).count == pool.count,
-                     "SyntheticFaces: subjects \(pool) must be distinct, non-empty and inside 0..<\(spec.identities)")
+        precondition(
+            !pool.isEmpty && pool.allSatisfy { $0 >= 0 && $0 < spec.identities }
+                && Set(pool).count == pool.count,
+            "SyntheticFaces: subjects \(pool) must be distinct, non-empty and inside "
+                + "0..<\(spec.identities)"
+        )
         var streamSeed = mixSeed(seed, kind.rawValue)
         if let first = pool.first, pool == Array(first..<(first + pool.count)) {
             streamSeed = mixSeed(mixSeed(streamSeed, UInt64(first)), UInt64(first + pool.count))
@@ -91,7 +107,9 @@ extension SyntheticFaces {
             for id in pool { streamSeed = mixSeed(streamSeed, UInt64(id)) }
         }
         var g = RandomGenerator(seed: streamSeed)
-        precondition(confound.rho >= 0 && confound.rho <= 1, "SyntheticFaces: confound \(confound.rho) outside [0, 1]")
+        precondition(
+            confound.rho >= 0 && confound.rho <= 1,
+            "SyntheticFaces: confound \(confound.rho) outside [0, 1]")
         var coins = RandomGenerator(seed: mixSeed(streamSeed, 0x434F))
 
         let classes = expressionNames.count
@@ -99,17 +117,22 @@ extension SyntheticFaces {
         if kind == .disturbance {
             for i in 0..<count { expressions[i] = g.drawIndex(classes) }
         } else {
-            for i in stride(from: count - 1, to: 0, by: -1) { expressions.swapAt(i, g.drawIndex(i + 1)) }
+            for i in stride(from: count - 1, to: 0, by: -1) {
+                expressions.swapAt(i, g.drawIndex(i + 1))
+            }
         }
 
-        var set = FaceSet(size: spec.size, expressionClasses: classes, factorClasses: spec.factorClasses)
+        var set = FaceSet(
+            size: spec.size, expressionClasses: classes, factorClasses: spec.factorClasses)
         for i in 0..<count {
             let drawn = (identity: pool[g.drawIndex(pool.count)], pose: g.drawIndex(spec.poses),
                          illumination: g.drawIndex(spec.illuminations))
             let (identity, pose, illumination) = confound.apply(
-                to: drawn, expression: expressions[i], classes: classes, pool: pool, spec: spec, generator: &coins)
+                to: drawn, expression: expressions[i], classes: classes, pool: pool, spec: spec,
+                generator: &coins)
             let image = render(
-                expression: expressions[i], identity: identity, pose: pose, illumination: illumination,
+                expression: expressions[i], identity: identity, pose: pose,
+                illumination: illumination,
                 spec: spec, seed: seed, generator: &g)
             let who = subject(identity: identity, seed: seed)
             let factors = [
@@ -117,7 +140,8 @@ extension SyntheticFaces {
                 "gender": who.gender, "race": who.race, "age": who.age,
             ]
             set.append(
-                image: image, expression: kind == .disturbance ? -1 : expressions[i], subject: identity,
+                image: image, expression: kind == .disturbance ? -1 : expressions[i],
+                subject: identity,
                 factors: kind == .expression ? [:] : factors)
         }
         return set

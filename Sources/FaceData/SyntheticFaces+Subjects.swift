@@ -45,9 +45,12 @@ extension SyntheticFaces {
         precondition(identity >= 0, "SyntheticFaces.subject: identity \(identity) is negative")
         return SyntheticSubject(
             identity: identity,
-            gender: balancedClass(seed: seed, salt: 0x6E, identity: identity, classes: SyntheticFaceSpec.genders),
-            race: balancedClass(seed: seed, salt: 0x72, identity: identity, classes: SyntheticFaceSpec.races),
-            age: balancedClass(seed: seed, salt: 0x61, identity: identity, classes: SyntheticFaceSpec.ages))
+            gender: balancedClass(
+                seed: seed, salt: 0x6E, identity: identity, classes: SyntheticFaceSpec.genders),
+            race: balancedClass(
+                seed: seed, salt: 0x72, identity: identity, classes: SyntheticFaceSpec.races),
+            age: balancedClass(
+                seed: seed, salt: 0x61, identity: identity, classes: SyntheticFaceSpec.ages))
     }
 
     /// Class of `identity` under a seeded permutation of `0..<classes` per block of
@@ -77,7 +80,8 @@ extension SyntheticFaces {
         // Every subject makes the same draws in the same order.
         t.faceWidth += s * (g.drawSymmetric(0.09) + 0.04 * male - 0.04 * female + 0.07 * infant)
         t.faceHeight += s * (g.drawSymmetric(0.08) + 0.03 * male - 0.12 * infant - 0.04 * youth)
-        t.jawWidth += s * (g.drawSymmetric(0.09) + 0.06 * male - 0.05 * female + 0.08 * infant + 0.05 * elder)
+        t.jawWidth +=
+            s * (g.drawSymmetric(0.09) + 0.06 * male - 0.05 * female + 0.08 * infant + 0.05 * elder)
         t.jawPower += s * (g.drawSymmetric(0.5) + 0.6 * male - 0.2 * female + 0.3 * elder)
         t.sag = s * (0.4 * middle + 1.0 * elder)
         t.eyeSpacing += s * g.drawSymmetric(0.04)
@@ -85,18 +89,21 @@ extension SyntheticFaces {
         t.eyeWidth += s * (g.drawSymmetric(0.02) + 0.02 * infant)
         t.eyeHeight += s * (g.drawSymmetric(0.012) + 0.02 * infant - 0.012 * elder + 0.005 * female)
         t.browGap += s * (g.drawSymmetric(0.03) + 0.02 * female)
-        t.browThickness += s * (g.drawSymmetric(0.008) + 0.016 * male - 0.014 * female - 0.02 * infant)
+        t.browThickness +=
+            s * (g.drawSymmetric(0.008) + 0.016 * male - 0.014 * female - 0.02 * infant)
         t.browWidth += s * g.drawSymmetric(0.025)
         t.noseTip += s * (g.drawSymmetric(0.05) - 0.03 * infant + 0.03 * elder)
         t.noseWidth += s * (g.drawSymmetric(0.02) + 0.035 * broadNose - 0.02 * infant)
         t.mouthY += s * (g.drawSymmetric(0.04) - 0.03 * infant + 0.03 * elder)
         t.mouthWidth += s * (g.drawSymmetric(0.035) - 0.04 * infant)
-        t.lipThickness += s * (g.drawSymmetric(0.008) + 0.012 * female + 0.014 * broadNose - 0.014 * elder)
+        t.lipThickness +=
+            s * (g.drawSymmetric(0.008) + 0.012 * female + 0.014 * broadNose - 0.014 * elder)
 
         // Hair: gender sets length and fringe; old men may be bald; infants have little.
         let baldDraw = g.nextUnit()
         let bald: Float = (male * elder > 0 && baldDraw < 0.6) ? 1 : 0
-        let length = male * (-0.05 + g.drawSymmetric(0.08)) + female * (1.15 + g.drawSymmetric(0.35))
+        let length =
+            male * (-0.05 + g.drawSymmetric(0.08)) + female * (1.15 + g.drawSymmetric(0.35))
             + unsure * (0.45 + g.drawSymmetric(0.2))
         t.hairLength += s * ((1 - infant) * length - 0.1 * infant)
         t.hairline += s * (g.drawSymmetric(0.06) - 0.3 * bald + 0.05 * middle * male)
@@ -114,14 +121,26 @@ extension SyntheticFaces {
         let palette: [RGB] = [RGB(0.96, 0.80, 0.70), RGB(0.82, 0.61, 0.41), RGB(0.45, 0.30, 0.21)]
         t.skin = t.skin.mixed(with: palette[who.race] * shade, s)
         let hairs: [[RGB]] = [
-            [RGB(0.86, 0.71, 0.42), RGB(0.50, 0.33, 0.18), RGB(0.64, 0.31, 0.14), RGB(0.32, 0.21, 0.12)],
-            [RGB(0.20, 0.14, 0.10), RGB(0.32, 0.21, 0.13), RGB(0.24, 0.16, 0.09), RGB(0.14, 0.10, 0.08)],
-            [RGB(0.08, 0.06, 0.05), RGB(0.13, 0.10, 0.08), RGB(0.10, 0.07, 0.06), RGB(0.16, 0.11, 0.08)],
+            [
+                RGB(0.86, 0.71, 0.42), RGB(0.50, 0.33, 0.18), RGB(0.64, 0.31, 0.14),
+                RGB(0.32, 0.21, 0.12),
+            ],
+            [
+                RGB(0.20, 0.14, 0.10), RGB(0.32, 0.21, 0.13), RGB(0.24, 0.16, 0.09),
+                RGB(0.14, 0.10, 0.08),
+            ],
+            [
+                RGB(0.08, 0.06, 0.05), RGB(0.13, 0.10, 0.08), RGB(0.10, 0.07, 0.06),
+                RGB(0.16, 0.11, 0.08),
+            ],
         ]
         let grey = 0.35 * middle + 0.85 * elder
         let ownHair = hairs[who.race][g.drawIndex(4)].mixed(with: RGB(0.84, 0.84, 0.86), grey)
         t.hair = t.hair.mixed(with: ownHair, s)
-        let irises = [RGB(0.28, 0.44, 0.66), RGB(0.34, 0.48, 0.32), RGB(0.36, 0.24, 0.14), RGB(0.20, 0.13, 0.08)]
+        let irises = [
+            RGB(0.28, 0.44, 0.66), RGB(0.34, 0.48, 0.32), RGB(0.36, 0.24, 0.14),
+            RGB(0.20, 0.13, 0.08),
+        ]
         let irisDraw = g.drawIndex(4)
         let iris = who.race == 0 ? irises[irisDraw] : irises[3]
         t.iris = t.iris.mixed(with: iris, s)

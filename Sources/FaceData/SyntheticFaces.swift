@@ -58,7 +58,8 @@ public enum SyntheticFaces {
             xs: -eyesHalf...eyesHalf,
             ys: browTop...(t.eyeY + 0.2))
         let mouthHalf = 1.45 * t.mouthWidth + 0.1
-        let mouthBox = painter.imageBox(xs: -mouthHalf...mouthHalf, ys: (t.noseTip - 0.06)...(t.mouthY + 0.35))
+        let mouthBox = painter.imageBox(
+            xs: -mouthHalf...mouthHalf, ys: (t.noseTip - 0.06)...(t.mouthY + 0.35))
         return (eyesBox, mouthBox)
     }
 }
@@ -79,5 +80,7 @@ public struct PixelBox: Sendable, Equatable {
     }
 
     /// Whether pixel (`x`, `y`) lies in the box.
-    public func contains(x: Int, y: Int) -> Bool { x >= minX && x <= maxX && y >= minY && y <= maxY }
+    public func contains(x: Int, y: Int) -> Bool {
+        x >= minX && x <= maxX && y >= minY && y <= maxY
+    }
 }

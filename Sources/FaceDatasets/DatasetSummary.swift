@@ -61,29 +61,47 @@ public struct DatasetSummary: Sendable, Equatable {
         factorCounts = manifest.factorClasses.mapValues { [Int](repeating: 0, count: $0) }
         factorMissing = manifest.factorClasses.mapValues { _ in 0 }
         for r in manifest.records {
-            if r.expression >= 0 && r.expression < expressionCounts.count { expressionCounts[r.expression] += 1 } else { unlabelled += 1 }
+            if r.expression >= 0 && r.expression < expressionCounts.count {
+                expressionCounts[r.expression] += 1
+            } else {
+                unlabelled += 1
+            }
             if let s = r.subject { subjectCounts[s, default: 0] += 1 } else { unknownSubjects += 1 }
             for (name, classes) in manifest.factorClasses {
-                if let label = r.factors[name], label >= 0 && label < classes { factorCounts[name]?[label] += 1 } else { factorMissing[name, default: 0] += 1 }
+                if let label = r.factors[name], label >= 0 && label < classes {
+                    factorCounts[name]?[label] += 1
+                } else {
+                    factorMissing[name, default: 0] += 1
+                }
             }
         }
     }
 
     /// The report, one line each.
     public var lines: [String] {
-        var out = ["\(title): \(faces) faces" + (side.map { ", \($0)×\($0)" } ?? "") + ", \(expressionNames.count) expression classes"]
+        var out = [
+            "\(title): \(faces) faces" + (side.map { ", \($0)×\($0)" } ?? "")
+                + ", \(expressionNames.count) expression classes"
+        ]
         out.append("expressions:")
         let width = (expressionNames.map(\.count) + [10]).max() ?? 10
         func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
-        for (name, count) in zip(expressionNames, expressionCounts) { out.append("  \(pad(name))  \(count)") }
+        for (name, count) in zip(expressionNames, expressionCounts) {
+            out.append("  \(pad(name))  \(count)")
+        }
         if unlabelled > 0 { out.append("  \(pad("no label"))  \(unlabelled)") }
-        out.append("subjects: \(subjectCounts.count)" + (unknownSubjects > 0 ? " (\(unknownSubjects) faces without one)" : ""))
-        for name in subjectCounts.keys.sorted(by: naturalOrder) { out.append("  \(name)  \(subjectCounts[name] ?? 0)") }
+        out.append(
+            "subjects: \(subjectCounts.count)"
+                + (unknownSubjects > 0 ? " (\(unknownSubjects) faces without one)" : ""))
+        for name in subjectCounts.keys.sorted(by: naturalOrder) {
+            out.append("  \(name)  \(subjectCounts[name] ?? 0)")
+        }
         if !factorCounts.isEmpty { out.append("factors:") }
         for name in factorCounts.keys.sorted() {
             let counts = factorCounts[name] ?? []
             let classes = counts.enumerated().map { "\($0): \($1)" }.joined(separator: ", ")
-            out.append("  \(name) (\(counts.count) classes): \(classes); missing \(factorMissing[name] ?? 0)")
+            out.append("  \(name) (\(counts.count) classes): \(classes); missing "
+                + "\(factorMissing[name] ?? 0)")
         }
         return out
     }

@@ -17,7 +17,8 @@ public struct ImagePoint: Sendable, Equatable, Hashable {
     public static func mean(_ points: some Collection<ImagePoint>) -> ImagePoint {
         precondition(!points.isEmpty, "ImagePoint.mean of no points")
         let n = Double(points.count)
-        return ImagePoint(x: points.reduce(0) { $0 + $1.x } / n, y: points.reduce(0) { $0 + $1.y } / n)
+        return ImagePoint(
+            x: points.reduce(0) { $0 + $1.x } / n, y: points.reduce(0) { $0 + $1.y } / n)
     }
 }
 
@@ -42,13 +43,17 @@ struct AffineMap: Equatable {
     var scale: Double { (a * a + c * c).squareRoot() }
 
     /// The source point of crop point (x, y).
-    func apply(_ x: Double, _ y: Double) -> ImagePoint { ImagePoint(x: a * x + b * y + tx, y: c * x + d * y + ty) }
+    func apply(_ x: Double, _ y: Double) -> ImagePoint {
+        ImagePoint(x: a * x + b * y + tx, y: c * x + d * y + ty)
+    }
 
     /// The same map into an image shrunk `factor` times by `RGBImage.shrunk(by:)`, whose
     /// pixel k covers source pixels `k·factor ..< (k + 1)·factor`.
     func intoShrunk(by factor: Int) -> AffineMap {
         let f = Double(factor)
-        return AffineMap(a: a / f, b: b / f, c: c / f, d: d / f, tx: (tx + 0.5) / f - 0.5, ty: (ty + 0.5) / f - 0.5)
+        return AffineMap(
+            a: a / f, b: b / f, c: c / f, d: d / f, tx: (tx + 0.5) / f - 0.5,
+            ty: (ty + 0.5) / f - 0.5)
     }
 }
 
@@ -68,7 +73,10 @@ public struct FaceAligner: Sendable, Equatable {
     /// An aligner to `side × side` crops; by default the eyes land at (0.32, 0.40) and
     /// (0.68, 0.40) of the side: 32 and 68 pixels across, 40 down, in a 100-pixel crop.
     /// - Precondition: `side > 0` and the two eye positions differ.
-    public init(side: Int = 100, leftEye: ImagePoint = ImagePoint(x: 0.32, y: 0.40), rightEye: ImagePoint = ImagePoint(x: 0.68, y: 0.40)) {
+    public init(
+        side: Int = 100, leftEye: ImagePoint = ImagePoint(x: 0.32, y: 0.40),
+        rightEye: ImagePoint = ImagePoint(x: 0.68, y: 0.40)
+    ) {
         precondition(side > 0, "FaceAligner: side \(side) must be positive")
         precondition(leftEye != rightEye, "FaceAligner: the two eye positions coincide")
         self.side = side
@@ -79,7 +87,10 @@ public struct FaceAligner: Sendable, Equatable {
     /// Where the left and right eyes land in crop pixel coordinates.
     public var eyeTargets: (left: ImagePoint, right: ImagePoint) {
         let s = Double(side)
-        return (ImagePoint(x: leftEye.x * s - 0.5, y: leftEye.y * s - 0.5), ImagePoint(x: rightEye.x * s - 0.5, y: rightEye.y * s - 0.5))
+        return (
+            ImagePoint(x: leftEye.x * s - 0.5, y: leftEye.y * s - 0.5),
+            ImagePoint(x: rightEye.x * s - 0.5, y: rightEye.y * s - 0.5)
+        )
     }
 
     /// The map from crop pixels to the pixels of a `width × height` image.
@@ -87,9 +98,13 @@ public struct FaceAligner: Sendable, Equatable {
         let s = Double(side)
         func square(centreX: Double, centreY: Double, side m: Double) -> AffineMap {
             let k = m / s
-            return AffineMap(a: k, b: 0, c: 0, d: k, tx: centreX - m / 2 + 0.5 * k - 0.5, ty: centreY - m / 2 + 0.5 * k - 0.5)
+            return AffineMap(
+                a: k, b: 0, c: 0, d: k, tx: centreX - m / 2 + 0.5 * k - 0.5,
+                ty: centreY - m / 2 + 0.5 * k - 0.5)
         }
-        let centred = square(centreX: Double(width) / 2, centreY: Double(height) / 2, side: Double(min(width, height)))
+        let centred = square(
+            centreX: Double(width) / 2, centreY: Double(height) / 2,
+            side: Double(min(width, height)))
         switch alignment {
         case .centre:
             return centred
@@ -142,8 +157,10 @@ public struct FaceAligner: Sendable, Equatable {
                         let i10 = 3 * (y1 * w + x0), i11 = 3 * (y1 * w + x1)
                         let target = y * side + x
                         for k in 0..<3 {
-                            let top = Double(p[i00 + k]) + wx * (Double(p[i01 + k]) - Double(p[i00 + k]))
-                            let bottom = Double(p[i10 + k]) + wx * (Double(p[i11 + k]) - Double(p[i10 + k]))
+                            let top =
+                                Double(p[i00 + k]) + wx * (Double(p[i01 + k]) - Double(p[i00 + k]))
+                            let bottom =
+                                Double(p[i10 + k]) + wx * (Double(p[i11 + k]) - Double(p[i10 + k]))
                             let v = top + wy * (bottom - top)
                             o[k * plane + target] = UInt8(min(max(v + 0.5, 0), 255))
                         }

@@ -44,8 +44,11 @@ public struct FaceManifest: Sendable, Equatable {
     public var notes: [String]
 
     /// A manifest; see the properties.
-    public init(layout: FaceLayout, root: String, expressionNames: [String], factorClasses: [String: Int] = [:],
-                records: [FaceRecord] = [], skipped: [DatasetError] = [], notes: [String] = []) {
+    public init(
+        layout: FaceLayout, root: String, expressionNames: [String],
+        factorClasses: [String: Int] = [:],
+        records: [FaceRecord] = [], skipped: [DatasetError] = [], notes: [String] = []
+    ) {
         self.layout = layout
         self.root = root
         self.expressionNames = expressionNames
@@ -59,7 +62,9 @@ public struct FaceManifest: Sendable, Equatable {
     public var expressionClasses: Int { expressionNames.count }
 
     /// The integer id of every subject name of the records (see `SubjectNumbering`).
-    public var subjectIDs: [String: Int] { SubjectNumbering.ids(for: Set(records.compactMap(\.subject))) }
+    public var subjectIDs: [String: Int] {
+        SubjectNumbering.ids(for: Set(records.compactMap(\.subject)))
+    }
 }
 
 /// Integer subject ids from the names a database gives its subjects.
@@ -73,17 +78,22 @@ public enum SubjectNumbering {
         var prefixes = Set<Substring>(), numbers: [String: Int] = [:]
         for name in names {
             let digits = name.reversed().prefix { $0.isASCII && $0.isNumber }.count
-            guard digits > 0, digits <= 9, let n = Int(name.suffix(digits)) else { return ranks(names) }
+            guard digits > 0, digits <= 9, let n = Int(name.suffix(digits)) else {
+                return ranks(names)
+            }
             let prefix = name.dropLast(digits)
             guard prefix.allSatisfy({ $0.isLetter }) else { return ranks(names) }
             prefixes.insert(prefix)
             numbers[name] = n
         }
-        guard prefixes.count <= 1, Set(numbers.values).count == names.count else { return ranks(names) }
+        guard prefixes.count <= 1, Set(numbers.values).count == names.count else {
+            return ranks(names)
+        }
         return numbers
     }
 
     private static func ranks(_ names: Set<String>) -> [String: Int] {
-        Dictionary(uniqueKeysWithValues: names.sorted(by: naturalOrder).enumerated().map { ($1, $0) })
+        Dictionary(
+            uniqueKeysWithValues: names.sorted(by: naturalOrder).enumerated().map { ($1, $0) })
     }
 }

@@ -46,24 +46,29 @@ enum Files {
 
     static func isFolder(_ path: String) -> Bool {
         var folder: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
+        return FileManager.default.fileExists(atPath: path, isDirectory: &folder)
+            && folder.boolValue
     }
 
     /// The visible entries of a folder (no dot files, no macOS `._` shadows), natural order.
     /// - Throws: `.missingFile` if the folder does not exist.
     static func list(_ folder: String, what: String = "folder") throws(DatasetError) -> [String] {
-        guard isFolder(folder) else { throw DatasetError(.missingFile, file: folder, "no such \(what)") }
+        guard isFolder(folder) else {
+            throw DatasetError(.missingFile, file: folder, "no such \(what)")
+        }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)
         } catch {
-            throw DatasetError(.missingFile, file: folder, "cannot be listed: \(error.localizedDescription)")
+            throw DatasetError(
+                .missingFile, file: folder, "cannot be listed: \(error.localizedDescription)")
         }
         return names.filter { !$0.hasPrefix(".") && !$0.hasPrefix("._") }.sorted(by: naturalOrder)
     }
 
     /// The sub-folders of a folder, natural order.
-    static func folders(in folder: String, what: String = "folder") throws(DatasetError) -> [String] {
+    static func folders(in folder: String, what: String = "folder") throws(DatasetError) -> [String]
+    {
         try list(folder, what: what).filter { isFolder(join(folder, $0)) }
     }
 
@@ -74,7 +79,9 @@ enum Files {
 
     /// Every image file below a folder, as paths relative to it, natural order.
     static func imagesBelow(_ folder: String) throws(DatasetError) -> [String] {
-        guard isFolder(folder) else { throw DatasetError(.missingFile, file: folder, "no such folder") }
+        guard isFolder(folder) else {
+            throw DatasetError(.missingFile, file: folder, "no such folder")
+        }
         guard let walk = FileManager.default.enumerator(atPath: folder) else {
             throw DatasetError(.missingFile, file: folder, "cannot be listed")
         }
@@ -93,9 +100,12 @@ enum Files {
     /// The lines of a text file (any of `\n`, `\r\n`, `\r`), with their 1-based numbers,
     /// blank lines and `#` comments left out; a UTF-8 byte-order mark is ignored.
     /// - Throws: `.missingFile` if the file does not exist or cannot be read as text.
-    static func lines(_ path: String, what: String = "file") throws(DatasetError) -> [(number: Int, text: String)] {
+    static func lines(
+        _ path: String, what: String = "file"
+    ) throws(DatasetError) -> [(number: Int, text: String)] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DatasetError(.missingFile, file: path, exists(path) ? "cannot be read" : "no such \(what)")
+            throw DatasetError(
+                .missingFile, file: path, exists(path) ? "cannot be read" : "no such \(what)")
         }
         var text = String(decoding: data, as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }

@@ -6,12 +6,17 @@ import FaceData
 /// names become classes in natural order. In a list file, labels that are all integers are
 /// class indices (0-based, canonical names when there are at most seven).
 enum GenericLayout {
-    static func manifest(root: String, options: LayoutOptions, policy: inout BadInputPolicy) throws(DatasetError) -> FaceManifest {
+    static func manifest(
+        root: String, options: LayoutOptions, policy: inout BadInputPolicy
+    ) throws(DatasetError) -> FaceManifest {
         guard let list = options.list else {
             let found = Set(try Files.folders(in: root))
             let (index, names) = ExpressionVocabulary.classes(for: found)
-            let records = try ClassFolders.read(root, classOf: { index[$0] }, expected: "one folder per class", subjects: true, policy: &policy)
-            return FaceManifest(layout: .generic, root: root, expressionNames: names, records: records)
+            let records = try ClassFolders.read(
+                root, classOf: { index[$0] }, expected: "one folder per class", subjects: true,
+                policy: &policy)
+            return FaceManifest(
+                layout: .generic, root: root, expressionNames: names, records: records)
         }
         let entries = try LabelList.read(list, root: root, subjectRequired: false, policy: &policy)
         let numbers = entries.map { Int($0.label) }
@@ -22,16 +27,26 @@ enum GenericLayout {
             names = FaceData.defaultExpressionClassNames(classes)
             for (entry, label) in zip(entries, numbers.compactMap { $0 }) {
                 guard label >= 0 else {
-                    try policy.handle(DatasetError(.unknownLabel, at: entry.at, "class index \(label) is negative (indices count from 0)"))
+                    try policy.handle(
+                        DatasetError(
+                            .unknownLabel, at: entry.at,
+                            "class index \(label) is negative (indices count from 0)"))
                     continue
                 }
-                records.append(FaceRecord(path: entry.path, expression: label, subject: entry.subject, listedAt: entry.at))
+                records.append(
+                    FaceRecord(
+                        path: entry.path, expression: label, subject: entry.subject,
+                        listedAt: entry.at))
             }
         } else {
             let (index, found) = ExpressionVocabulary.classes(for: Set(entries.map(\.label)))
             names = found
             records = entries.compactMap { entry in
-                index[entry.label].map { FaceRecord(path: entry.path, expression: $0, subject: entry.subject, listedAt: entry.at) }
+                index[entry.label].map {
+                    FaceRecord(
+                        path: entry.path, expression: $0, subject: entry.subject, listedAt: entry.at
+                    )
+                }
             }
         }
         return FaceManifest(layout: .generic, root: root, expressionNames: names, records: records)

@@ -3,6 +3,7 @@ import Foundation
 
 /// The image file formats read and written.
 public enum ImageFormat: String, Sendable, CaseIterable {
+    /// JPEG or PNG.
     case jpeg, png
 
     /// The format whose signature starts `bytes` (JPEG `FF D8 FF`, PNG `89 50 4E 47`), if any.
@@ -27,7 +28,8 @@ public enum ImageCodecs {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             if FileManager.default.fileExists(atPath: path) {
-                throw DatasetError(.unreadableImage, file: path, "cannot be read: \(error.localizedDescription)")
+                throw DatasetError(
+                    .unreadableImage, file: path, "cannot be read: \(error.localizedDescription)")
             }
             throw DatasetError(.missingFile, file: path, "no such image")
         }
@@ -39,7 +41,10 @@ public enum ImageCodecs {
     public static func decode(_ data: Data, file: String) throws(DatasetError) -> RGBImage {
         guard let format = ImageFormat.sniff(data) else {
             let head = data.prefix(4).map { String(format: "%02X", $0) }.joined(separator: " ")
-            throw DatasetError(.unreadableImage, file: file, data.isEmpty ? "empty file, not an image" : "neither JPEG nor PNG (starts with \(head))")
+            throw DatasetError(
+                .unreadableImage, file: file,
+                data.isEmpty
+                    ? "empty file, not an image" : "neither JPEG nor PNG (starts with \(head))")
         }
         var image = ddl_image()
         var message = [CChar](repeating: 0, count: 512)
@@ -47,8 +52,10 @@ public enum ImageCodecs {
             let bytes = raw.bindMemory(to: UInt8.self)
             return message.withUnsafeMutableBufferPointer { m in
                 switch format {
-                case .jpeg: ddl_jpeg_decode(bytes.baseAddress, bytes.count, &image, m.baseAddress, m.count)
-                case .png: ddl_png_decode(bytes.baseAddress, bytes.count, &image, m.baseAddress, m.count)
+                case .jpeg:
+                    ddl_jpeg_decode(bytes.baseAddress, bytes.count, &image, m.baseAddress, m.count)
+                case .png:
+                    ddl_png_decode(bytes.baseAddress, bytes.count, &image, m.baseAddress, m.count)
                 }
             }
         }
@@ -58,13 +65,18 @@ public enum ImageCodecs {
         }
         let width = Int(image.width), height = Int(image.height), count = width * height
         let decoded = UnsafeBufferPointer(start: pixels, count: count * Int(image.channels))
-        if image.channels == 1 { return RGBImage(width: width, height: height, grey: Array(decoded)) }
+        if image.channels == 1 {
+            return RGBImage(width: width, height: height, grey: Array(decoded))
+        }
         return RGBImage(width: width, height: height, pixels: Array(decoded))
     }
 
     /// Encodes an image as JPEG (quality 1–100) or PNG; `grey` writes one channel (the luma).
     /// - Throws: `DatasetError.Kind.layout` naming `file` if the encoder fails.
-    public static func encode(_ image: RGBImage, as format: ImageFormat, grey: Bool = false, quality: Int = 95, file: String = "<memory>") throws(DatasetError) -> Data {
+    public static func encode(
+        _ image: RGBImage, as format: ImageFormat, grey: Bool = false, quality: Int = 95,
+        file: String = "<memory>"
+    ) throws(DatasetError) -> Data {
         let channels: Int32 = grey ? 1 : 3
         let bytes = grey ? image.grey : image.pixels
         var buffer = ddl_buffer()
@@ -72,26 +84,39 @@ public enum ImageCodecs {
         let status = bytes.withUnsafeBufferPointer { p in
             message.withUnsafeMutableBufferPointer { m in
                 switch format {
-                case .jpeg: ddl_jpeg_encode(p.baseAddress, Int32(image.width), Int32(image.height), channels, Int32(quality), &buffer, m.baseAddress, m.count)
-                case .png: ddl_png_encode(p.baseAddress, Int32(image.width), Int32(image.height), channels, &buffer, m.baseAddress, m.count)
+                case .jpeg:
+                    ddl_jpeg_encode(
+                        p.baseAddress, Int32(image.width), Int32(image.height), channels,
+                        Int32(quality), &buffer, m.baseAddress, m.count)
+                case .png:
+                    ddl_png_encode(
+                        p.baseAddress, Int32(image.width), Int32(image.height), channels, &buffer,
+                        m.baseAddress, m.count)
                 }
             }
         }
         defer { ddl_buffer_free(&buffer) }
-        guard status == 0, let encoded = buffer.bytes else { throw DatasetError(.layout, file: file, text(message)) }
+        guard status == 0, let encoded = buffer.bytes else {
+            throw DatasetError(.layout, file: file, text(message))
+        }
         return Data(bytes: encoded, count: buffer.size)
     }
 
     /// Encodes `image` and writes it to `path` (creating its folder).
     /// - Throws: `DatasetError` naming `path` if encoding or writing fails.
-    public static func write(_ image: RGBImage, to path: String, as format: ImageFormat, grey: Bool = false, quality: Int = 95) throws(DatasetError) {
+    public static func write(
+        _ image: RGBImage, to path: String, as format: ImageFormat, grey: Bool = false,
+        quality: Int = 95
+    ) throws(DatasetError) {
         let data = try encode(image, as: format, grey: grey, quality: quality, file: path)
         let url = URL(fileURLWithPath: path)
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url)
         } catch {
-            throw DatasetError(.layout, file: path, "cannot be written: \(error.localizedDescription)")
+            throw DatasetError(
+                .layout, file: path, "cannot be written: \(error.localizedDescription)")
         }
     }
 

@@ -14,8 +14,10 @@ enum Landmarks {
     /// One `x y` pair.
     static func point(_ text: String, at source: SourceLine) throws(DatasetError) -> ImagePoint {
         let f = Files.fields(text)
-        guard f.count == 2, let x = Double(f[0]), let y = Double(f[1]), x.isFinite, y.isFinite else {
-            throw DatasetError(.malformedLine, at: source, "expected a landmark 'x y', found '\(text)'")
+        guard f.count == 2, let x = Double(f[0]), let y = Double(f[1]), x.isFinite, y.isFinite
+        else {
+            throw DatasetError(
+                .malformedLine, at: source, "expected a landmark 'x y', found '\(text)'")
         }
         return ImagePoint(x: x, y: y)
     }
@@ -25,6 +27,7 @@ enum Landmarks {
     /// - Returns: nil with fewer than 48 points.
     static func eyes(of68 points: [ImagePoint]) -> FaceAlignment? {
         guard points.count >= 48 else { return nil }
-        return .eyes(left: ImagePoint.mean(points[36..<42]), right: ImagePoint.mean(points[42..<48]))
+        return .eyes(
+            left: ImagePoint.mean(points[36..<42]), right: ImagePoint.mean(points[42..<48]))
     }
 }

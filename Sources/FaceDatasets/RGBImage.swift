@@ -10,8 +10,11 @@ public struct RGBImage: Sendable, Equatable {
     /// An image from its interleaved RGB bytes.
     /// - Precondition: `pixels.count == width × height × 3`, both sides positive.
     public init(width: Int, height: Int, pixels: [UInt8]) {
-        precondition(width > 0 && height > 0, "RGBImage: sides must be positive, got \(width)×\(height)")
-        precondition(pixels.count == width * height * 3, "RGBImage: \(pixels.count) bytes for \(width)×\(height)×3")
+        precondition(
+            width > 0 && height > 0, "RGBImage: sides must be positive, got \(width)×\(height)")
+        precondition(
+            pixels.count == width * height * 3,
+            "RGBImage: \(pixels.count) bytes for \(width)×\(height)×3")
         self.width = width
         self.height = height
         self.pixels = pixels
@@ -36,7 +39,9 @@ public struct RGBImage: Sendable, Equatable {
 
     /// An RGB image from grey bytes (`width × height`), each copied to the three channels.
     public init(width: Int, height: Int, grey: [UInt8]) {
-        precondition(grey.count == width * height, "RGBImage: \(grey.count) grey bytes for \(width)×\(height)")
+        precondition(
+            grey.count == width * height,
+            "RGBImage: \(grey.count) grey bytes for \(width)×\(height)")
         var bytes = [UInt8](repeating: 0, count: width * height * 3)
         bytes.withUnsafeMutableBufferPointer { out in
             grey.withUnsafeBufferPointer { g in
@@ -56,7 +61,8 @@ public struct RGBImage: Sendable, Equatable {
         out.withUnsafeMutableBufferPointer { g in
             pixels.withUnsafeBufferPointer { p in
                 for i in 0..<g.count {
-                    let luma = 299 * Int(p[3 * i]) + 587 * Int(p[3 * i + 1]) + 114 * Int(p[3 * i + 2])
+                    let luma =
+                        299 * Int(p[3 * i]) + 587 * Int(p[3 * i + 1]) + 114 * Int(p[3 * i + 2])
                     g[i] = UInt8((luma + 500) / 1000)
                 }
             }
@@ -99,7 +105,8 @@ public struct RGBImage: Sendable, Equatable {
                 for by in 0..<h {
                     let rows = min((by + 1) * factor, height) - by * factor
                     for bx in 0..<w {
-                        let n = rows * (min((bx + 1) * factor, width) - bx * factor), o = 3 * (by * w + bx)
+                        let n = rows * (min((bx + 1) * factor, width) - bx * factor),
+                            o = 3 * (by * w + bx)
                         for k in 0..<3 { q[o + k] = UInt8((s[o + k] + n / 2) / n) }
                     }
                 }

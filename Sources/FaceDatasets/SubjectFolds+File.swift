@@ -9,10 +9,12 @@ extension SubjectFolds {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         do {
             let url = URL(fileURLWithPath: path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try encoder.encode(self).write(to: url, options: .atomic)
         } catch {
-            throw DatasetError(.layout, file: path, "cannot be written: \(error.localizedDescription)")
+            throw DatasetError(
+                .layout, file: path, "cannot be written: \(error.localizedDescription)")
         }
     }
 
@@ -20,7 +22,8 @@ extension SubjectFolds {
     /// - Throws: `.missingFile` or `.layout` naming `path`.
     public static func read(from path: String) throws(DatasetError) -> SubjectFolds {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DatasetError(.missingFile, file: path, "no such fold file (make one with `ddl data folds`)")
+            throw DatasetError(
+                .missingFile, file: path, "no such fold file (make one with `ddl data folds`)")
         }
         do {
             return try JSONDecoder().decode(SubjectFolds.self, from: data)
@@ -32,7 +35,9 @@ extension SubjectFolds {
     /// Writes fold `fold` of the cache at `cache` as `directory/train.h5` and
     /// `directory/test.h5`, after checking the folds against the cache.
     /// - Returns: the two sets written.
-    public static func writeSplit(cache: String, folds path: String, fold: Int, to directory: String) throws -> (train: FaceSet, test: FaceSet) {
+    public static func writeSplit(
+        cache: String, folds path: String, fold: Int, to directory: String
+    ) throws -> (train: FaceSet, test: FaceSet) {
         let set = try FaceSet.load(from: cache)
         let folds = try read(from: path)
         let (train, test) = try folds.split(set, fold: fold, file: path)

@@ -13,6 +13,7 @@ public struct ComponentRun<S: TensorScalar> {
     /// Buffers after the forward pass (running statistics), by state-dict name.
     public var buffersAfter: [String: Tensor<S>] = [:]
 
+    /// An empty run, filled in by a runner.
     public init() {}
 }
 
@@ -27,7 +28,9 @@ public protocol ComponentRunner: Sendable {
 extension Fixture {
     /// Leaves for the fixture's inputs, in input order: differentiable when the fixture has a
     /// gradient for them; integer inputs (labels) are left out.
-    public func inputLeaves<S: TensorScalar>(as: S.Type) throws -> [(name: String, leaf: Variable<S>)] {
+    public func inputLeaves<S: TensorScalar>(
+        as: S.Type
+    ) throws -> [(name: String, leaf: Variable<S>)] {
         let tensors = try tensors("inputs", as: S.self)
         let gradNames = Set(try names("grads/inputs"))
         return try inputOrder.compactMap { name in

@@ -5,16 +5,21 @@ import TensorCore
 
 /// A fixture file that cannot be interpreted: the file, the path inside it, and why.
 public struct FixtureError: Error, CustomStringConvertible, Sendable {
+    /// The fixture file.
     public let file: String
+    /// The path inside the file.
     public let path: String
+    /// Why it cannot be interpreted.
     public let reason: String
 
+    /// An error about `path` in `file`.
     public init(file: String, path: String, _ reason: String) {
         self.file = file
         self.path = path
         self.reason = reason
     }
 
+    /// The error as one line: `file: path: reason`.
     public var description: String { "\(file): \(path): \(reason)" }
 }
 
@@ -38,7 +43,9 @@ public struct Fixture {
     let root: HDF5Group
 
     /// The groups every fixture has.
-    public static let requiredGroups = ["inputs", "parameters", "buffers", "buffers_after", "outputs", "upstream", "grads"]
+    public static let requiredGroups = [
+        "inputs", "parameters", "buffers", "buffers_after", "outputs", "upstream", "grads"
+    ]
 
     /// Opens and checks the outline of a fixture file.
     public init(path: String) throws {
@@ -54,7 +61,8 @@ public struct Fixture {
         configJSON = try root.stringAttribute("config")
         dtype = try root.stringAttribute("dtype")
         guard dtype == "float64" || dtype == "float32" else {
-            throw FixtureError(file: path, path: "/@dtype", "dtype must be float64 or float32, found '\(dtype)'")
+            throw FixtureError(
+                file: path, path: "/@dtype", "dtype must be float64 or float32, found '\(dtype)'")
         }
         if root.hasAttribute("atol") || root.hasAttribute("rtol") {
             tolerance = (try root.numberAttribute("atol"), try root.numberAttribute("rtol"))
@@ -63,12 +71,15 @@ public struct Fixture {
         }
         let order = try root.stringAttribute("input_order")
         guard let names = try? JSONDecoder().decode([String].self, from: Data(order.utf8)) else {
-            throw FixtureError(file: path, path: "/@input_order", "not a JSON list of names: \(order)")
+            throw FixtureError(
+                file: path, path: "/@input_order", "not a JSON list of names: \(order)")
         }
         inputOrder = names
         try Self.checkPairs(root, path: path)
         var provenance: [String: String] = [:]
-        for key in ["script", "torch_version", "date"] { provenance[key] = try root.stringAttribute(key) }
+        for key in ["script", "torch_version", "date"] {
+            provenance[key] = try root.stringAttribute(key)
+        }
         provenance["seed"] = String(try root.integerAttribute("seed"))
         self.provenance = provenance
     }
@@ -76,18 +87,25 @@ public struct Fixture {
     /// Checks that paired datasets agree in shape: each gradient with its input or parameter,
     /// each upstream gradient with its output, each buffer after with its buffer before.
     static func checkPairs(_ root: HDF5Group, path: String) throws {
-        let pairs = [("grads/inputs", "inputs"), ("grads/parameters", "parameters"), ("upstream", "outputs"), ("buffers_after", "buffers")]
+        let pairs = [
+            ("grads/inputs", "inputs"), ("grads/parameters", "parameters"), ("upstream", "outputs"),
+            ("buffers_after", "buffers")
+        ]
         for (derived, base) in pairs {
             var dg = root, bg = root
             for part in derived.split(separator: "/") { dg = try dg.group(String(part)) }
             bg = try bg.group(base)
             for name in try dg.names() {
                 guard bg.contains(name) else {
-                    throw FixtureError(file: path, path: "/\(derived)/\(name)", "has no counterpart /\(base)/\(name)")
+                    throw FixtureError(
+                        file: path, path: "/\(derived)/\(name)",
+                        "has no counterpart /\(base)/\(name)")
                 }
                 let a = try dg.shape(of: name), b = try bg.shape(of: name)
                 guard a == b else {
-                    throw FixtureError(file: path, path: "/\(derived)/\(name)", "shape \(describe(a)) does not match /\(base)/\(name) \(describe(b))")
+                    throw FixtureError(
+                        file: path, path: "/\(derived)/\(name)",
+                        "shape \(describe(a)) does not match /\(base)/\(name) \(describe(b))")
                 }
             }
         }
@@ -98,7 +116,9 @@ public struct Fixture {
         do {
             return try JSONDecoder().decode(T.self, from: Data(configJSON.utf8))
         } catch {
-            throw FixtureError(file: path, path: "/@config", "cannot read the configuration \(configJSON): \(error)")
+            throw FixtureError(
+                file: path, path: "/@config",
+                "cannot read the configuration \(configJSON): \(error)")
         }
     }
 
@@ -110,7 +130,9 @@ public struct Fixture {
     }
 
     /// Every floating-point tensor of a group, by name.
-    public func tensors<S: TensorScalar>(_ groupPath: String, as: S.Type = S.self) throws -> [String: Tensor<S>] {
+    public func tensors<S: TensorScalar>(
+        _ groupPath: String, as: S.Type = S.self
+    ) throws -> [String: Tensor<S>] {
         let g = try group(groupPath)
         var result: [String: Tensor<S>] = [:]
         for name in try g.names() where try g.storedType(of: name).hasPrefix("float") {
@@ -120,7 +142,9 @@ public struct Fixture {
     }
 
     /// One tensor of a group; a clear error when missing.
-    public func tensor<S: TensorScalar>(_ groupPath: String, _ name: String, as: S.Type = S.self) throws -> Tensor<S> {
+    public func tensor<S: TensorScalar>(
+        _ groupPath: String, _ name: String, as: S.Type = S.self
+    ) throws -> Tensor<S> {
         try group(groupPath).readTensor(name, as: S.self)
     }
 

@@ -31,16 +31,21 @@ struct OptimizerRunner: ComponentRunner {
         let inputs = try f.tensors("inputs", as: S.self)
         let names = ["w", "b"]
         let params = try names.map { name -> (name: String, variable: Variable<S>) in
-            guard let t = inputs[name] else { throw f.error("/inputs/\(name)", "missing initial parameter") }
+            guard let t = inputs[name] else {
+                throw f.error("/inputs/\(name)", "missing initial parameter")
+            }
             return (name, Variable(t, requiresGrad: true))
         }
         let optimizer: any Optimizer<S>
         if f.component == "adam" {
             let betas = c.betas ?? [0.9, 0.999]
             guard betas.count == 2 else { throw f.error("/@config", "betas must have two values") }
-            optimizer = Adam(params, learningRate: c.lr, beta1: betas[0], beta2: betas[1], eps: c.eps ?? 1e-8, weightDecay: c.weightDecay)
+            optimizer = Adam(
+                params, learningRate: c.lr, beta1: betas[0], beta2: betas[1], eps: c.eps ?? 1e-8,
+                weightDecay: c.weightDecay)
         } else {
-            optimizer = SGD(params, learningRate: c.lr, momentum: c.momentum ?? 0, weightDecay: c.weightDecay)
+            optimizer = SGD(
+                params, learningRate: c.lr, momentum: c.momentum ?? 0, weightDecay: c.weightDecay)
         }
         let schedule = MultiStepSchedule(base: c.lr, milestones: c.milestones, gamma: c.gamma)
         var run = ComponentRun<S>()

@@ -23,6 +23,7 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
         self.init(action, path: path, reason: String(cString: strerror(code)))
     }
 
+    /// The error as one line: `action path: reason`.
     public var description: String { "\(action) \(path): \(reason)" }
 
     /// Runs `body`, turning any Foundation or POSIX error it throws into a `FileSystemError`
@@ -36,7 +37,9 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
             throw FileSystemError(action, path: path, reason: reason(of: error))
         } catch let error as POSIXError {
             throw FileSystemError(action, path: path, reason: reason(of: error))
-        } catch let error as NSError where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain {
+        } catch let error as NSError
+            where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain
+        {
             throw FileSystemError(action, path: path, reason: reason(of: error))
         }
     }
@@ -45,26 +48,32 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
     /// Foundation error when there is one, else its localized description.
     public static func reason(of error: any Error) -> String {
         let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
+            underlying.domain == NSPOSIXErrorDomain
+        {
             return String(cString: strerror(Int32(underlying.code)))
         }
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
         if ns.domain == NSCocoaErrorDomain {
             switch CocoaError.Code(rawValue: ns.code) {
             case .fileNoSuchFile, .fileReadNoSuchFile: return String(cString: strerror(ENOENT))
-            case .fileWriteNoPermission, .fileReadNoPermission: return String(cString: strerror(EACCES))
+            case .fileWriteNoPermission, .fileReadNoPermission:
+                return String(cString: strerror(EACCES))
             case .fileWriteOutOfSpace: return String(cString: strerror(ENOSPC))
             case .fileWriteFileExists: return String(cString: strerror(EEXIST))
             case .fileWriteVolumeReadOnly: return String(cString: strerror(EROFS))
             default: break
             }
         }
-        if let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path,
-           let probed = probe(path) {
+        if let path = (ns.userInfo[NSFilePathErrorKey] as? String)
+            ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path,
+            let probed = probe(path)
+        {
             return probed
         }
         // A one-line description whatever the error.
-        return error.localizedDescription.split(separator: "\n").first.map(String.init) ?? "\(ns.domain) \(ns.code)"
+        return error.localizedDescription.split(separator: "\n").first.map(String.init)
+            ?? "\(ns.domain) \(ns.code)"
     }
 
     /// The likely system reason an operation on `path` failed when Foundation did not say
@@ -78,20 +87,31 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
         }
         for ancestor in ancestors.reversed() {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDirectory) else { return nil }
-            if !isDirectory.boolValue { return String(cString: strerror(ENOTDIR)) + " (\(ancestor) is a file)" }
+            guard FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDirectory) else {
+                return nil
+            }
+            if !isDirectory.boolValue {
+                return String(cString: strerror(ENOTDIR)) + " (\(ancestor) is a file)"
+            }
         }
-        if let parent = ancestors.first, access(parent, W_OK) != 0 { return String(cString: strerror(errno)) }
+        if let parent = ancestors.first, access(parent, W_OK) != 0 {
+            return String(cString: strerror(errno))
+        }
         return nil
     }
 
     /// Creates `path` and any missing parents with mkdir(2), so that a failure carries the
     /// system's own reason.
     /// - Throws: `FileSystemError` for `action` on `path`.
-    public static func createDirectory(_ path: String, action: String = "creating the folder") throws {
+    public static func createDirectory(
+        _ path: String, action: String = "creating the folder"
+    ) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw FileSystemError(action, path: path, reason: String(cString: strerror(EEXIST)) + " (a file)") }
+            guard isDirectory.boolValue else {
+                throw FileSystemError(
+                    action, path: path, reason: String(cString: strerror(EEXIST)) + " (a file)")
+            }
             return
         }
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -106,10 +126,16 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
     /// description otherwise.
     public static func oneLine(_ error: any Error, action: String = "accessing") -> String {
         let ns = error as NSError
-        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
-        let action = ns.domain != NSCocoaErrorDomain ? action
-            : (512..<1024).contains(ns.code) ? "writing" : (256..<512).contains(ns.code) ? "reading" : action
-        let path = (ns.userInfo[NSFilePathErrorKey] as? String)
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else {
+            return "\(error)"
+        }
+        let action =
+            ns.domain != NSCocoaErrorDomain
+            ? action
+            : (512..<1024).contains(ns.code)
+                ? "writing" : (256..<512).contains(ns.code) ? "reading" : action
+        let path =
+            (ns.userInfo[NSFilePathErrorKey] as? String)
             ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path ?? "a file"
         return FileSystemError(action, path: path, reason: reason(of: error)).description
     }

@@ -13,7 +13,9 @@ enum GlobalHeapCheck {
     }
 
     /// Walks every collection, recording each live object's size by collection address and index.
-    static func collections(in bytes: UnsafeRawBufferPointer, objects: inout [UInt64: [UInt16: Int]]) -> String? {
+    static func collections(
+        in bytes: UnsafeRawBufferPointer, objects: inout [UInt64: [UInt16: Int]]
+    ) -> String? {
         guard let base = bytes.baseAddress else { return nil }
         let count = bytes.count
         var offset = 0
@@ -21,20 +23,25 @@ enum GlobalHeapCheck {
             guard let hit = memchr(base + offset, 0x47, count - offset) else { return nil }  // "G"
             let start = base.distance(to: UnsafeRawPointer(hit))
             offset = start + 1
-            guard start + 16 <= count, bytes[start + 1] == 0x43, bytes[start + 2] == 0x4F, bytes[start + 3] == 0x4C,
-                  bytes[start + 4] == 1 else { continue }  // "COL", version 1
+            guard start + 16 <= count, bytes[start + 1] == 0x43, bytes[start + 2] == 0x4F,
+                bytes[start + 3] == 0x4C,
+                bytes[start + 4] == 1
+            else { continue }  // "COL", version 1
             let size = Int(clamping: load(bytes, start + 8))
             guard size >= 16, size <= count - start else {
-                return "global heap collection at byte \(start) claims \(size) bytes, beyond the file's \(count)"
+                return "global heap collection at byte \(start) claims \(size) bytes, beyond the "
+                    + "file's \(count)"
             }
             var position = 16
             while position + 16 <= size {
-                let index = UInt16(bytes[start + position]) | UInt16(bytes[start + position + 1]) << 8
+                let index =
+                    UInt16(bytes[start + position]) | UInt16(bytes[start + position + 1]) << 8
                 if index == 0 { break }
                 let objectSize = Int(clamping: load(bytes, start + position + 8))
                 let padded = objectSize > Int.max - 23 ? Int.max : (objectSize + 7) & ~7
                 guard padded <= size - position - 16 else {
-                    return "global heap object \(index) at byte \(start + position) claims \(objectSize) bytes, beyond its collection"
+                    return "global heap object \(index) at byte \(start + position) claims "
+                        + "\(objectSize) bytes, beyond its collection"
                 }
                 objects[UInt64(start), default: [:]][index] = objectSize
                 position += 16 + padded
@@ -58,7 +65,9 @@ enum GlobalHeapCheck {
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_size > 0 else { return nil }
         let size = Int(info.st_size)
-        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else { return nil }
+        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
+            return nil
+        }
         defer { munmap(map, size) }
         return problem(in: UnsafeRawBufferPointer(start: map, count: size))
     }

@@ -13,30 +13,46 @@ public protocol HDF5Element: Sendable {
 }
 
 extension Float: HDF5Element {
+    /// The native in-memory HDF5 type of `Float`.
     public static var nativeType: hid_t { ddl_h5t_native_float() }
+    /// The HDF5 type class of `Float`.
     public static var typeClass: H5T_class_t { H5T_FLOAT }
+    /// The name of `Float` in messages.
     public static var typeName: String { "float32" }
+    /// `Float`'s zero.
     public static var zero: Float { 0 }
 }
 
 extension Double: HDF5Element {
+    /// The native in-memory HDF5 type of `Double`.
     public static var nativeType: hid_t { ddl_h5t_native_double() }
+    /// The HDF5 type class of `Double`.
     public static var typeClass: H5T_class_t { H5T_FLOAT }
+    /// The name of `Double` in messages.
     public static var typeName: String { "float64" }
+    /// `Double`'s zero.
     public static var zero: Double { 0 }
 }
 
 extension Int64: HDF5Element {
+    /// The native in-memory HDF5 type of `Int64`.
     public static var nativeType: hid_t { ddl_h5t_native_int64() }
+    /// The HDF5 type class of `Int64`.
     public static var typeClass: H5T_class_t { H5T_INTEGER }
+    /// The name of `Int64` in messages.
     public static var typeName: String { "int64" }
+    /// `Int64`'s zero.
     public static var zero: Int64 { 0 }
 }
 
 extension UInt8: HDF5Element {
+    /// The native in-memory HDF5 type of `UInt8`.
     public static var nativeType: hid_t { ddl_h5t_native_uint8() }
+    /// The HDF5 type class of `UInt8`.
     public static var typeClass: H5T_class_t { H5T_INTEGER }
+    /// The name of `UInt8` in messages.
     public static var typeName: String { "uint8" }
+    /// `UInt8`'s zero.
     public static var zero: UInt8 { 0 }
 }
 

@@ -28,7 +28,9 @@ public final class HDF5File {
             throw HDF5Error(.missingFile, file: path, path: "/")
         }
         if preflight { try HDF5Preflight.ensure(path) }
-        if let problem = GlobalHeapCheck.problem(atPath: path) { throw HDF5Error(.notHDF5, file: path, path: "/", problem) }
+        if let problem = GlobalHeapCheck.problem(atPath: path) {
+            throw HDF5Error(.notHDF5, file: path, path: "/", problem)
+        }
         let id = H5Fopen(path, ddl_h5f_acc_rdonly(), ddl_h5p_default())
         guard id >= 0 else { throw HDF5Error(.notHDF5, file: path, path: "/") }
         return HDF5File(path: path, id: id)
@@ -38,7 +40,9 @@ public final class HDF5File {
     public static func create(_ path: String) throws(HDF5Error) -> HDF5File {
         ddl_h5_silence_errors()
         let id = H5Fcreate(path, ddl_h5f_acc_trunc(), ddl_h5p_default(), ddl_h5p_default())
-        guard id >= 0 else { throw HDF5Error(.writeFailed, file: path, path: "/", "cannot create the file") }
+        guard id >= 0 else {
+            throw HDF5Error(.writeFailed, file: path, path: "/", "cannot create the file")
+        }
         return HDF5File(path: path, id: id)
     }
 
@@ -47,24 +51,36 @@ public final class HDF5File {
     static func createInMemory(named path: String) throws(HDF5Error) -> HDF5File {
         ddl_h5_silence_errors()
         let access = H5Pcreate(ddl_h5p_file_access())
-        guard access >= 0 else { throw HDF5Error(.writeFailed, file: path, path: "/", "cannot make a file access property list") }
+        guard access >= 0 else {
+            throw HDF5Error(
+                .writeFailed, file: path, path: "/", "cannot make a file access property list")
+        }
         defer { H5Pclose(access) }
         guard H5Pset_fapl_core(access, 1 << 20, false) >= 0 else {
-            throw HDF5Error(.writeFailed, file: path, path: "/", "cannot select the in-memory driver")
+            throw HDF5Error(
+                .writeFailed, file: path, path: "/", "cannot select the in-memory driver")
         }
         let id = H5Fcreate(path, ddl_h5f_acc_trunc(), ddl_h5p_default(), access)
-        guard id >= 0 else { throw HDF5Error(.writeFailed, file: path, path: "/", "cannot create the file in memory") }
+        guard id >= 0 else {
+            throw HDF5Error(.writeFailed, file: path, path: "/", "cannot create the file in memory")
+        }
         return HDF5File(path: path, id: id)
     }
 
     /// The bytes of the whole file as it would be on disk.
     func image() throws(HDF5Error) -> [UInt8] {
-        guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Error(.writeFailed, file: path, path: "/", "flush failed") }
+        guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else {
+            throw HDF5Error(.writeFailed, file: path, path: "/", "flush failed")
+        }
         let size = H5Fget_file_image(id, nil, 0)
-        guard size > 0 else { throw HDF5Error(.writeFailed, file: path, path: "/", "cannot size the file image") }
+        guard size > 0 else {
+            throw HDF5Error(.writeFailed, file: path, path: "/", "cannot size the file image")
+        }
         var bytes = [UInt8](repeating: 0, count: size)
         let copied = bytes.withUnsafeMutableBytes { H5Fget_file_image(id, $0.baseAddress, size) }
-        guard copied == size else { throw HDF5Error(.writeFailed, file: path, path: "/", "cannot copy the file image") }
+        guard copied == size else {
+            throw HDF5Error(.writeFailed, file: path, path: "/", "cannot copy the file image")
+        }
         return bytes
     }
 
@@ -114,7 +130,8 @@ public final class HDF5File {
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                let n = Foundation.write(
+                    fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = FileSystemError("writing", path: path, errno: errno)
@@ -123,8 +140,12 @@ public final class HDF5File {
                 offset += n
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = FileSystemError("syncing", path: path, errno: errno) }
-        if close(fd) != 0, failure == nil { failure = FileSystemError("closing", path: path, errno: errno) }
+        if failure == nil, fsync(fd) != 0 {
+            failure = FileSystemError("syncing", path: path, errno: errno)
+        }
+        if close(fd) != 0, failure == nil {
+            failure = FileSystemError("closing", path: path, errno: errno)
+        }
         if failure == nil, rename(temp, path) != 0 {
             failure = FileSystemError("renaming \(temp) to", path: path, errno: errno)
         }

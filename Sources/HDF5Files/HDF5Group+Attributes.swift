@@ -7,28 +7,38 @@ extension HDF5Group {
     /// The names of this object's attributes.
     public func attributeNames() throws(HDF5Error) -> [String] {
         let count = H5Aget_num_attrs(id)
-        guard count >= 0 else { throw HDF5Error(.readFailed, file: file.path, path: path, "cannot list attributes") }
+        guard count >= 0 else {
+            throw HDF5Error(.readFailed, file: file.path, path: path, "cannot list attributes")
+        }
         var names: [String] = []
         for i in 0..<Int(count) {
-            let attribute = H5Aopen_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), ddl_h5p_default(), ddl_h5p_default())
+            let attribute = H5Aopen_by_idx(
+                id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), ddl_h5p_default(),
+                ddl_h5p_default())
             guard attribute >= 0 else { continue }
             defer { H5Aclose(attribute) }
             let size = H5Aget_name(attribute, 0, nil)
             var buffer = [CChar](repeating: 0, count: Int(size) + 1)
             _ = H5Aget_name(attribute, buffer.count, &buffer)
-            names.append(String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            names.append(
+                String(
+                    decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            )
         }
         return names
     }
 
-    func attributeError(_ kind: HDF5Error.Kind, _ name: String, _ detail: String = "") -> HDF5Error {
+    func attributeError(_ kind: HDF5Error.Kind, _ name: String, _ detail: String = "") -> HDF5Error
+    {
         HDF5Error(kind, file: file.path, path: "\(path)@\(name)", detail)
     }
 
     /// Opens a scalar attribute: one element, whatever its type, so that a read never
     /// writes more than one value (a corrupt file may claim any number).
     private func openAttribute(_ name: String) throws(HDF5Error) -> hid_t {
-        guard H5Aexists(id, name) > 0 else { throw attributeError(.missingObject, name, "no such attribute") }
+        guard H5Aexists(id, name) > 0 else {
+            throw attributeError(.missingObject, name, "no such attribute")
+        }
         let attribute = H5Aopen(id, name, ddl_h5p_default())
         guard attribute >= 0 else { throw attributeError(.readFailed, name) }
         let space = H5Aget_space(attribute)
@@ -63,10 +73,15 @@ extension HDF5Group {
             return String(cString: p)
         }
         let size = H5Tget_size(type)
-        guard size > 0, size < 1 << 24 else { throw attributeError(.wrongType, name, "a string of \(size) bytes (corrupt file?)") }
+        guard size > 0, size < 1 << 24 else {
+            throw attributeError(.wrongType, name, "a string of \(size) bytes (corrupt file?)")
+        }
         var buffer = [CChar](repeating: 0, count: size + 1)
-        guard H5Aread(attribute, type, &buffer) >= 0 else { throw attributeError(.readFailed, name) }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard H5Aread(attribute, type, &buffer) >= 0 else {
+            throw attributeError(.readFailed, name)
+        }
+        return String(
+            decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// A numeric scalar attribute (any integer or float type on disk), as a `Double`.
@@ -82,10 +97,14 @@ extension HDF5Group {
         let space = H5Aget_space(attribute)
         defer { H5Sclose(space) }
         guard H5Sget_simple_extent_npoints(space) == 1 else {
-            throw attributeError(.wrongShape, name, "expected one number, found \(H5Sget_simple_extent_npoints(space))")
+            throw attributeError(
+                .wrongShape, name,
+                "expected one number, found \(H5Sget_simple_extent_npoints(space))")
         }
         var value = 0.0
-        guard H5Aread(attribute, ddl_h5t_native_double(), &value) >= 0 else { throw attributeError(.readFailed, name) }
+        guard H5Aread(attribute, ddl_h5t_native_double(), &value) >= 0 else {
+            throw attributeError(.readFailed, name)
+        }
         return value
     }
 
@@ -96,10 +115,13 @@ extension HDF5Group {
         let type = H5Aget_type(attribute)
         defer { H5Tclose(type) }
         guard H5Tget_class(type) == H5T_INTEGER else {
-            throw attributeError(.wrongType, name, "expected an integer, found \(describeType(type))")
+            throw attributeError(
+                .wrongType, name, "expected an integer, found \(describeType(type))")
         }
         var value: Int64 = 0
-        guard H5Aread(attribute, ddl_h5t_native_int64(), &value) >= 0 else { throw attributeError(.readFailed, name) }
+        guard H5Aread(attribute, ddl_h5t_native_int64(), &value) >= 0 else {
+            throw attributeError(.readFailed, name)
+        }
         return value
     }
 
@@ -127,7 +149,8 @@ extension HDF5Group {
         if H5Aexists(id, name) > 0 { H5Adelete(id, name) }
         let space = H5Screate(H5S_SCALAR)
         defer { H5Sclose(space) }
-        let attribute = H5Acreate2(id, name, T.nativeType, space, ddl_h5p_default(), ddl_h5p_default())
+        let attribute = H5Acreate2(
+            id, name, T.nativeType, space, ddl_h5p_default(), ddl_h5p_default())
         guard attribute >= 0 else { throw attributeError(.writeFailed, name) }
         defer { H5Aclose(attribute) }
         let status = [value].withUnsafeBytes { H5Awrite(attribute, T.nativeType, $0.baseAddress) }

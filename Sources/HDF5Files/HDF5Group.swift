@@ -18,7 +18,9 @@ public final class HDF5Group {
 
     static func open(in file: HDF5File, at path: String) throws(HDF5Error) -> HDF5Group {
         let id = H5Gopen2(file.id, path, ddl_h5p_default())
-        guard id >= 0 else { throw HDF5Error(.missingObject, file: file.path, path: path, "no such group") }
+        guard id >= 0 else {
+            throw HDF5Error(.missingObject, file: file.path, path: path, "no such group")
+        }
         return HDF5Group(file: file, path: path, id: id)
     }
 
@@ -59,12 +61,19 @@ public final class HDF5Group {
         }
         var result: [String] = []
         for i in 0..<info.nlinks {
-            let index = H5_index_t(rawValue: ddl_h5_index_name()), order = H5_iter_order_t(rawValue: ddl_h5_iter_inc())
+            let index = H5_index_t(rawValue: ddl_h5_index_name()),
+                order = H5_iter_order_t(rawValue: ddl_h5_iter_inc())
             let size = H5Lget_name_by_idx(id, ".", index, order, i, nil, 0, ddl_h5p_default())
-            guard size >= 0 else { throw HDF5Error(.readFailed, file: file.path, path: path, "cannot read link \(i)") }
+            guard size >= 0 else {
+                throw HDF5Error(.readFailed, file: file.path, path: path, "cannot read link \(i)")
+            }
             var buffer = [CChar](repeating: 0, count: Int(size) + 1)
-            _ = H5Lget_name_by_idx(id, ".", index, order, i, &buffer, buffer.count, ddl_h5p_default())
-            result.append(String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            _ = H5Lget_name_by_idx(
+                id, ".", index, order, i, &buffer, buffer.count, ddl_h5p_default())
+            result.append(
+                String(
+                    decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            )
         }
         return result
     }

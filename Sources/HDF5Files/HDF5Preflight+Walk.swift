@@ -26,10 +26,16 @@ extension HDF5Preflight {
         for name in (try? group.names()) ?? [] {
             switch group.kind(of: name) {
             case .group?:
-                if let child = try? group.group(name) { walk(child, depth: depth + 1, smallElements: smallElements) }
+                if let child = try? group.group(name) {
+                    walk(child, depth: depth + 1, smallElements: smallElements)
+                }
             case .dataset?:
-                guard let shape = try? group.shape(of: name), let type = try? group.storedType(of: name) else { continue }
-                let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+                guard let shape = try? group.shape(of: name),
+                    let type = try? group.storedType(of: name)
+                else { continue }
+                let count = shape.reduce(1) {
+                    $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1
+                }
                 guard count <= smallElements else { continue }
                 switch type {
                 case "float32": _ = try? group.read(name, as: Float.self)

@@ -66,7 +66,8 @@ public enum HDF5Preflight {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return FileStamp(
-            path: path, device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+            path: path, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+            size: Int64(info.st_size),
             mtime: info.st_mtim.tv_sec, mtimeNanoseconds: info.st_mtim.tv_nsec,
             ctime: info.st_ctim.tv_sec, ctimeNanoseconds: info.st_ctim.tv_nsec)
     }
@@ -76,7 +77,9 @@ public enum HDF5Preflight {
     /// HDF5 error, which the reader here will meet and report the same way), else why not.
     static func run(_ arguments: [String], timeout: Double) -> String? {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return "the HDF5 preflight could not make a pipe: \(String(cString: strerror(errno)))" }
+        guard pipe(&fds) == 0 else {
+            return "the HDF5 preflight could not make a pipe: \(String(cString: strerror(errno)))"
+        }
         // Not inherited by other children (the end of output is not awaited, the exit is).
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
@@ -98,7 +101,8 @@ public enum HDF5Preflight {
         close(fds[1])
         guard spawned == 0 else {
             close(fds[0])
-            return "the HDF5 preflight could not run \(arguments[0]): \(String(cString: strerror(spawned)))"
+            return "the HDF5 preflight could not run \(arguments[0]): "
+                + "\(String(cString: strerror(spawned)))"
         }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -122,7 +126,10 @@ public enum HDF5Preflight {
             }
             let waited = waitpid(pid, &status, WNOHANG)
             if waited == pid { break }
-            if waited < 0, errno != EINTR { close(fds[0]); return "the HDF5 preflight lost its child: \(String(cString: strerror(errno)))" }
+            if waited < 0, errno != EINTR {
+                close(fds[0]);
+                return "the HDF5 preflight lost its child: \(String(cString: strerror(errno)))"
+            }
             if Date() >= deadline {
                 kill(pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0, errno == EINTR {}
@@ -131,13 +138,18 @@ public enum HDF5Preflight {
             }
         }
         close(fds[0])
-        if timedOut { return "the HDF5 library did not finish reading it: timed out after \(Int(timeout.rounded())) s" }
+        if timedOut {
+            return "the HDF5 library did not finish reading it: timed out after "
+                + "\(Int(timeout.rounded())) s"
+        }
         let signal = status & 0x7f
         if signal != 0 { return "the HDF5 library crashed reading it: signal \(signal)" }
         let code = (status >> 8) & 0xff
         if code == 0 || code == 1 { return nil }
-        let message = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return "the HDF5 preflight exited with status \(code)\(message.isEmpty ? "" : ": \(message)")"
+        let message = String(decoding: output, as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        return
+            "the HDF5 preflight exited with status \(code)\(message.isEmpty ? "" : ": \(message)")"
     }
 }
 

@@ -17,7 +17,9 @@ public struct Arm: Sendable, Hashable, Codable {
     public static let paperLambda1 = 1.0, paperLambda2 = 0.05
 
     /// `variant` with the weights `lambda1`, `lambda2` (the paper's by default).
-    public init(_ variant: Variant, lambda1: Double = Arm.paperLambda1, lambda2: Double = Arm.paperLambda2) {
+    public init(
+        _ variant: Variant, lambda1: Double = Arm.paperLambda1, lambda2: Double = Arm.paperLambda2
+    ) {
         self.variant = variant
         self.lambda1 = lambda1
         self.lambda2 = lambda2
@@ -41,8 +43,13 @@ public struct Arm: Sendable, Hashable, Codable {
     }
 
     /// The ablation of `variant`: full weights, λ1 = 0, λ2 = 0, and both 0.
-    public static func ablation(of variant: Variant, lambda1: Double = Arm.paperLambda1, lambda2: Double = Arm.paperLambda2) -> [Arm] {
-        [Arm(variant, lambda1: lambda1, lambda2: lambda2), Arm(variant, lambda1: 0, lambda2: lambda2),
-         Arm(variant, lambda1: lambda1, lambda2: 0), Arm(variant, lambda1: 0, lambda2: 0)]
+    public static func ablation(
+        of variant: Variant, lambda1: Double = Arm.paperLambda1, lambda2: Double = Arm.paperLambda2
+    ) -> [Arm] {
+        [
+            Arm(variant, lambda1: lambda1, lambda2: lambda2),
+            Arm(variant, lambda1: 0, lambda2: lambda2),
+            Arm(variant, lambda1: lambda1, lambda2: 0), Arm(variant, lambda1: 0, lambda2: 0)
+        ]
     }
 }

@@ -18,8 +18,12 @@ public struct AttentionFigure: Sendable {
     /// A figure of `faces` with `labels` (and `predictions`, when given).
     /// - Precondition: one label per face, and one prediction per face when given.
     public init(faces: [RGBImage], labels: [String], predictions: [String?]? = nil, mapSide: Int) {
-        precondition(labels.count == faces.count, "AttentionFigure: \(labels.count) labels for \(faces.count) faces")
-        precondition(predictions.map { $0.count == faces.count } ?? true, "AttentionFigure: one prediction per face")
+        precondition(
+            labels.count == faces.count,
+            "AttentionFigure: \(labels.count) labels for \(faces.count) faces")
+        precondition(
+            predictions.map { $0.count == faces.count } ?? true,
+            "AttentionFigure: one prediction per face")
         self.faces = faces
         self.labels = labels
         self.predictions = predictions ?? faces.map { _ in nil }
@@ -48,19 +52,29 @@ public struct AttentionFigure: Sendable {
         let width = gap + perRow * (cell + gap) + barSpace
         let height = top + rows * rowHeight + textHeight + 8
         var canvas = Canvas(width: width, height: height)
-        canvas.text("Attention (Eq. 10 map summed over channels), one face per class", x: gap, y: 6, scale: scale, bold: true)
-        canvas.text("heat normalised per face, maps of \(mapSide)x\(mapSide) upsampled to the \(side)x\(side) input",
-                    x: gap, y: 10 + textHeight, scale: 1, colour: .axis)
+        canvas.text(
+            "Attention (Eq. 10 map summed over channels), one face per class", x: gap, y: 6,
+            scale: scale, bold: true)
+        canvas.text(
+            "heat normalised per face, maps of \(mapSide)x\(mapSide) upsampled to the "
+                + "\(side)x\(side) input",
+            x: gap, y: 10 + textHeight, scale: 1, colour: .axis)
         for (k, face) in faces.enumerated() {
             let x = gap + (k % perRow) * (cell + gap), y = top + (k / perRow) * rowHeight
             canvas.draw(Self.enlarged(face, by: factor), x: x, y: y)
-            canvas.rect(ChartRect(x: x - 1, y: y - 1, width: cell + 2, height: cell + 2), colour: .axis)
-            canvas.text(BitmapFont.fitted(labels[k], maxWidth: cell, scale: scale), x: x + cell / 2, y: y + cell + 6,
-                        scale: scale, alignment: .centre, bold: true)
+            canvas.rect(
+                ChartRect(x: x - 1, y: y - 1, width: cell + 2, height: cell + 2), colour: .axis)
+            canvas.text(
+                BitmapFont.fitted(labels[k], maxWidth: cell, scale: scale), x: x + cell / 2,
+                y: y + cell + 6,
+                scale: scale, alignment: .centre, bold: true)
             if let predicted = predictions[k] {
-                let colour: ChartColour = predicted == labels[k] ? ChartColour(hex: 0x009E73) : ChartColour(hex: 0xD55E00)
-                canvas.text(BitmapFont.fitted("predicted " + predicted, maxWidth: cell, scale: 1), x: x + cell / 2,
-                            y: y + cell + 8 + textHeight, scale: 1, colour: colour, alignment: .centre)
+                let colour: ChartColour =
+                    predicted == labels[k] ? ChartColour(hex: 0x009E73) : ChartColour(hex: 0xD55E00)
+                canvas.text(
+                    BitmapFont.fitted("predicted " + predicted, maxWidth: cell, scale: 1),
+                    x: x + cell / 2,
+                    y: y + cell + 8 + textHeight, scale: 1, colour: colour, alignment: .centre)
             }
         }
         // The colour bar: high at the top.
@@ -70,10 +84,15 @@ public struct AttentionFigure: Sendable {
             canvas.fillRect(ChartRect(x: barX, y: barTop + row, width: barWidth, height: 1),
                             colour: ChartColour(UInt8(r * 255), UInt8(g * 255), UInt8(b * 255)))
         }
-        canvas.rect(ChartRect(x: barX - 1, y: barTop - 1, width: barWidth + 2, height: barHeight + 2), colour: .axis)
+        canvas.rect(
+            ChartRect(x: barX - 1, y: barTop - 1, width: barWidth + 2, height: barHeight + 2),
+            colour: .axis)
         canvas.text("high", x: barX + barWidth + 6, y: barTop, scale: 1)
-        canvas.text("low", x: barX + barWidth + 6, y: barTop + barHeight - BitmapFont.height(scale: 1), scale: 1)
-        canvas.text("heat", x: barX + barWidth / 2, y: barTop + barHeight + 6, scale: 1, alignment: .centre)
+        canvas.text(
+            "low", x: barX + barWidth + 6, y: barTop + barHeight - BitmapFont.height(scale: 1),
+            scale: 1)
+        canvas.text(
+            "heat", x: barX + barWidth / 2, y: barTop + barHeight + 6, scale: 1, alignment: .centre)
         return canvas.image
     }
 }

@@ -32,8 +32,10 @@ public struct DataRootCheck: Sendable {
 
     /// The files each expression database needs under the root, by `PreparedDatabases` name.
     public static let expectedFiles: [(name: String, files: [String])] = [
-        ("CK+", ["CK+/faces.h5"]), ("MMI", ["MMI/faces.h5"]), ("Oulu-CASIA", ["Oulu-CASIA/faces.h5"]),
-        ("RAF-DB", ["RAF-DB/train.h5", "RAF-DB/test.h5"]), ("SFEW", ["SFEW/train.h5", "SFEW/test.h5"]),
+        ("CK+", ["CK+/faces.h5"]), ("MMI", ["MMI/faces.h5"]),
+        ("Oulu-CASIA", ["Oulu-CASIA/faces.h5"]),
+        ("RAF-DB", ["RAF-DB/train.h5", "RAF-DB/test.h5"]),
+        ("SFEW", ["SFEW/train.h5", "SFEW/test.h5"]),
     ]
 
     /// Checks `root` for `variants` on `databases` (nil: every database), reading only the
@@ -48,13 +50,18 @@ public struct DataRootCheck: Sendable {
             let absent = paths.filter { !fm.fileExists(atPath: $0) }
             guard absent.isEmpty else {
                 missing.append(Missing(name: name, reason: "no " + absent.joined(separator: " and ")
-                                       + " (make it with `ddl data prepare --layout \(Self.layout(name)) --out FILE`; docs/DATASETS.md)"))
+                                       + " (make it with "
+                                       + "`ddl data prepare --layout \(Self.layout(name)) --out "
+                                       + "FILE`; docs/DATASETS.md)"))
                 continue
             }
             do {
                 let summaries = try paths.map { try FaceSetFileSummary.read($0) }
                 if let empty = summaries.first(where: { $0.expressions.labelled == 0 }) {
-                    missing.append(Missing(name: name, reason: "\(empty.file): no labelled face (key expressions: all −1)"))
+                    missing.append(
+                        Missing(
+                            name: name,
+                            reason: "\(empty.file): no labelled face (key expressions: all −1)"))
                     continue
                 }
                 sides[name] = summaries[0].size
@@ -67,29 +74,40 @@ public struct DataRootCheck: Sendable {
         var disturbance: FaceSetFileSummary? = nil
         var disturbanceProblem: String? = nil
         if !fm.fileExists(atPath: disturbancePath) {
-            disturbanceProblem = "no \(disturbancePath) (`ddl data merge … --out \(disturbancePath)`, docs/DATASETS.md)"
+            disturbanceProblem = "no \(disturbancePath) "
+                + "(`ddl data merge … --out \(disturbancePath)`, docs/DATASETS.md)"
         } else {
-            do { disturbance = try FaceSetFileSummary.read(disturbancePath) } catch { disturbanceProblem = "\(error)" }
+            do { disturbance = try FaceSetFileSummary.read(disturbancePath) } catch {
+                disturbanceProblem = "\(error)"
+            }
         }
         if let d = disturbance {
             for (name, side) in sides.sorted(by: { $0.key < $1.key }) where side != d.size {
-                notes.append("\(disturbancePath) has \(d.size)×\(d.size) images, \(name) \(side)×\(side): the DFEMs learn at another scale than the runs")
+                notes.append("\(disturbancePath) has \(d.size)×\(d.size) images, "
+                    + "\(name) \(side)×\(side): the DFEMs learn at another scale than the runs")
             }
         }
         var runnable: [Variant] = [], unsupported: [Missing] = []
         for variant in variants {
             guard variant.usesDisturbanceBranch else { runnable.append(variant); continue }
             if let disturbanceProblem {
-                unsupported.append(Missing(name: variant.rawValue, reason: "needs the disturbance set: \(disturbanceProblem)"))
+                unsupported.append(
+                    Missing(
+                        name: variant.rawValue,
+                        reason: "needs the disturbance set: \(disturbanceProblem)"))
                 continue
             }
-            let lacking = variant.factors.map(\.name).filter { (disturbance?.factors[$0]?.labelled ?? 0) == 0 }
+            let lacking = variant.factors.map(\.name).filter {
+                (disturbance?.factors[$0]?.labelled ?? 0) == 0
+            }
             if lacking.isEmpty {
                 runnable.append(variant)
             } else {
                 let keys = lacking.map { "factors/\($0)" }.joined(separator: ", ")
                 unsupported.append(Missing(name: variant.rawValue,
-                                           reason: "needs \(lacking.joined(separator: ", ")) labels: no labelled face under \(keys) in \(disturbancePath)"))
+                                           reason: "needs \(lacking.joined(separator: ", ")) "
+                                               + "labels: no labelled face under \(keys) in "
+                                               + "\(disturbancePath)"))
             }
         }
         if found.isEmpty { runnable = [] }
@@ -103,7 +121,10 @@ public struct DataRootCheck: Sendable {
 
     /// The `ddl data prepare --layout` of a database.
     static func layout(_ name: String) -> String {
-        ["CK+": "ckplus", "MMI": "mmi", "Oulu-CASIA": "oulu-casia", "RAF-DB": "rafdb", "SFEW": "sfew"][name] ?? "generic"
+        [
+            "CK+": "ckplus", "MMI": "mmi", "Oulu-CASIA": "oulu-casia", "RAF-DB": "rafdb",
+            "SFEW": "sfew",
+        ][name] ?? "generic"
     }
 
     /// The canonical name of a database as `--databases` may give it: the name itself
@@ -116,10 +137,12 @@ public struct DataRootCheck: Sendable {
     /// Why nothing can run, in one sentence per cause (nil when something can).
     public var nothingRunnable: String? {
         if databases.isEmpty {
-            return "no expression database under \(root): " + missingDatabases.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")
+            return "no expression database under \(root): "
+                + missingDatabases.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")
         }
         if runnable.isEmpty {
-            return "no requested variant can run on the data under \(root): " + unsupported.map { "\($0.name) \($0.reason)" }.joined(separator: "; ")
+            return "no requested variant can run on the data under \(root): "
+                + unsupported.map { "\($0.name) \($0.reason)" }.joined(separator: "; ")
         }
         return nil
     }
@@ -131,15 +154,22 @@ public struct DataRootCheck: Sendable {
     /// that run and what the others lack.
     public var lines: [String] {
         var out = ["Data under \(root):"]
-        out.append("  expression databases found: " + (databases.isEmpty ? "none" : databases.joined(separator: ", ")))
+        out.append(
+            "  expression databases found: "
+                + (databases.isEmpty ? "none" : databases.joined(separator: ", ")))
         for m in missingDatabases { out.append("  not found: \(m.name): \(m.reason)") }
         if let d = disturbance {
-            let factors = d.factors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.classes) (\($0.value.labelled) labelled)" }
-            out.append("  disturbance set \(d.file): \(d.count) faces, \(d.size)×\(d.size); factors "
-                       + (factors.isEmpty ? "none" : factors.joined(separator: ", ")))
+            let factors = d.factors.sorted { $0.key < $1.key }.map {
+                "\($0.key) \($0.value.classes) (\($0.value.labelled) labelled)"
+            }
+            out.append(
+                "  disturbance set \(d.file): \(d.count) faces, \(d.size)×\(d.size); factors "
+                    + (factors.isEmpty ? "none" : factors.joined(separator: ", ")))
         }
         for n in notes { out.append("  note: \(n)") }
-        out.append("  variants that can run: " + (runnable.isEmpty ? "none" : runnable.map(\.rawValue).joined(separator: ", ")))
+        out.append(
+            "  variants that can run: "
+                + (runnable.isEmpty ? "none" : runnable.map(\.rawValue).joined(separator: ", ")))
         for u in unsupported { out.append("  cannot run \(u.name): \(u.reason)") }
         return out
     }

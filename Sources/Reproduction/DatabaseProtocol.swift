@@ -25,7 +25,9 @@ extension ExperimentRunner {
     /// The training options of one expression run of `database` on images of side
     /// `imageSize` with `seed`: the scale's epochs, rate and milestones, the database's batch
     /// size and preprocessing, and a crop of 90% of the side. They are part of the run's key.
-    public func trainingOptions(for database: Table2Database, imageSize: Int, seed: UInt64) -> TrainingOptions {
+    public func trainingOptions(
+        for database: Table2Database, imageSize: Int, seed: UInt64
+    ) -> TrainingOptions {
         var o = options(crop: crop(imageSize), epochs: scale.epochs, seed: seed)
         o.batchSize = scale.batchSize(for: database)
         o.preprocessing = preprocessing(for: database, imageSize: imageSize)

@@ -32,7 +32,10 @@ extension ExperimentRunner {
         var items: [ExperimentPlan.Item] = []
         var trunks: [Int: (path: String?, digest: String)] = [:]
         var seen: Set<String> = []
-        var disturbances: [String: (set: (set: FaceSet, digest: String), split: (train: FaceSet, heldOut: FaceSet))] = [:]
+        var disturbances:
+            [String: (
+                set: (set: FaceSet, digest: String), split: (train: FaceSet, heldOut: FaceSet)
+            )] = [:]
         for db in databases {
             let (dataDigest, splits) = try prepare(db, try db.load())
             let size = splits.first?.train.size ?? 0
@@ -42,22 +45,29 @@ extension ExperimentRunner {
                     trunks[size] = (job.checkpoint, job.key.digest)
                     if seen.insert(job.key.digest).inserted {
                         let labelled = job.train.expressions.filter { $0 >= 0 }.count
-                        items.append(.init(entry: PlanEntry(
-                            kind: .trunk, key: job.key.digest, dependencies: [],
-                            steps: PlanEntry.steps(count: labelled, batch: job.options.batchSize, epochs: job.options.epochs),
-                            batchSize: job.options.batchSize), work: .trunk(job)))
+                        items.append(
+                            .init(
+                                entry: PlanEntry(
+                                    kind: .trunk, key: job.key.digest, dependencies: [],
+                                    steps: PlanEntry.steps(
+                                        count: labelled, batch: job.options.batchSize,
+                                        epochs: job.options.epochs),
+                                    batchSize: job.options.batchSize), work: .trunk(job)))
                     }
                 } else {
                     trunks[size] = try trunk(imageSize: size)
                 }
             }
             let trunk = trunks[size] ?? (nil, "scratch")
-            let trunkDependency = trunk.path == nil || trunkSource.isCheckpoint ? [] : [trunk.digest]
+            let trunkDependency =
+                trunk.path == nil || trunkSource.isCheckpoint ? [] : [trunk.digest]
             var dfemJobs: [Variant: [DFEMJob]] = [:]
             if arms.contains(where: \.variant.usesDisturbanceBranch) {
-                // One copy of each disturbance file and of its held-out split, shared by every DFEM.
+                // One copy of each disturbance file and of its held-out split, shared by every
+                // DFEM.
                 let source = db.disturbanceFile ?? "database " + db.name
-                let shared: (set: (set: FaceSet, digest: String), split: (train: FaceSet, heldOut: FaceSet))
+                let shared:
+                    (set: (set: FaceSet, digest: String), split: (train: FaceSet, heldOut: FaceSet))
                 if let cached = disturbances[source] {
                     shared = cached
                 } else {
@@ -65,18 +75,26 @@ extension ExperimentRunner {
                     shared = (d, DFEMHeldOut.split(d.set, fraction: dfemHoldOut, seed: 1))
                     disturbances[source] = shared
                 }
-                for variant in Set(arms.map(\.variant)).sorted(by: { $0.rawValue < $1.rawValue }) where variant.usesDisturbanceBranch {
-                    dfemJobs[variant] = try self.dfemJobs(for: variant, database: db, disturbance: shared.set, trunkDigest: trunk.digest,
-                                                          heldOutSplit: shared.split)
+                for variant in Set(arms.map(\.variant)).sorted(by: { $0.rawValue < $1.rawValue })
+                where variant.usesDisturbanceBranch {
+                    dfemJobs[variant] = try self.dfemJobs(
+                        for: variant, database: db, disturbance: shared.set,
+                        trunkDigest: trunk.digest,
+                        heldOutSplit: shared.split)
                 }
             }
             for arm in arms {
                 for job in dfemJobs[arm.variant] ?? [] where seen.insert(job.key.digest).inserted {
-                    items.append(.init(entry: PlanEntry(
-                        kind: .dfem, key: job.key.digest, database: db.name, variant: arm.variant.rawValue, factors: job.groupName,
-                        dependencies: trunkDependency,
-                        steps: PlanEntry.steps(count: job.train.count, batch: job.options.batchSize, epochs: job.options.epochs),
-                        batchSize: job.options.batchSize), work: .dfem(job, trunk: trunk)))
+                    items.append(
+                        .init(
+                            entry: PlanEntry(
+                                kind: .dfem, key: job.key.digest, database: db.name,
+                                variant: arm.variant.rawValue, factors: job.groupName,
+                                dependencies: trunkDependency,
+                                steps: PlanEntry.steps(
+                                    count: job.train.count, batch: job.options.batchSize,
+                                    epochs: job.options.epochs),
+                                batchSize: job.options.batchSize), work: .dfem(job, trunk: trunk)))
                 }
             }
             for seed in seeds {
@@ -84,17 +102,27 @@ extension ExperimentRunner {
                     for (fold, split) in splits.enumerated() {
                         let dfems = dfemJobs[arm.variant] ?? []
                         let (config, o, key) = try runSettings(
-                            db: db, dataDigest: dataDigest, arm: arm, fold: fold, folds: splits.count, seed: seed, split: split,
-                            dfems: dfems.map { ($0.checkpoint, $0.key.digest, $0.config.factors) }, trunkDigest: trunk.digest)
-                        let job = RunJob(database: db, arm: arm, fold: fold, folds: splits.count, seed: seed, split: split, config: config,
-                                         options: o, key: key, dfems: dfems, trunk: trunk)
+                            db: db, dataDigest: dataDigest, arm: arm, fold: fold,
+                            folds: splits.count, seed: seed, split: split,
+                            dfems: dfems.map { ($0.checkpoint, $0.key.digest, $0.config.factors) },
+                            trunkDigest: trunk.digest)
+                        let job = RunJob(
+                            database: db, arm: arm, fold: fold, folds: splits.count, seed: seed,
+                            split: split, config: config,
+                            options: o, key: key, dfems: dfems, trunk: trunk)
                         let labelled = split.train.expressions.filter { $0 >= 0 }.count
-                        items.append(.init(entry: PlanEntry(
-                            kind: .run, key: key.digest, database: db.name, fold: fold, seed: seed, arm: arm.name,
-                            variant: arm.variant.rawValue, lambda1: arm.lambda1, lambda2: arm.lambda2,
-                            dependencies: trunkDependency + dfems.map(\.key.digest),
-                            steps: PlanEntry.steps(count: labelled, batch: o.batchSize, epochs: o.epochs), batchSize: o.batchSize),
-                            work: .run(job)))
+                        items.append(
+                            .init(
+                                entry: PlanEntry(
+                                    kind: .run, key: key.digest, database: db.name, fold: fold,
+                                    seed: seed, arm: arm.name,
+                                    variant: arm.variant.rawValue, lambda1: arm.lambda1,
+                                    lambda2: arm.lambda2,
+                                    dependencies: trunkDependency + dfems.map(\.key.digest),
+                                    steps: PlanEntry.steps(
+                                        count: labelled, batch: o.batchSize, epochs: o.epochs),
+                                    batchSize: o.batchSize),
+                                work: .run(job)))
                     }
                 }
             }
@@ -108,7 +136,9 @@ extension ExperimentRunner {
         case .trunk(let job): return job.isDone
         case .dfem(let job, _): return job.isDone
         case .run(let job):
-            if case .done = store.lookup(database: job.database.name, arm: job.arm, key: job.key) { return true }
+            if case .done = store.lookup(database: job.database.name, arm: job.arm, key: job.key) {
+                return true
+            }
             return false
         }
     }
@@ -121,13 +151,21 @@ extension ExperimentRunner {
             try pretrain(job)
         case .dfem(let job, let trunk):
             let dfem = try trainDFEM(job, trunk: trunk.path)
-            let quality = DFEMHeldOut.evaluate(dfem, on: job.heldOut, crop: job.options.crop, preprocessing: job.options.preprocessing ?? .plain)
-            for line in DFEMHeldOut.describe(quality) { report("\(job.database) DFEM \(job.groupName) held-out: \(line)") }
+            let quality = DFEMHeldOut.evaluate(
+                dfem, on: job.heldOut, crop: job.options.crop,
+                preprocessing: job.options.preprocessing ?? .plain)
+            for line in DFEMHeldOut.describe(quality) {
+                report("\(job.database) DFEM \(job.groupName) held-out: \(line)")
+            }
         case .run(let job):
-            let r = try train(db: job.database, arm: job.arm, fold: job.fold, seed: job.seed, split: job.split, config: job.config,
-                              options: job.options, dfemPaths: job.dfems.map(\.checkpoint), trunk: job.trunk.path, key: job.key)
+            let r = try train(
+                db: job.database, arm: job.arm, fold: job.fold, seed: job.seed, split: job.split,
+                config: job.config,
+                options: job.options, dfemPaths: job.dfems.map(\.checkpoint), trunk: job.trunk.path,
+                key: job.key)
             try store.store(r, arm: job.arm, key: job.key)
-            report("\(job.database.name) \(job.arm.name) seed \(job.seed) fold \(job.fold + 1)/\(job.folds): "
+            report("\(job.database.name) \(job.arm.name) seed \(job.seed) fold "
+                   + "\(job.fold + 1)/\(job.folds): "
                    + String(format: "%.2f%%", r.accuracy * 100) + " (\(Int(r.seconds)) s)")
         }
     }

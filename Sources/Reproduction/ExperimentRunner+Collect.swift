@@ -19,9 +19,13 @@ extension ExperimentRunner {
                     continue
                 }
                 let dfem = try DFEM<Float>.load(from: job.checkpoint).model
-                results.dfemQuality[job.database, default: [:]][job.groupName] = DFEMHeldOut.evaluate(dfem, on: job.heldOut, crop: job.options.crop, preprocessing: job.options.preprocessing ?? .plain)
+                results.dfemQuality[job.database, default: [:]][job.groupName] =
+                    DFEMHeldOut.evaluate(
+                        dfem, on: job.heldOut, crop: job.options.crop,
+                        preprocessing: job.options.preprocessing ?? .plain)
             case .run(let job):
-                results.trunk = job.trunk.path.map { "\($0) (\(job.trunk.digest.prefix(16)))" } ?? "scratch"
+                results.trunk =
+                    job.trunk.path.map { "\($0) (\(job.trunk.digest.prefix(16)))" } ?? "scratch"
                 switch store.lookup(database: job.database.name, arm: job.arm, key: job.key) {
                 case .done(let r):
                     results.runs.append(r)

@@ -20,6 +20,7 @@ public enum TrunkSource: Sendable, Equatable {
 /// What a reproduction produced: every run of the requested databases, arms and seeds,
 /// which of them were reused from the store, and how well each DFEM learnt its factors.
 public struct ExperimentResults: Sendable {
+    /// Every run of the experiment, trained or reused.
     public var runs: [RunResult]
     /// The stored runs that were reused rather than trained.
     public var reused: [RunResult]
@@ -34,12 +35,19 @@ public struct ExperimentResults: Sendable {
 /// fold is one paired run, the same for every arm), storing each finished run under the
 /// digest of everything that determines it and reusing stored runs whose digest matches.
 public final class ExperimentRunner {
+    /// The databases run.
     public let databases: [Table2Database]
+    /// The arms (variants and loss weights) run on each database.
     public let arms: [Arm]
+    /// The preset of every run.
     public let preset: Preset
+    /// How large the runs are.
     public let scale: ReproductionScale
+    /// The training seeds run per fold.
     public let seeds: [UInt64]
+    /// Where the runs' trunk comes from.
     public let trunkSource: TrunkSource
+    /// Where finished runs are stored and found.
     public let store: ResultStore
     /// Fraction of the DFEM's subjects held out to score its factors (`DFEMHeldOut`).
     public let dfemHoldOut = 0.125
@@ -48,9 +56,11 @@ public final class ExperimentRunner {
 
     /// An experiment; results go to `out` (runs, DFEMs, the pre-trained trunk, work folders).
     public init(
-        databases: [Table2Database], arms: [Arm], preset: Preset, scale: ReproductionScale, seeds: [UInt64],
+        databases: [Table2Database], arms: [Arm], preset: Preset, scale: ReproductionScale,
+        seeds: [UInt64],
         trunk: TrunkSource = .scratch, out: String,
-        report: @escaping (String) -> Void = { _ in }, trainingEvents: @escaping (TrainingEvent) -> Void = { _ in }
+        report: @escaping (String) -> Void = { _ in },
+        trainingEvents: @escaping (TrainingEvent) -> Void = { _ in }
     ) {
         self.databases = databases
         self.arms = arms
@@ -99,12 +109,16 @@ public final class ExperimentRunner {
                             if let cached = dfemCache[arm.variant] {
                                 dfems = cached
                             } else if let d = disturbance {
-                                dfems = try self.dfems(for: arm.variant, database: db, disturbance: d, trunk: trunk, results: &results)
+                                dfems = try self.dfems(
+                                    for: arm.variant, database: db, disturbance: d, trunk: trunk,
+                                    results: &results)
                                 dfemCache[arm.variant] = dfems
                             }
                         }
-                        let (config, o, key) = try runSettings(db: db, dataDigest: dataDigest, arm: arm, fold: fold, folds: splits.count,
-                                                               seed: seed, split: split, dfems: dfems, trunkDigest: trunk.digest)
+                        let (config, o, key) = try runSettings(
+                            db: db, dataDigest: dataDigest, arm: arm, fold: fold,
+                            folds: splits.count,
+                            seed: seed, split: split, dfems: dfems, trunkDigest: trunk.digest)
                         switch store.lookup(database: db.name, arm: arm, key: key) {
                         case .done(let r):
                             results.runs.append(r)
@@ -116,18 +130,23 @@ public final class ExperimentRunner {
                         case .missing:
                             break
                         }
-                        let r = try train(db: db, arm: arm, fold: fold, seed: seed, split: split, config: config, options: o,
-                                          dfemPaths: dfems.map(\.path), trunk: trunk.path, key: key)
+                        let r = try train(
+                            db: db, arm: arm, fold: fold, seed: seed, split: split, config: config,
+                            options: o,
+                            dfemPaths: dfems.map(\.path), trunk: trunk.path, key: key)
                         try store.store(r, arm: arm, key: key)
                         trainedHere += 1
-                        report("\(db.name) \(arm.name) seed \(seed) fold \(fold + 1)/\(splits.count): "
-                               + String(format: "%.2f%%", r.accuracy * 100) + " (\(Int(r.seconds)) s)")
+                        report(
+                            "\(db.name) \(arm.name) seed \(seed) fold \(fold + 1)/\(splits.count): "
+                                + String(format: "%.2f%%", r.accuracy * 100)
+                                + " (\(Int(r.seconds)) s)")
                         results.runs.append(r)
                     }
                 }
             }
             if reusedHere > 0 {
-                report("\(db.name): reused \(reusedHere) stored run(s) with unchanged settings, data and code, trained \(trainedHere)")
+                report("\(db.name): reused \(reusedHere) stored run(s) with unchanged settings, "
+                    + "data and code, trained \(trainedHere)")
             }
         }
         return results
@@ -136,17 +155,21 @@ public final class ExperimentRunner {
     /// The disturbance-labelled set of a database and its digest (of its file, when it has one).
     func disturbanceSet(_ db: Table2Database) throws -> (set: FaceSet, digest: String) {
         let set = try db.disturbance()
-        return (set, try db.disturbanceFile.map { try SHA256Digest.hexOfFile(atPath: $0) } ?? set.digest)
+        return (
+            set, try db.disturbanceFile.map { try SHA256Digest.hexOfFile(atPath: $0) } ?? set.digest
+        )
     }
 
     /// The settings of one run (model, training options) and its key: the digest of them,
     /// the scale, the data, the fold, the DFEMs' keys and the trunk's.
     func runSettings(
-        db: Table2Database, dataDigest: String, arm: Arm, fold: Int, folds: Int, seed: UInt64, split: (train: FaceSet, test: FaceSet),
+        db: Table2Database, dataDigest: String, arm: Arm, fold: Int, folds: Int, seed: UInt64,
+        split: (train: FaceSet, test: FaceSet),
         dfems: [(path: String, key: String, factors: [Factor])], trunkDigest: String
     ) throws -> (config: DDLConfig, options: TrainingOptions, key: RunKey) {
-        let config = modelConfig(arm: arm, imageSize: split.train.size, classes: split.train.expressionClasses,
-                                 factors: dfems.flatMap(\.factors))
+        let config = modelConfig(
+            arm: arm, imageSize: split.train.size, classes: split.train.expressionClasses,
+            factors: dfems.flatMap(\.factors))
         let o = trainingOptions(for: db, imageSize: split.train.size, seed: seed)
         var fields = scale.fields
         fields["batch_size"] = "\(o.batchSize)"
@@ -163,21 +186,30 @@ public final class ExperimentRunner {
     }
 
     /// The data digest and the (train, test) pair of every fold.
-    func prepare(_ db: Table2Database, _ faces: DatabaseFaces) throws -> (String, [(train: FaceSet, test: FaceSet)]) {
+    func prepare(
+        _ db: Table2Database, _ faces: DatabaseFaces
+    ) throws -> (String, [(train: FaceSet, test: FaceSet)]) {
         let digest: String
         if db.files.isEmpty {
             switch faces {
-            case .folds(let all, let test): digest = SHA256Digest.hex(ofString: all.digest + (test?.digest ?? ""))
-            case .trainTest(let train, let test): digest = SHA256Digest.hex(ofString: train.digest + test.digest)
-            case .splits(let splits): digest = SHA256Digest.hex(ofString: splits.map { $0.train.digest + $0.test.digest }.joined())
+            case .folds(let all, let test):
+                digest = SHA256Digest.hex(ofString: all.digest + (test?.digest ?? ""))
+            case .trainTest(let train, let test):
+                digest = SHA256Digest.hex(ofString: train.digest + test.digest)
+            case .splits(let splits):
+                digest = SHA256Digest.hex(
+                    ofString: splits.map { $0.train.digest + $0.test.digest }.joined())
             }
         } else {
-            digest = SHA256Digest.hex(ofString: try db.files.map { try SHA256Digest.hexOfFile(atPath: $0) }.joined(separator: ","))
+            digest = SHA256Digest.hex(
+                ofString: try db.files.map { try SHA256Digest.hexOfFile(atPath: $0) }.joined(
+                    separator: ","))
         }
         switch faces {
         case .splits(let given):
             for (fold, split) in given.enumerated() {
-                try Self.checkLabelled(split.train, "\(db.name) fold \(fold + 1): the training faces")
+                try Self.checkLabelled(
+                    split.train, "\(db.name) fold \(fold + 1): the training faces")
                 try Self.checkLabelled(split.test, "\(db.name) fold \(fold + 1): the test faces")
             }
             return (digest, given.map { ($0.train, $0.test) })
@@ -186,14 +218,16 @@ public final class ExperimentRunner {
             try Self.checkLabelled(test, "\(db.name): the test set")
             return (digest, [(train, test)])
         case .folds(let all, let pool):
-            let plan = try SubjectFolds.make(subjects: all.subjects, k: db.foldCount, seed: 0, file: db.name)
+            let plan = try SubjectFolds.make(
+                subjects: all.subjects, k: db.foldCount, seed: 0, file: db.name)
             var splits: [(FaceSet, FaceSet)] = []
             for fold in 0..<db.foldCount {
                 let (train, test) = try plan.split(all, fold: fold, file: db.name)
                 var chosen = test
                 if let pool {
                     let subjects = Set(test.subjects)
-                    chosen = pool.subset(pool.subjects.indices.filter { subjects.contains(pool.subjects[$0]) })
+                    chosen = pool.subset(
+                        pool.subjects.indices.filter { subjects.contains(pool.subjects[$0]) })
                 }
                 try Self.checkLabelled(train, "\(db.name) fold \(fold + 1): the training faces")
                 try Self.checkLabelled(chosen, "\(db.name) fold \(fold + 1): the test faces")
@@ -205,13 +239,18 @@ public final class ExperimentRunner {
 
     /// Refuses a set without a labelled face (a 0% result would say nothing).
     static func checkLabelled(_ set: FaceSet, _ what: String) throws {
-        guard set.expressions.contains(where: { $0 >= 0 }) else { throw TrainingError.emptySet(what) }
+        guard set.expressions.contains(where: { $0 >= 0 }) else {
+            throw TrainingError.emptySet(what)
+        }
     }
 
     /// The DDM configuration of an arm, its factors those of its DFEMs (in their order).
     func modelConfig(arm: Arm, imageSize: Int, classes: Int, factors: [Factor]) -> DDLConfig {
-        DDLConfig(preset: preset, variant: arm.variant, width: scale.width, inputSize: crop(imageSize), classes: classes,
-                  factors: arm.variant.usesDisturbanceBranch ? factors : [], lambda1: arm.lambda1, lambda2: arm.lambda2)
+        DDLConfig(
+            preset: preset, variant: arm.variant, width: scale.width, inputSize: crop(imageSize),
+            classes: classes,
+            factors: arm.variant.usesDisturbanceBranch ? factors : [], lambda1: arm.lambda1,
+            lambda2: arm.lambda2)
     }
 
     /// The trunk checkpoint (nil: from scratch) and its digest for the run keys.
@@ -223,7 +262,8 @@ public final class ExperimentRunner {
             let digest = try SHA256Digest.hexOfFile(atPath: path)
             let meta = try Checkpoint.metadata(of: path)
             guard meta.config.width == scale.width else {
-                throw TrainingError.classMismatch("\(path): trunk width \(meta.config.width), the runs' width \(scale.width)")
+                throw TrainingError.classMismatch(
+                    "\(path): trunk width \(meta.config.width), the runs' width \(scale.width)")
             }
             return (path, digest)
         case .pretrain(let trainFile, let testFile):
@@ -239,21 +279,26 @@ public final class ExperimentRunner {
 
     /// The pre-training of the trunk on `trainFile` (tested on `testFile`), or on the
     /// synthetic pre-training set of side `imageSize`: its settings, key and folder.
-    func trunkJob(train trainFile: String?, test testFile: String?, imageSize: Int) throws -> TrunkJob {
+    func trunkJob(
+        train trainFile: String?, test testFile: String?, imageSize: Int
+    ) throws -> TrunkJob {
         let name: String, train: FaceSet, test: FaceSet?, dataDigest: String
         if let trainFile {
             train = try FaceSet.load(from: trainFile)
             test = try testFile.map { try FaceSet.load(from: $0) }
             name = trainFile
-            dataDigest = try ([trainFile] + (testFile.map { [$0] } ?? [])).map { try SHA256Digest.hexOfFile(atPath: $0) }
-                .joined(separator: ",")
+            dataDigest = try ([trainFile] + (testFile.map { [$0] } ?? [])).map {
+                try SHA256Digest.hexOfFile(atPath: $0)
+            }
+            .joined(separator: ",")
         } else {
             let made = SyntheticDatabases.trunkPretraining(size: imageSize)
             (name, train, test) = (made.name, made.train, made.test)
             dataDigest = made.train.digest + "," + made.test.digest
         }
-        let config = DDLConfig(preset: preset, variant: .baseline, width: scale.width, inputSize: crop(train.size),
-                               classes: train.expressionClasses, factors: [])
+        let config = DDLConfig(
+            preset: preset, variant: .baseline, width: scale.width, inputSize: crop(train.size),
+            classes: train.expressionClasses, factors: [])
         let o = options(crop: crop(train.size), epochs: scale.trunkEpochs, seed: 1)
         var fields = scale.fields
         fields["stage"] = "trunk"
@@ -268,9 +313,12 @@ public final class ExperimentRunner {
     /// Pre-trains the trunk (resuming an interrupted pre-training) and reports its test accuracy.
     func pretrain(_ job: TrunkJob) throws {
         report("trunk: pre-training S_g on \(job.name), \(scale.trunkEpochs) epochs")
-        let run = try DDMTraining(config: job.config, options: job.options, train: job.train, test: job.test, dfemPaths: [],
-                                  directory: job.directory, resume: FileManager.default.fileExists(atPath: job.checkpoint),
-                                  evaluateEveryEpoch: false)
+        let run = try DDMTraining(
+            config: job.config, options: job.options, train: job.train, test: job.test,
+            dfemPaths: [],
+            directory: job.directory,
+            resume: FileManager.default.fileExists(atPath: job.checkpoint),
+            evaluateEveryEpoch: false)
         try run.run(report: trainingEvents)
         if let accuracy = try EpochLog(path: run.logPath).records().last?.testAccuracy {
             report("trunk: pre-training test accuracy " + String(format: "%.2f%%", accuracy * 100))
@@ -281,15 +329,25 @@ public final class ExperimentRunner {
     /// trunk (keyed like the runs) and shared by every fold, seed and arm; each is scored on
     /// its held-out faces and reported, and one no better than chance on a factor is named.
     func dfems(
-        for variant: Variant, database db: Table2Database, disturbance: (set: FaceSet, digest: String),
+        for variant: Variant, database db: Table2Database,
+        disturbance: (set: FaceSet, digest: String),
         trunk: (path: String?, digest: String), results: inout ExperimentResults
     ) throws -> [(path: String, key: String, factors: [Factor])] {
         var found: [(path: String, key: String, factors: [Factor])] = []
-        for job in try dfemJobs(for: variant, database: db, disturbance: disturbance, trunkDigest: trunk.digest) {
-            let dfem = job.isDone ? try DFEM<Float>.load(from: job.checkpoint).model : try trainDFEM(job, trunk: trunk.path)
-            let quality = DFEMHeldOut.evaluate(dfem, on: job.heldOut, crop: job.options.crop, preprocessing: job.options.preprocessing ?? .plain)
+        for job in try dfemJobs(
+            for: variant, database: db, disturbance: disturbance, trunkDigest: trunk.digest)
+        {
+            let dfem =
+                job.isDone
+                ? try DFEM<Float>.load(from: job.checkpoint).model
+                : try trainDFEM(job, trunk: trunk.path)
+            let quality = DFEMHeldOut.evaluate(
+                dfem, on: job.heldOut, crop: job.options.crop,
+                preprocessing: job.options.preprocessing ?? .plain)
             results.dfemQuality[db.name, default: [:]][job.groupName] = quality
-            for line in DFEMHeldOut.describe(quality) { report("\(db.name) DFEM \(job.groupName) held-out: \(line)") }
+            for line in DFEMHeldOut.describe(quality) {
+                report("\(db.name) DFEM \(job.groupName) held-out: \(line)")
+            }
             found.append((job.checkpoint, job.key.digest, job.config.factors))
         }
         return found
@@ -298,18 +356,23 @@ public final class ExperimentRunner {
     /// The DFEMs a variant needs on a database, one per factor group (`dfemFactorGroups`):
     /// their settings, keys and folders.
     func dfemJobs(
-        for variant: Variant, database db: Table2Database, disturbance: (set: FaceSet, digest: String), trunkDigest: String,
+        for variant: Variant, database db: Table2Database,
+        disturbance: (set: FaceSet, digest: String), trunkDigest: String,
         heldOutSplit: (train: FaceSet, heldOut: FaceSet)? = nil
     ) throws -> [DFEMJob] {
         let factors = try variant.factors.map { f -> Factor in
             guard let classes = disturbance.set.factorClasses[f.name] else {
-                throw TrainingError.classMismatch("\(db.name): the disturbance set has no \(f.name) labels for \(variant.rawValue)")
+                throw TrainingError.classMismatch("\(db.name): the disturbance set has no "
+                    + "\(f.name) labels for \(variant.rawValue)")
             }
             return Factor(f.name, classes)
         }
         let size = disturbance.set.size
-        let config = DDLConfig(preset: preset, variant: variant, width: scale.width, inputSize: crop(size), classes: 7, factors: factors)
-        let (train, heldOut) = heldOutSplit ?? DFEMHeldOut.split(disturbance.set, fraction: dfemHoldOut, seed: 1)
+        let config = DDLConfig(
+            preset: preset, variant: variant, width: scale.width, inputSize: crop(size), classes: 7,
+            factors: factors)
+        let (train, heldOut) =
+            heldOutSplit ?? DFEMHeldOut.split(disturbance.set, fraction: dfemHoldOut, seed: 1)
         return config.dfemFactorGroups.map { group in
             var c = config
             c.factors = group
@@ -326,32 +389,46 @@ public final class ExperimentRunner {
             fields["held_out"] = "\(dfemHoldOut)"
             fields["trunk"] = trunkDigest
             let key = RunKey(fields)
-            return DFEMJob(database: db.name, groupName: groupName, config: c, options: o, key: key, train: train, heldOut: heldOut,
-                           directory: "\(store.directory)/dfems/\(store.setting)/\(store.safe(db.name))/\(groupName)-\(key.short)",
-                           epochs: scale.dfemEpochs)
+            return DFEMJob(
+                database: db.name, groupName: groupName, config: c, options: o, key: key,
+                train: train, heldOut: heldOut,
+                directory:
+                    "\(store.directory)/dfems/\(store.setting)/"
+                    + "\(store.safe(db.name))/\(groupName)-\(key.short)",
+                epochs: scale.dfemEpochs)
         }
     }
 
     /// Trains a DFEM (resuming an interrupted one), its trunk started from `trunk`.
     func trainDFEM(_ job: DFEMJob, trunk: String?) throws -> DFEM<Float> {
-        report("\(job.database): training the DFEM for \(job.config.factors.map(\.name).joined(separator: ", ")) on \(job.train.count) faces")
-        let run = try DFEMTraining(config: job.config, options: job.options, set: job.train, directory: job.directory,
-                                   resume: FileManager.default.fileExists(atPath: job.checkpoint), trunk: trunk)
+        report(
+            "\(job.database): training the DFEM for "
+                + "\(job.config.factors.map(\.name).joined(separator: ", ")) on "
+                + "\(job.train.count) faces"
+        )
+        let run = try DFEMTraining(
+            config: job.config, options: job.options, set: job.train, directory: job.directory,
+            resume: FileManager.default.fileExists(atPath: job.checkpoint), trunk: trunk)
         try run.run(report: trainingEvents)
         return run.dfem
     }
 
     /// One run, resumed from its work folder if an earlier invocation was interrupted.
     func train(
-        db: Table2Database, arm: Arm, fold: Int, seed: UInt64, split: (train: FaceSet, test: FaceSet), config: DDLConfig,
+        db: Table2Database, arm: Arm, fold: Int, seed: UInt64,
+        split: (train: FaceSet, test: FaceSet), config: DDLConfig,
         options: TrainingOptions, dfemPaths: [String], trunk: String?, key: RunKey
     ) throws -> RunResult {
-        let dir = "\(store.directory)/work/\(store.setting)/\(store.safe(db.name))/\(arm.folder)/\(key.short)"
+        let dir = "\(store.directory)/work/\(store.setting)/"
+            + "\(store.safe(db.name))/\(arm.folder)/\(key.short)"
         let clock = ContinuousClock(), start = clock.now
         let checkpoint = dir + "/checkpoint.h5"
         let resume = (try? Checkpoint.metadata(of: checkpoint)) != nil
-        let run = try DDMTraining(config: config, options: options, train: split.train, test: split.test, dfemPaths: dfemPaths,
-                                  directory: dir, resume: resume, trunk: trunk, evaluateEveryEpoch: scale.evaluateEveryEpoch)
+        let run = try DDMTraining(
+            config: config, options: options, train: split.train, test: split.test,
+            dfemPaths: dfemPaths,
+            directory: dir, resume: resume, trunk: trunk,
+            evaluateEveryEpoch: scale.evaluateEveryEpoch)
         try run.run(report: trainingEvents)
         let records = try EpochLog(path: run.logPath).records()
         guard let accuracy = records.last?.testAccuracy else {
@@ -359,10 +436,13 @@ public final class ExperimentRunner {
         }
         let d = clock.now - start
         return RunResult(
-            database: db.name, arm: arm.name, variant: arm.variant.rawValue, lambda1: arm.lambda1, lambda2: arm.lambda2,
-            fold: fold, seed: seed, accuracy: accuracy, bestAccuracy: run.state.bestAccuracy ?? accuracy,
+            database: db.name, arm: arm.name, variant: arm.variant.rawValue, lambda1: arm.lambda1,
+            lambda2: arm.lambda2,
+            fold: fold, seed: seed, accuracy: accuracy,
+            bestAccuracy: run.state.bestAccuracy ?? accuracy,
             testFaces: split.test.expressions.filter { $0 >= 0 }.count, epochs: scale.epochs,
-            seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, synthetic: db.synthetic,
+            seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18,
+            synthetic: db.synthetic,
             key: key.digest, settings: key.fields)
     }
 }

@@ -43,7 +43,8 @@ public struct PlanEntry: Codable, Sendable, Equatable {
     public var batchSize: Int
 
     enum CodingKeys: String, CodingKey {
-        case kind, key, database, fold, seed, arm, variant, lambda1, lambda2, factors, dependencies, steps
+        case kind, key, database, fold, seed, arm, variant, lambda1, lambda2, factors, dependencies,
+            steps
         case batchSize = "batch_size"
     }
 
@@ -79,8 +80,10 @@ public enum PlanFile {
     public static func encode(_ entries: [PlanEntry]) -> String {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return entries.map { entry in (try? e.encode(entry)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
-            .joined(separator: "\n") + "\n"
+        return entries.map { entry in
+            (try? e.encode(entry)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+        .joined(separator: "\n") + "\n"
     }
 
     /// Writes `entries` to `<directory>/plan.jsonl` atomically.
@@ -95,8 +98,11 @@ public enum PlanFile {
     /// The entries of `path`.
     /// - Throws: `PlanError.unreadable` naming the file and the line that does not parse.
     public static func read(_ path: String) throws -> [PlanEntry] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw PlanError.unreadable(path, line: 0, "cannot be read") }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlanError.unreadable(path, line: 0, "cannot be read")
+        }
+        let lines = String(decoding: data, as: UTF8.self).split(
+            separator: "\n", omittingEmptySubsequences: true)
         return try lines.enumerated().map { i, line in
             do {
                 return try JSONDecoder().decode(PlanEntry.self, from: Data(line.utf8))
@@ -117,8 +123,12 @@ public enum PlanError: Error, CustomStringConvertible, Equatable {
     /// The message, naming the file and the line or key.
     public var description: String {
         switch self {
-        case .unreadable(let path, let line, let reason): return line == 0 ? "\(path) \(reason)" : "\(path) line \(line) \(reason)"
-        case .otherPlan(let path, let detail): return "\(path) was written for other settings (\(detail)); use the options it was planned with, or another --out"
+        case .unreadable(let path, let line, let reason):
+            return line == 0 ? "\(path) \(reason)" : "\(path) line \(line) \(reason)"
+        case .otherPlan(let path, let detail):
+            return
+                "\(path) was written for other settings (\(detail)); use the options it was "
+                    + "planned with, or another --out"
         }
     }
 }

@@ -53,7 +53,9 @@ public struct PlanEstimate: Sendable {
 
     /// Estimated wall hours on `machines` machines like this one, one worker each: the
     /// work shared out evenly, but never below the critical path.
-    public func wallHours(machines: Int) -> Double { max(hours / Double(max(machines, 1)), criticalPathHours) }
+    public func wallHours(machines: Int) -> Double {
+        max(hours / Double(max(machines, 1)), criticalPathHours)
+    }
 }
 
 extension ExperimentRunner {
@@ -67,43 +69,60 @@ extension ExperimentRunner {
             let (config, options): (DDLConfig, TrainingOptions)
             let what: String
             switch item.work {
-            case .trunk(let job): (config, options, what) = (job.config, job.options, "S_g pre-training")
-            case .dfem(let job, _): (config, options, what) = (job.config, job.options, "DFEM " + job.groupName)
+            case .trunk(let job):
+                (config, options, what) = (job.config, job.options, "S_g pre-training")
+            case .dfem(let job, _):
+                (config, options, what) = (job.config, job.options, "DFEM " + job.groupName)
             case .run(let job): (config, options, what) = (job.config, job.options, job.arm.name)
             }
             let signature = "\(item.entry.kind) \(config.json) \(options.batchSize)"
             if measured[signature] == nil {
-                report("plan: measuring one \(item.entry.kind.rawValue) step of \(what) (batch \(options.batchSize), input \(config.inputSize)×\(config.inputSize))")
-                measured[signature] = Self.measureStep(config: config, batch: options.batchSize, dfem: item.entry.kind == .dfem)
+                report(
+                    "plan: measuring one \(item.entry.kind.rawValue) step of \(what) (batch "
+                        + "\(options.batchSize), input \(config.inputSize)×\(config.inputSize))"
+                )
+                measured[signature] = Self.measureStep(
+                    config: config, batch: options.batchSize, dfem: item.entry.kind == .dfem)
             }
             let seconds = measured[signature] ?? 0
             unitSeconds[item.entry.key] = Double(item.entry.steps) * seconds
                 + (item.entry.dependencies.compactMap { unitSeconds[$0] }.max() ?? 0)
-            let id = "\(item.entry.kind) \(item.entry.database ?? "") \(what) \(options.batchSize) \(config.inputSize)"
+            let id = "\(item.entry.kind) \(item.entry.database ?? "") \(what) "
+                + "\(options.batchSize) \(config.inputSize)"
             if var g = groups[id] {
                 g.units += 1
                 g.steps += item.entry.steps
-                g.stepsPerUnit = min(g.stepsPerUnit.lowerBound, item.entry.steps)...max(g.stepsPerUnit.upperBound, item.entry.steps)
+                g.stepsPerUnit =
+                    min(
+                        g.stepsPerUnit.lowerBound, item.entry.steps)...max(
+                        g.stepsPerUnit.upperBound, item.entry.steps)
                 groups[id] = g
             } else {
                 order.append(id)
                 groups[id] = PlanEstimate.Group(
                     kind: item.entry.kind, database: item.entry.database, what: what, units: 1,
-                    stepsPerUnit: item.entry.steps...item.entry.steps, steps: item.entry.steps, batchSize: options.batchSize,
-                    inputSize: config.inputSize, options: Self.settings(options), stepSeconds: seconds)
+                    stepsPerUnit: item.entry.steps...item.entry.steps, steps: item.entry.steps,
+                    batchSize: options.batchSize,
+                    inputSize: config.inputSize, options: Self.settings(options),
+                    stepSeconds: seconds)
             }
         }
-        return PlanEstimate(groups: order.compactMap { groups[$0] }, cores: ProcessInfo.processInfo.activeProcessorCount,
-                            criticalPathHours: (unitSeconds.values.max() ?? 0) / 3600)
+        return PlanEstimate(
+            groups: order.compactMap { groups[$0] },
+            cores: ProcessInfo.processInfo.activeProcessorCount,
+            criticalPathHours: (unitSeconds.values.max() ?? 0) / 3600)
     }
 
     /// The training options' fields, every one the settings hold (the seed and epochs left
     /// out: they vary by unit or are in the steps).
     /// Named as in the options' JSON (snake_case); the preprocessing in words.
     public static func settings(_ options: TrainingOptions) -> [(name: String, value: String)] {
-        let fields = (try? JSONDecoder().decode([String: OptionField].self, from: Data(options.json.utf8))) ?? [:]
+        let fields =
+            (try? JSONDecoder().decode([String: OptionField].self, from: Data(options.json.utf8)))
+            ?? [:]
         var out: [(name: String, value: String)] = []
-        for name in fields.keys.sorted() where name != "seed" && name != "epochs" && name != "preprocessing" {
+        for name in fields.keys.sorted()
+        where name != "seed" && name != "epochs" && name != "preprocessing" {
             out.append((name, fields[name]?.text ?? ""))
         }
         out.append(("preprocessing", options.preprocessing?.description ?? "none"))
@@ -138,25 +157,42 @@ extension ExperimentRunner {
     /// DFEM with its factors when `dfem`, on a random batch.
     static func measureStep(config: DDLConfig, batch: Int, dfem: Bool) -> Double {
         var g = RandomGenerator(seed: 2)
-        let x = Variable(Tensor<Float>.normal([batch, 3, config.inputSize, config.inputSize], generator: &g))
+        let x = Variable(
+            Tensor<Float>.normal([batch, 3, config.inputSize, config.inputSize], generator: &g))
         let labels = (0..<batch).map { $0 % max(config.classes, 1) }
         let mode = Mode.train(RandomSource(seed: 3))
         let step: () -> Void
         if dfem {
-            let model = DFEM<Float>(width: config.width, factors: config.factors, finalPReLU: config.finalPReLU, seed: 1)
+            let model = DFEM<Float>(
+                width: config.width, factors: config.factors, finalPReLU: config.finalPReLU, seed: 1
+            )
             let optimizer = Adam(model.namedParameters())
-            let factorLabels = Dictionary(uniqueKeysWithValues: config.factors.map { f in (f.name, (0..<batch).map { $0 % max(f.classes, 1) }) })
-            step = { _ = DFEMStep.run(dfem: model, optimizer: optimizer, x: x, labels: factorLabels, mode: mode, check: { _, _ in }) }
+            let factorLabels = Dictionary(
+                uniqueKeysWithValues: config.factors.map { f in
+                    (f.name, (0..<batch).map { $0 % max(f.classes, 1) })
+                })
+            step = {
+                _ = DFEMStep.run(
+                    dfem: model, optimizer: optimizer, x: x, labels: factorLabels, mode: mode,
+                    check: { _, _ in })
+            }
         } else {
             let ddm = DDM<Float>(config, seed: 0)
             let optimizer = Adam(ddm.namedParameters())
             let branch = config.variant.usesDisturbanceBranch
-            let dfems = branch ? config.dfemFactorGroups.map { DFEM<Float>(width: config.width, factors: $0, finalPReLU: config.finalPReLU, seed: 1) } : []
+            let dfems =
+                branch
+                ? config.dfemFactorGroups.map {
+                    DFEM<Float>(
+                        width: config.width, factors: $0, finalPReLU: config.finalPReLU, seed: 1)
+                } : []
             let d = branch ? Discriminator<Float>(generator: &g) : nil
             let dOptimizer = d.map { Adam($0.namedParameters()) }
             step = {
-                _ = DDLStep.run(ddm: ddm, dfems: dfems, discriminator: d, optimizer: optimizer, discriminatorOptimizer: dOptimizer,
-                                x: x, labels: labels, mode: mode, check: { _, _ in })
+                _ = DDLStep.run(
+                    ddm: ddm, dfems: dfems, discriminator: d, optimizer: optimizer,
+                    discriminatorOptimizer: dOptimizer,
+                    x: x, labels: labels, mode: mode, check: { _, _ in })
             }
         }
         step()
@@ -166,6 +202,7 @@ extension ExperimentRunner {
             total += clock.measure(step)
             count += 1
         } while count < 5 && total < .milliseconds(500)
-        return (Double(total.components.seconds) + Double(total.components.attoseconds) * 1e-18) / Double(count)
+        return (Double(total.components.seconds) + Double(total.components.attoseconds) * 1e-18)
+            / Double(count)
     }
 }

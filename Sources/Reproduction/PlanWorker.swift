@@ -42,9 +42,16 @@ extension ExperimentRunner {
         if FileManager.default.fileExists(atPath: path) {
             let stored = try PlanFile.read(path)
             if stored != plan.entries {
-                let line = zip(stored, plan.entries).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(stored.count, plan.entries.count)
-                throw PlanError.otherPlan(path, "line \(line + 1): it has \(line < stored.count ? stored[line].label : "no entry"), "
-                                          + "these options plan \(line < plan.entries.count ? plan.entries[line].label : "no entry")")
+                let line =
+                    zip(stored, plan.entries).enumerated().first { $0.element.0 != $0.element.1 }?
+                    .offset ?? min(stored.count, plan.entries.count)
+                throw PlanError.otherPlan(
+                    path,
+                    "line \(line + 1): it has "
+                        + "\(line < stored.count ? stored[line].label : "no entry"), "
+                        + "these options plan "
+                        + "\(line < plan.entries.count ? plan.entries[line].label : "no entry")"
+                )
             }
         } else {
             try PlanFile.write(plan.entries, to: store.directory)
@@ -72,27 +79,38 @@ extension ExperimentRunner {
                 open += 1
                 guard item.entry.dependencies.allSatisfy(finished.contains) else { continue }
                 var tookOver = false
-                guard let claim = try claims.claim(item.entry.key, work: item.entry.label, isDone: { isDone(item) },
-                                                   report: { tookOver = true; report($0) }) else { continue }
+                guard
+                    let claim = try claims.claim(
+                        item.entry.key, work: item.entry.label, isDone: { isDone(item) },
+                        report: {
+                            tookOver = true; report($0)
+                        })
+                else { continue }
                 if isDone(item) {  // finished by another worker since we looked
                     try claim.finish()
                     finished.insert(item.entry.key)
                     progressed = true
                     continue
                 }
-                report("worker \(hostName()) pid \(getpid()): \(item.entry.label) (claim \(claim.path))")
+                report("worker \(hostName()) pid \(getpid()): \(item.entry.label) (claim "
+                    + "\(claim.path))")
                 do {
                     try execute(item)
                 } catch RunFolderError.locked(let directory, let pid) {
                     // The worker whose claim went stale is alive after all and still training.
                     claim.release()
-                    report("\(directory): still trained by pid \(pid.map(String.init) ?? "?") (its claim went stale); leaving \(item.entry.label) to it")
+                    report("\(directory): still trained by pid "
+                        + "\(pid.map(String.init) ?? "?") (its claim went stale); leaving "
+                        + "\(item.entry.label) to it")
                     continue
                 } catch {
                     claim.release()
                     throw error
                 }
-                if claim.wasTakenOver { report("\(claim.path): another worker took this claim over while it ran; its result is the same") }
+                if claim.wasTakenOver {
+                    report("\(claim.path): another worker took this claim over while it ran; "
+                        + "its result is the same")
+                }
                 try claim.finish()
                 finished.insert(item.entry.key)
                 summary.done.append(item.entry.key)
@@ -104,7 +122,9 @@ extension ExperimentRunner {
             if !progressed {
                 if waitingSince == nil {
                     waitingSince = Date()
-                    report("worker \(hostName()) pid \(getpid()): \(open) unit(s) open, each held by another worker or waiting for one; polling every \(WorkClaims.seconds(settings.poll))")
+                    report("worker \(hostName()) pid \(getpid()): \(open) unit(s) open, each held "
+                        + "by another worker or waiting for one; polling every "
+                        + "\(WorkClaims.seconds(settings.poll))")
                 }
                 Thread.sleep(forTimeInterval: settings.poll)
             } else {

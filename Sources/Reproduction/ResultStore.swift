@@ -3,12 +3,15 @@ import Foundation
 /// The result of one training run of a reproduction: one database, arm, fold and seed,
 /// with everything needed to trace it (its key and settings).
 public struct RunResult: Codable, Sendable, Equatable {
+    /// The database's name.
     public var database: String
     /// The arm's column name (the variant, with its loss weights when they are not the paper's).
     public var arm: String
+    /// The arm's variant.
     public var variant: String
     /// λ1 and λ2 of Eq. 11 in this run.
     public var lambda1: Double
+    /// λ2 of Eq. 11 (see `lambda1`).
     public var lambda2: Double
     /// Fold index (0 for train/test databases).
     public var fold: Int
@@ -21,23 +24,30 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var bestAccuracy: Double
     /// Labelled test faces the accuracy is over.
     public var testFaces: Int
+    /// Epochs trained.
     public var epochs: Int
+    /// Training time, in seconds.
     public var seconds: Double
+    /// Whether the faces were a synthetic stand-in.
     public var synthetic: Bool
     /// The run's key (`RunKey.digest`) and its settings: scale, preset, data digests, DFEMs,
     /// trunk, code version.
     public var key: String
+    /// The settings the key digests (see `key`).
     public var settings: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case database, arm, variant, lambda1, lambda2, fold, seed, accuracy, epochs, seconds, synthetic, key, settings
+        case database, arm, variant, lambda1, lambda2, fold, seed, accuracy, epochs, seconds,
+            synthetic, key, settings
         case bestAccuracy = "best_accuracy", testFaces = "test_faces"
     }
 
     /// A run's result; see the properties.
     public init(
-        database: String, arm: String, variant: String, lambda1: Double, lambda2: Double, fold: Int, seed: UInt64,
-        accuracy: Double, bestAccuracy: Double, testFaces: Int, epochs: Int, seconds: Double, synthetic: Bool,
+        database: String, arm: String, variant: String, lambda1: Double, lambda2: Double, fold: Int,
+        seed: UInt64,
+        accuracy: Double, bestAccuracy: Double, testFaces: Int, epochs: Int, seconds: Double,
+        synthetic: Bool,
         key: String, settings: [String: String]
     ) {
         self.database = database
@@ -64,10 +74,12 @@ public struct RunResult: Codable, Sendable, Equatable {
 /// exactly the runs whose settings, data and code are unchanged. A file that does not
 /// parse, or holds another run, is reported and the run is repeated.
 public struct ResultStore: Sendable {
+    /// The results folder (`<out>`).
     public let directory: String
     /// Runs of another scale or preset are kept apart (`quick-paper`, `paper-official`, …).
     public let setting: String
 
+    /// The store of `setting`'s runs under `directory`.
     public init(directory: String, setting: String) {
         self.directory = directory
         self.setting = setting
@@ -88,7 +100,9 @@ public struct ResultStore: Sendable {
 
     /// What to do with a stored run.
     public enum Lookup: Sendable, Equatable {
+        /// No file for the run.
         case missing
+        /// The stored run, usable as it is.
         case done(RunResult)
         /// The file exists but cannot be used; the run is repeated.
         case corrupt(path: String, reason: String)
@@ -98,7 +112,9 @@ public struct ResultStore: Sendable {
     public func lookup(database: String, arm: Arm, key: RunKey) -> Lookup {
         let p = path(database: database, arm: arm, key: key)
         guard FileManager.default.fileExists(atPath: p) else { return .missing }
-        guard let data = FileManager.default.contents(atPath: p) else { return .corrupt(path: p, reason: "unreadable") }
+        guard let data = FileManager.default.contents(atPath: p) else {
+            return .corrupt(path: p, reason: "unreadable")
+        }
         do {
             let r = try JSONDecoder().decode(RunResult.self, from: data)
             guard r.key == key.digest, r.database == database, r.arm == arm.name,
@@ -114,7 +130,8 @@ public struct ResultStore: Sendable {
     /// Stores a finished run atomically.
     public func store(_ r: RunResult, arm: Arm, key: RunKey) throws {
         let p = path(database: r.database, arm: arm, key: key)
-        try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
         try e.encode(r).write(to: URL(fileURLWithPath: p), options: .atomic)

@@ -23,7 +23,8 @@ public struct RunKey: Sendable, Equatable, Codable {
     public init(_ fields: [String: String]) {
         var all = fields
         all["version"] = ReproductionVersion.current
-        let data = (try? JSONSerialization.data(withJSONObject: all, options: [.sortedKeys])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: all, options: [.sortedKeys])) ?? Data()
         settings = String(decoding: data, as: UTF8.self)
         digest = SHA256Digest.hex(of: data)
     }

@@ -62,7 +62,8 @@ public enum Statistics {
         public var pValue: Double?
 
         enum CodingKeys: String, CodingKey {
-            case n, std, meanDifference = "mean_difference", halfWidth = "ci95", tStatistic = "t_statistic", pValue = "p_value"
+            case n, std, meanDifference = "mean_difference", halfWidth = "ci95", tStatistic =
+                "t_statistic", pValue = "p_value"
         }
 
         /// Creates a comparison from its parts.

@@ -56,16 +56,23 @@ public struct WorkClaims: Sendable {
     }
 
     /// The folder of one generation.
-    public func path(_ key: String, generation: Int) -> String { folder(key) + "/claim-\(generation)" }
+    public func path(_ key: String, generation: Int) -> String {
+        folder(key) + "/claim-\(generation)"
+    }
 
     /// The owner recorded in a claim folder, or why there is none to read.
     public static func owner(in claim: String) -> Result<ClaimOwner, ClaimReadError> {
         let file = claim + "/owner.json"
-        guard let data = FileManager.default.contents(atPath: file) else { return .failure(ClaimReadError(file: file, reason: "missing")) }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return .failure(ClaimReadError(file: file, reason: "missing"))
+        }
         do {
             return .success(try JSONDecoder().decode(ClaimOwner.self, from: data))
         } catch {
-            return .failure(ClaimReadError(file: file, reason: "corrupt (\(data.count) bytes that are not an owner record)"))
+            return .failure(
+                ClaimReadError(
+                    file: file, reason: "corrupt (\(data.count) bytes that are not an owner record)"
+                ))
         }
     }
 
@@ -73,25 +80,30 @@ public struct WorkClaims: Sendable {
     /// (`isDone`, asked again after a finished claim is seen, since the result is stored
     /// before the claim is marked). Reports each takeover through `report`.
     /// - Returns: the held claim (its heartbeat running), or nil.
-    public func claim(_ key: String, work: String, isDone: () -> Bool, report: (String) -> Void) throws -> HeldClaim? {
+    public func claim(
+        _ key: String, work: String, isDone: () -> Bool, report: (String) -> Void
+    ) throws -> HeldClaim? {
         try FileSystemError.createDirectory(folder(key), action: "creating the claims folder")
         var next = 0
         if let last = generations(key).last {
             let claim = path(key, generation: last)
             if FileManager.default.fileExists(atPath: claim + "/done.json") {
                 if isDone() { return nil }
-                report("\(claim) is marked done but its result is missing or unusable; doing \(work) again")
+                report("\(claim) is marked done but its result is missing or unusable; doing "
+                    + "\(work) again")
             } else {
                 switch Self.owner(in: claim) {
                 case .success(let owner):
                     let age = Date().timeIntervalSince1970 - owner.heartbeat
                     guard age > timeout else { return nil }
-                    report("\(claim): the heartbeat of \(owner.host) pid \(owner.pid) is \(Int(age)) s old "
+                    report("\(claim): the heartbeat of \(owner.host) pid \(owner.pid) is "
+                           + "\(Int(age)) s old "
                            + "(timeout \(Self.seconds(timeout))); taking over \(work)")
                 case .failure(let problem):
                     let age = Date().timeIntervalSince1970 - Self.modified(claim)
                     guard age > timeout else { return nil }
-                    report("\(problem.file) is \(problem.reason) for \(Int(age)) s (timeout \(Self.seconds(timeout))); taking over \(work)")
+                    report("\(problem.file) is \(problem.reason) for \(Int(age)) s (timeout "
+                        + "\(Self.seconds(timeout))); taking over \(work)")
                 }
             }
             next = last + 1
@@ -114,7 +126,9 @@ public struct WorkClaims: Sendable {
         return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) * 1e-9
     }
 
-    static func seconds(_ x: Double) -> String { x == x.rounded() ? "\(Int(x)) s" : String(format: "%.1f s", x) }
+    static func seconds(_ x: Double) -> String {
+        x == x.rounded() ? "\(Int(x)) s" : String(format: "%.1f s", x)
+    }
 
     /// Writes `data` to `path` atomically (a temporary file in the same folder, renamed).
     static func writeAtomically(_ data: Data, to path: String) throws {

@@ -5,7 +5,8 @@ extension Augmentation {
     /// after the resize and grayscale its run recorded (`CheckpointMetadata.input`; none for
     /// a checkpoint without the record). Rotation and jitter are training-only.
     public static func evaluation(of metadata: CheckpointMetadata) -> Augmentation {
-        let steps = Preprocessing(resize: metadata.input?.resize, grayscale: metadata.input?.grayscale ?? false)
+        let steps = Preprocessing(
+            resize: metadata.input?.resize, grayscale: metadata.input?.grayscale ?? false)
         return Augmentation(crop: metadata.config.inputSize, flip: false, preprocessing: steps)
     }
 

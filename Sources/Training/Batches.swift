@@ -29,7 +29,8 @@ public struct Augmentation: Sendable, Equatable {
     ///   - training: random crops, flips, rotations and jitter drawn from `generator`;
     ///     otherwise centre crops of the resized (and grayscale) images.
     public func batch<S: TensorScalar>(
-        _ set: FaceSet, indices: [Int], training: Bool, generator: inout RandomGenerator, as: S.Type = S.self
+        _ set: FaceSet, indices: [Int], training: Bool, generator: inout RandomGenerator,
+        as: S.Type = S.self
     ) -> Tensor<S> {
         let size = preprocessing.side(after: set.size), c = crop
         precondition(c <= size, "Augmentation: crop \(c) is larger than the \(size)×\(size) images")
@@ -46,7 +47,9 @@ public struct Augmentation: Sendable, Equatable {
                 draws.append(Preprocessing.Draw())
             }
         }
-        if preprocessing.isPlain { return Self.cropped(set.pixels, side: size, sources: indices, offsets: offsets, crop: c) }
+        if preprocessing.isPlain {
+            return Self.cropped(set.pixels, side: size, sources: indices, offsets: offsets, crop: c)
+        }
         var images: [UInt8] = []
         images.reserveCapacity(indices.count * 3 * size * size)
         for (b, i) in indices.enumerated() {
@@ -54,13 +57,15 @@ public struct Augmentation: Sendable, Equatable {
             if training && preprocessing.isRandom { im = preprocessing.randomised(im, draws[b]) }
             images += im.pixels
         }
-        return Self.cropped(images, side: size, sources: Array(indices.indices), offsets: offsets, crop: c)
+        return Self.cropped(
+            images, side: size, sources: Array(indices.indices), offsets: offsets, crop: c)
     }
 
     /// The crops (flipped where asked) of images `sources` of `pixels` (images of side
     /// `side`, NCHW bytes), scaled to [−1, 1].
     static func cropped<S: TensorScalar>(
-        _ pixels: [UInt8], side size: Int, sources: [Int], offsets: [(y: Int, x: Int, flip: Bool)], crop c: Int
+        _ pixels: [UInt8], side size: Int, sources: [Int], offsets: [(y: Int, x: Int, flip: Bool)],
+        crop c: Int
     ) -> Tensor<S> {
         let scale = S(2.0 / 255.0)
         return Tensor(shape: [sources.count, 3, c, c]) { out in
@@ -87,10 +92,14 @@ public struct Augmentation: Sendable, Equatable {
 /// The order in which an epoch visits a set: a seeded shuffle per epoch, cut into batches
 /// (the last one may be short; with `dropLast` it is left out).
 public struct EpochOrder: Sendable {
+    /// The batches, as indices into the set, in order.
     public let batches: [[Int]]
 
     /// The batches of epoch `epoch` for a run seeded with `seed`: the same every time.
-    public init(count: Int, batchSize: Int, seed: UInt64, epoch: Int, shuffle: Bool = true, dropLast: Bool = false) {
+    public init(
+        count: Int, batchSize: Int, seed: UInt64, epoch: Int, shuffle: Bool = true,
+        dropLast: Bool = false
+    ) {
         precondition(batchSize > 0, "EpochOrder: batch size must be positive")
         var order = Array(0..<count)
         if shuffle {

@@ -31,10 +31,14 @@ public enum DDLStep {
             ad.backward()
             dOptimizer.step()
             let adv = adversarialLoss(d, fd: fd, mode: mode)
-            let at = attentionTransferLoss(out.attentionTransferMaps, frozen.map(\.attentionTransferMaps), normalisation: ddm.config.atNormalisation)
+            let at = attentionTransferLoss(
+                out.attentionTransferMaps, frozen.map(\.attentionTransferMaps),
+                normalisation: ddm.config.atNormalisation)
             losses["loss_adv"] = Double(adv.value.scalar)
             losses["loss_at"] = Double(at.value.scalar)
-            loss = jointLoss(ce: ce, adversarial: adv, attentionTransfer: at, lambda1: S(ddm.config.lambda1), lambda2: S(ddm.config.lambda2))
+            loss = jointLoss(
+                ce: ce, adversarial: adv, attentionTransfer: at, lambda1: S(ddm.config.lambda1),
+                lambda2: S(ddm.config.lambda2))
         }
         losses["loss"] = Double(loss.value.scalar)
         try check(loss, "the joint loss")

@@ -45,13 +45,23 @@ public enum DFEMHeldOut {
     /// faces of the kept subjects instead (their other labels withheld there, −1, since those
     /// subjects are seen in training). Faces without a subject id are treated as one subject
     /// each. The same set and seed give the same split.
-    public static func split(_ set: FaceSet, fraction: Double, seed: UInt64) -> (train: FaceSet, heldOut: FaceSet) {
-        precondition(fraction > 0 && fraction < 1, "DFEMHeldOut.split: fraction \(fraction) outside (0, 1)")
-        let subjectOf = set.subjects.indices.map { set.subjects[$0] >= 0 ? set.subjects[$0] : -1 - $0 }
+    public static func split(
+        _ set: FaceSet, fraction: Double, seed: UInt64
+    ) -> (train: FaceSet, heldOut: FaceSet) {
+        precondition(
+            fraction > 0 && fraction < 1, "DFEMHeldOut.split: fraction \(fraction) outside (0, 1)")
+        let subjectOf = set.subjects.indices.map {
+            set.subjects[$0] >= 0 ? set.subjects[$0] : -1 - $0
+        }
         var subjects = Array(Set(subjectOf)).sorted()
         var g = RandomGenerator(seed: deriveSeed(seed, "dfem-held-out", 0))
-        for i in stride(from: subjects.count - 1, to: 0, by: -1) { subjects.swapAt(i, Int(g.next() % UInt64(i + 1))) }
-        let heldCount = subjects.count < 2 ? 0 : min(max(1, Int((Double(subjects.count) * fraction).rounded())), subjects.count - 1)
+        for i in stride(from: subjects.count - 1, to: 0, by: -1) {
+            subjects.swapAt(i, Int(g.next() % UInt64(i + 1)))
+        }
+        let heldCount =
+            subjects.count < 2
+            ? 0
+            : min(max(1, Int((Double(subjects.count) * fraction).rounded())), subjects.count - 1)
         let heldSubjects = Set(subjects.prefix(heldCount))
         var train: [Int] = [], unseen: [Int] = [], seen: [Int] = []
         for i in 0..<set.count {
@@ -60,7 +70,9 @@ public enum DFEMHeldOut {
         }
         let heldOut = set.subset(unseen + seen)
         let firstSeen = unseen.count
-        let labelled = heldOut.keepingFactorLabels { factor, i in (factor == "identity") == (i >= firstSeen) }
+        let labelled = heldOut.keepingFactorLabels { factor, i in
+            (factor == "identity") == (i >= firstSeen)
+        }
         return (set.subset(train), labelled)
     }
 
@@ -68,15 +80,21 @@ public enum DFEMHeldOut {
     /// the deterministic steps of `preprocessing`), in the DFEM's factor order; faces
     /// without a label for a factor are left out of its score.
     public static func evaluate<S: TensorScalar>(
-        _ dfem: DFEM<S>, on set: FaceSet, crop: Int, preprocessing: Preprocessing = .plain, batchSize: Int = 64
+        _ dfem: DFEM<S>, on set: FaceSet, crop: Int, preprocessing: Preprocessing = .plain,
+        batchSize: Int = 64
     ) -> [FactorAccuracy] {
         let augmentation = Augmentation(crop: crop, flip: false, preprocessing: preprocessing)
         var predicted: [String: [Int]] = [:]
         var unused = RandomGenerator(seed: 0)
-        for batch in EpochOrder(count: set.count, batchSize: batchSize, seed: 0, epoch: 0, shuffle: false).batches {
-            let x = augmentation.batch(set, indices: batch, training: false, generator: &unused, as: S.self)
+        for batch in EpochOrder(
+            count: set.count, batchSize: batchSize, seed: 0, epoch: 0, shuffle: false
+        ).batches {
+            let x = augmentation.batch(
+                set, indices: batch, training: false, generator: &unused, as: S.self)
             let out = withoutGradients { dfem(Variable(x), mode: .eval) }
-            for (f, logits) in out.logits { predicted[f.name, default: []] += argmaxRows(logits.value) }
+            for (f, logits) in out.logits {
+                predicted[f.name, default: []] += argmaxRows(logits.value)
+            }
         }
         return dfem.factors.map { f in
             let truth = set.factors[f.name] ?? []
@@ -88,7 +106,9 @@ public enum DFEMHeldOut {
                 if t == p { correct += 1 }
             }
             let chance = n > 0 ? Double(counts.max() ?? 0) / Double(n) : 0
-            return FactorAccuracy(factor: f.name, accuracy: n > 0 ? Double(correct) / Double(n) : 0, count: n, chance: chance)
+            return FactorAccuracy(
+                factor: f.name, accuracy: n > 0 ? Double(correct) / Double(n) : 0, count: n,
+                chance: chance)
         }
     }
 
@@ -96,8 +116,13 @@ public enum DFEMHeldOut {
     /// chance` where it is not.
     public static func describe(_ results: [FactorAccuracy]) -> [String] {
         results.map { r in
-            let verdict = r.count == 0 ? " — no held-out label" : (r.betterThanChance ? "" : " — NOT better than chance")
-            return "\(r.factor) " + String(format: "%.1f%% (chance %.1f%%, %d held-out faces)", r.accuracy * 100, r.chance * 100, r.count)
+            let verdict =
+                r.count == 0
+                ? " — no held-out label" : (r.betterThanChance ? "" : " — NOT better than chance")
+            return "\(r.factor) "
+                + String(
+                    format: "%.1f%% (chance %.1f%%, %d held-out faces)", r.accuracy * 100,
+                    r.chance * 100, r.count)
                 + verdict
         }
     }

@@ -10,9 +10,12 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
     /// `confusion[true][predicted]`.
     public let confusion: [[Int]]
 
+    /// Counts `truth` against `predicted` over `classes` classes (out-of-range labels skipped).
     public init(classes: Int, truth: [Int], predicted: [Int]) {
         var m = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
-        for (t, p) in zip(truth, predicted) where t >= 0 && t < classes && p >= 0 && p < classes { m[t][p] += 1 }
+        for (t, p) in zip(truth, predicted) where t >= 0 && t < classes && p >= 0 && p < classes {
+            m[t][p] += 1
+        }
         confusion = m
     }
 
@@ -39,8 +42,11 @@ public func predictExpressions<S: TensorScalar>(
     var predictions: [Int] = []
     predictions.reserveCapacity(set.count)
     var unused = RandomGenerator(seed: 0)
-    for batch in EpochOrder(count: set.count, batchSize: batchSize, seed: 0, epoch: 0, shuffle: false).batches {
-        let x = augmentation.batch(set, indices: batch, training: false, generator: &unused, as: S.self)
+    for batch in EpochOrder(
+        count: set.count, batchSize: batchSize, seed: 0, epoch: 0, shuffle: false
+    ).batches {
+        let x = augmentation.batch(
+            set, indices: batch, training: false, generator: &unused, as: S.self)
         let logits = withoutGradients { ddm(Variable(x), mode: .eval).logits.value }
         predictions += argmaxRows(logits)
     }
@@ -58,7 +64,10 @@ public func argmaxRows<S: TensorScalar>(_ t: Tensor<S>) -> [Int] {
 }
 
 /// Evaluates a DDM on a labelled set.
-public func evaluate<S: TensorScalar>(_ ddm: DDM<S>, on set: FaceSet, augmentation: Augmentation) -> ClassificationReport {
+public func evaluate<S: TensorScalar>(
+    _ ddm: DDM<S>, on set: FaceSet, augmentation: Augmentation
+) -> ClassificationReport {
     let predicted = predictExpressions(ddm, set, augmentation: augmentation)
-    return ClassificationReport(classes: ddm.config.classes, truth: set.expressions, predicted: predicted)
+    return ClassificationReport(
+        classes: ddm.config.classes, truth: set.expressions, predicted: predicted)
 }

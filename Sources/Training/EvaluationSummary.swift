@@ -43,13 +43,17 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         public let bestAccuracy: Double
 
         enum CodingKeys: String, CodingKey {
-            case lastEpoch = "last_epoch", lastAccuracy = "last_accuracy", bestEpoch = "best_epoch", bestAccuracy = "best_accuracy"
+            case lastEpoch = "last_epoch", lastAccuracy = "last_accuracy", bestEpoch = "best_epoch",
+                bestAccuracy = "best_accuracy"
         }
 
         /// The summary of `records` (nil when none has a test accuracy).
         public init?(_ records: [EpochRecord]) {
-            let scored = records.compactMap { r in r.testAccuracy.map { (epoch: r.epoch, accuracy: $0) } }
-            guard let last = scored.last, let best = scored.max(by: { $0.accuracy < $1.accuracy }) else { return nil }
+            let scored = records.compactMap { r in
+                r.testAccuracy.map { (epoch: r.epoch, accuracy: $0) }
+            }
+            guard let last = scored.last, let best = scored.max(by: { $0.accuracy < $1.accuracy })
+            else { return nil }
             lastEpoch = last.epoch
             lastAccuracy = last.accuracy
             bestEpoch = best.epoch
@@ -71,6 +75,7 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
     public let dataDigest: String
     /// Labelled test faces counted.
     public let faces: Int
+    /// Top-1 accuracy over those faces.
     public let accuracy: Double
     /// The mean of the per-class accuracies over the classes that have test faces.
     public let meanClassAccuracy: Double
@@ -85,15 +90,21 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case checkpoint, variant, preset, faces, accuracy, confusion, log, version
-        case checkpointEpoch = "checkpoint_epoch", testSource = "test_source", dataDigest = "data_digest"
+        case checkpointEpoch = "checkpoint_epoch", testSource = "test_source", dataDigest =
+            "data_digest"
         case meanClassAccuracy = "mean_class_accuracy", perClass = "per_class"
     }
 
     /// The summary of `report` with class names `names`.
     /// - Precondition: `names` has one name per class of the report.
-    public init(report: ClassificationReport, classNames names: [String], checkpoint: String, checkpointEpoch: Int,
-                variant: String, preset: String, testSource: String, dataDigest: String, log: [EpochRecord]?) {
-        precondition(names.count == report.confusion.count, "EvaluationSummary: \(names.count) names for \(report.confusion.count) classes")
+    public init(
+        report: ClassificationReport, classNames names: [String], checkpoint: String,
+        checkpointEpoch: Int,
+        variant: String, preset: String, testSource: String, dataDigest: String, log: [EpochRecord]?
+    ) {
+        precondition(
+            names.count == report.confusion.count,
+            "EvaluationSummary: \(names.count) names for \(report.confusion.count) classes")
         self.checkpoint = checkpoint
         self.checkpointEpoch = checkpointEpoch
         self.variant = variant
@@ -104,7 +115,9 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         accuracy = report.accuracy
         perClass = report.confusion.indices.map { c in
             let n = report.confusion[c].reduce(0, +), hit = report.confusion[c][c]
-            return ClassResult(name: names[c], count: n, correct: hit, accuracy: n > 0 ? Double(hit) / Double(n) : nil)
+            return ClassResult(
+                name: names[c], count: n, correct: hit,
+                accuracy: n > 0 ? Double(hit) / Double(n) : nil)
         }
         let present = perClass.compactMap(\.accuracy)
         meanClassAccuracy = present.isEmpty ? 0 : present.reduce(0, +) / Double(present.count)

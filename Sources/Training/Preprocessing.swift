@@ -28,7 +28,9 @@ public struct Preprocessing: Codable, Sendable, Equatable, CustomStringConvertib
     }
 
     /// The given steps; the defaults do nothing.
-    public init(resize: Int? = nil, grayscale: Bool = false, rotation: Double = 0, colorJitter: Double = 0) {
+    public init(
+        resize: Int? = nil, grayscale: Bool = false, rotation: Double = 0, colorJitter: Double = 0
+    ) {
         self.resize = resize
         self.grayscale = grayscale
         self.rotation = rotation
@@ -85,7 +87,9 @@ public struct Preprocessing: Codable, Sendable, Equatable, CustomStringConvertib
     public func problems() -> [InvalidOption] {
         var p: [InvalidOption] = []
         if let resize, !(InputSize.minimum...4096).contains(resize) {
-            p.append(InvalidOption("--resize", "must be in \(InputSize.minimum)…4096 pixels, got \(resize)"))
+            p.append(
+                InvalidOption(
+                    "--resize", "must be in \(InputSize.minimum)…4096 pixels, got \(resize)"))
         }
         if !(rotation.isFinite && rotation >= 0 && rotation <= 180) {
             p.append(InvalidOption("--rotate", "must be in [0, 180] degrees, got \(rotation)"))
@@ -133,12 +137,17 @@ public struct Preprocessing: Codable, Sendable, Equatable, CustomStringConvertib
     public func randomised(_ image: FaceImage, _ d: Draw) -> FaceImage {
         var im = image
         if rotation > 0 { im = im.rotated(degrees: d.degrees) }
-        if colorJitter > 0 { im = im.colorJittered(brightness: d.brightness, contrast: d.contrast, saturation: d.saturation) }
+        if colorJitter > 0 {
+            im = im.colorJittered(
+                brightness: d.brightness, contrast: d.contrast, saturation: d.saturation)
+        }
         return im
     }
 }
 
 extension Double {
     /// The number as text without a trailing ".0" for whole numbers (30, not 30.0).
-    public var compactDescription: String { self == rounded() && abs(self) < 1e15 ? "\(Int(self))" : "\(self)" }
+    public var compactDescription: String {
+        self == rounded() && abs(self) < 1e15 ? "\(Int(self))" : "\(self)"
+    }
 }

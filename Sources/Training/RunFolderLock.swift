@@ -33,7 +33,9 @@ public final class RunFolderLock: Sendable {
             return
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileSystemError("opening the lock file", path: path, errno: errno) }
+        guard fd >= 0 else {
+            throw FileSystemError("opening the lock file", path: path, errno: errno)
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             let holder = Self.readPid(fd)
@@ -70,7 +72,9 @@ public final class RunFolderLock: Sendable {
         var buffer = [UInt8](repeating: 0, count: 32)
         let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 31, 0) }
         guard n > 0 else { return nil }
-        return Int32(String(decoding: buffer.prefix(n), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Int32(
+            String(decoding: buffer.prefix(n), as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines))
     }
 
     /// Removes `.NAME.tmp-PID` files (unfinished atomic writes) of other processes: with the
@@ -96,13 +100,16 @@ public enum RunFolderError: Error, CustomStringConvertible, Sendable, Equatable 
     /// The folder holds a run and neither resuming nor overwriting was asked for.
     case existingRun(directory: String, files: [String])
 
+    /// The error as one line, with what to do about it.
     public var description: String {
         switch self {
         case .locked(let directory, let pid):
-            "\(directory): the run folder is in use by another process" + (pid.map { " (pid \($0))" } ?? "")
+            "\(directory): the run folder is in use by another process"
+                + (pid.map { " (pid \($0))" } ?? "")
                 + "; wait for it to finish or use another --run"
         case .existingRun(let directory, let files):
-            "\(directory) already holds a run (\(files.joined(separator: ", "))): use --resume to continue it or --overwrite to start it again"
+            "\(directory) already holds a run (\(files.joined(separator: ", "))): use --resume to "
+                + "continue it or --overwrite to start it again"
         }
     }
 }
@@ -118,14 +125,18 @@ public enum ExistingRunPolicy: Sendable {
 extension RunFolderLock {
     /// The files of a run present in `directory` (`checkpoint.h5`, `log.jsonl`).
     public static func runFiles(in directory: String) -> [String] {
-        ["checkpoint.h5", "log.jsonl"].filter { FileManager.default.fileExists(atPath: directory + "/" + $0) }
+        ["checkpoint.h5", "log.jsonl"].filter {
+            FileManager.default.fileExists(atPath: directory + "/" + $0)
+        }
     }
 
     /// Refuses an existing run under `.refuse` when not resuming.
     func checkFreshStart(resume: Bool, policy: ExistingRunPolicy) throws {
         guard !resume, policy == .refuse else { return }
         let files = Self.runFiles(in: directory)
-        guard files.isEmpty else { throw RunFolderError.existingRun(directory: directory, files: files) }
+        guard files.isEmpty else {
+            throw RunFolderError.existingRun(directory: directory, files: files)
+        }
     }
 }
 
@@ -135,7 +146,9 @@ extension RunFolderLock {
         for name in ["log.jsonl", "checkpoint.h5", "best.h5"] {
             let path = directory + "/" + name
             guard FileManager.default.fileExists(atPath: path) else { continue }
-            try FileSystemError.wrap("removing the earlier run's", path: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileSystemError.wrap("removing the earlier run's", path: path) {
+                try FileManager.default.removeItem(atPath: path)
+            }
         }
     }
 }

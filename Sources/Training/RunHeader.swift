@@ -29,7 +29,10 @@ public struct RunHeader: Codable, Sendable, Equatable {
     }
 
     /// A header for a run starting now with `options` and model `config`.
-    public init(stage: String, options: TrainingOptions, config: DDLConfig, dataDigests: [String: String], date: Date = Date()) {
+    public init(
+        stage: String, options: TrainingOptions, config: DDLConfig, dataDigests: [String: String],
+        date: Date = Date()
+    ) {
         epochBase = 1
         self.stage = stage
         seed = options.seed
@@ -46,13 +49,16 @@ public struct RunHeader: Codable, Sendable, Equatable {
     public var line: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(["run_header": self])).map { String(decoding: $0, as: UTF8.self) }
+        let body = (try? encoder.encode(["run_header": self])).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         return body ?? "{\"run_header\":{\"epoch_base\":1}}"
     }
 
     /// The header in a log line, or nil for an epoch record.
     static func parse(line: Substring) -> RunHeader? {
         guard line.hasPrefix("{\"run_header\"") else { return nil }
-        return (try? JSONDecoder().decode([String: RunHeader].self, from: Data(line.utf8)))?["run_header"]
+        return (try? JSONDecoder().decode([String: RunHeader].self, from: Data(line.utf8)))?[
+            "run_header"]
     }
 }

@@ -8,13 +8,13 @@ import Glibc
 //
 // OPENBLAS_THREAD_TIMEOUT=4: OpenBLAS keeps its idle threads spinning for about 2^28 cycles
 // after each threaded product (its default), which on a two-core machine takes a core away
-// from the tensor core's own two-thread kernels (Winograd workers, batch norm, activations):
-// the paper-configuration training step ran about 15% slower. 2^4 cycles: idle threads sleep.
+// from the tensor core's own two-thread kernels (Winograd workers, batch norm, activations)
+// and so slows every training step. 2^4 cycles: idle threads sleep.
 //
 // GLIBC_TUNABLES (malloc): tensors of up to 32 MiB (a 16×64×90×90 activation is 31.6 MiB)
 // come from the heap and are reused, and freed memory is kept up to 1 GiB, instead of every
 // large tensor being mapped afresh and faulted in page by page on first touch (glibc's
-// threshold starts at 128 KiB): another 8–10% of a paper training step.
+// threshold starts at 128 KiB), a cost every training step would pay again.
 #if canImport(Glibc)
 var restart = false
 if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {

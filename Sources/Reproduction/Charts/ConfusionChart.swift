@@ -27,34 +27,53 @@ public struct ConfusionChart: Sendable {
         let width = max(left + k * cell + 24, BitmapFont.width(of: title, scale: scale) + 24)
         var canvas = Canvas(width: width, height: top + k * cell + bottom)
         canvas.text(title, x: 12, y: 8, scale: scale, bold: true)
-        canvas.text("rows: true class, columns: predicted, shade: fraction of the row", x: 12, y: 12 + BitmapFont.height(scale: scale), scale: 1, colour: .axis)
+        canvas.text(
+            "rows: true class, columns: predicted, shade: fraction of the row", x: 12,
+            y: 12 + BitmapFont.height(scale: scale), scale: 1, colour: .axis)
         for t in 0..<k {
             let rowTotal = matrix[t].reduce(0, +)
             for p in 0..<k {
                 let fraction = rowTotal > 0 ? Double(matrix[t][p]) / Double(rowTotal) : 0
-                let box = ChartRect(x: left + p * cell, y: top + t * cell, width: cell, height: cell)
+                let box = ChartRect(
+                    x: left + p * cell, y: top + t * cell, width: cell, height: cell)
                 let fill = Self.shade(fraction)
                 canvas.fillRect(box, colour: fill)
                 let ink: ChartColour = fraction > 0.5 ? .white : .ink
-                canvas.text(String(matrix[t][p]), x: box.x + cell / 2, y: box.y + cell / 2 - BitmapFont.height(scale: scale), scale: scale, colour: ink, alignment: .centre, bold: t == p)
+                canvas.text(
+                    String(matrix[t][p]), x: box.x + cell / 2,
+                    y: box.y + cell / 2 - BitmapFont.height(scale: scale), scale: scale,
+                    colour: ink, alignment: .centre, bold: t == p)
                 if rowTotal > 0 {
-                    canvas.text("\(Int((fraction * 100).rounded()))%", x: box.x + cell / 2, y: box.y + cell / 2 + 4, scale: 1, colour: ink, alignment: .centre)
+                    canvas.text(
+                        "\(Int((fraction * 100).rounded()))%", x: box.x + cell / 2,
+                        y: box.y + cell / 2 + 4, scale: 1, colour: ink, alignment: .centre)
                 }
             }
-            canvas.text(names[t], x: left - 8, y: top + t * cell + cell / 2 - BitmapFont.height(scale: scale) / 2, scale: scale, alignment: .right)
+            canvas.text(
+                names[t], x: left - 8,
+                y: top + t * cell + cell / 2 - BitmapFont.height(scale: scale) / 2, scale: scale,
+                alignment: .right)
         }
         for p in 0..<k {
-            canvas.text(names[p], x: left + p * cell + cell / 2 - BitmapFont.height(scale: scale) / 2, y: top + k * cell + 8,
-                        scale: scale, alignment: .right, vertical: true)
+            canvas.text(
+                names[p], x: left + p * cell + cell / 2 - BitmapFont.height(scale: scale) / 2,
+                y: top + k * cell + 8,
+                scale: scale, alignment: .right, vertical: true)
         }
         canvas.rect(ChartRect(x: left, y: top, width: k * cell, height: k * cell), colour: .axis)
-        canvas.text("true", x: 4, y: top + k * cell / 2, scale: scale, colour: .axis, alignment: .centre, vertical: true)
-        canvas.text("predicted", x: left + k * cell / 2, y: top + k * cell + bottom - BitmapFont.height(scale: scale) - 4, scale: scale, colour: .axis, alignment: .centre)
+        canvas.text(
+            "true", x: 4, y: top + k * cell / 2, scale: scale, colour: .axis, alignment: .centre,
+            vertical: true)
+        canvas.text(
+            "predicted", x: left + k * cell / 2,
+            y: top + k * cell + bottom - BitmapFont.height(scale: scale) - 4, scale: scale,
+            colour: .axis, alignment: .centre)
         return canvas.image
     }
 
     var title: String {
-        "accuracy \(percent(summary.accuracy)), mean class \(percent(summary.meanClassAccuracy)), \(summary.faces) faces, epoch \(summary.checkpointEpoch)"
+        "accuracy \(percent(summary.accuracy)), mean class \(percent(summary.meanClassAccuracy)), "
+            + "\(summary.faces) faces, epoch \(summary.checkpointEpoch)"
     }
 
     func percent(_ x: Double) -> String {
