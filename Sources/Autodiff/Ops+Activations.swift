@@ -13,7 +13,9 @@ extension Variable {
     /// `x` for `x > 0`, `slope·x` otherwise, for a constant slope (LeakyReLU).
     public func leakyRelu(slope: Scalar = 0.01) -> Variable {
         let input = value, s = Double(slope)
-        return Variable.record("leaky_relu", value: .pointwise(.leakyRelu(slope: s), input), parents: [self]) { g, _ in
+        return Variable.record(
+            "leaky_relu", value: .pointwise(.leakyRelu(slope: s), input), parents: [self]
+        ) { g, _ in
             [.pointwiseGradient(.leakyRelu(slope: s), upstream: g, saved: input)]
         }
     }
@@ -54,7 +56,8 @@ extension Variable {
 /// PReLU with a learnable slope: one shared (`[1]`) or one per channel (`[C]`, axis 1).
 public func prelu<S>(_ x: Variable<S>, slope: Variable<S>) -> Variable<S> {
     let (input, a) = (x.value, slope.value)
-    return Variable.record("prelu", value: Tensor.prelu(input, slope: a), parents: [x, slope]) { g, needs in
+    return Variable.record("prelu", value: Tensor.prelu(input, slope: a), parents: [x, slope]) {
+        g, needs in
         let r = Tensor.preluBackward(input, slope: a, upstream: g)
         return [needs[0] ? r.input : nil, needs[1] ? r.slope : nil]
     }

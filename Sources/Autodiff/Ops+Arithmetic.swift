@@ -14,7 +14,10 @@ public func + <S>(a: Variable<S>, b: Variable<S>) -> Variable<S> {
 /// `a − b` with broadcasting.
 public func - <S>(a: Variable<S>, b: Variable<S>) -> Variable<S> {
     Variable.record("sub", value: a.value - b.value, parents: [a, b]) { g, needs in
-        [needs[0] ? g.summed(toShape: a.shape) : nil, needs[1] ? (-g).summed(toShape: b.shape) : nil]
+        [
+            needs[0] ? g.summed(toShape: a.shape) : nil,
+            needs[1] ? (-g).summed(toShape: b.shape) : nil
+        ]
     }
 }
 

@@ -5,7 +5,8 @@ extension Variable {
     /// `x²`.
     public func squared() -> Variable {
         let input = value
-        return Variable.record("square", value: .pointwise(.square, input), parents: [self]) { g, _ in
+        return Variable.record("square", value: .pointwise(.square, input), parents: [self]) {
+            g, _ in
             [.pointwiseGradient(.square, upstream: g, saved: input)]
         }
     }
@@ -39,7 +40,9 @@ extension Variable {
     /// `eˣ`.
     public func exp() -> Variable {
         let y = Tensor.pointwise(.exp, value)
-        return Variable.record("exp", value: y, parents: [self]) { g, _ in [.pointwiseGradient(.exp, upstream: g, saved: y)] }
+        return Variable.record("exp", value: y, parents: [self]) { g, _ in
+            [.pointwiseGradient(.exp, upstream: g, saved: y)]
+        }
     }
 
     /// `log x` (natural).

@@ -11,10 +11,13 @@ public func crossEntropy<S>(logits: Variable<S>, labels: [Int]) -> Variable<S> {
 }
 
 /// Binary cross-entropy with logits, mean over all elements (Eq. 6 in its stable form).
-public func binaryCrossEntropyWithLogits<S>(_ logits: Variable<S>, targets: Variable<S>) -> Variable<S> {
+public func binaryCrossEntropyWithLogits<S>(_ logits: Variable<S>, targets: Variable<S>)
+    -> Variable<S>
+{
     let (x, t) = (logits.value, targets.value)
     let loss = Tensor.binaryCrossEntropyWithLogits(x, targets: t)
-    return Variable.record("bce_with_logits", value: Tensor(loss), parents: [logits, targets]) { g, needs in
+    return Variable.record("bce_with_logits", value: Tensor(loss), parents: [logits, targets]) {
+        g, needs in
         let r = Tensor.binaryCrossEntropyWithLogitsBackward(x, targets: t, upstream: g.scalar)
         return [needs[0] ? r.logits : nil, needs[1] ? r.targets : nil]
     }

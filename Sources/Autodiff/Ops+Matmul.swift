@@ -14,10 +14,16 @@ public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>) -> Variable<S> {
 public func linear<S>(_ x: Variable<S>, weight: Variable<S>, bias: Variable<S>?) -> Variable<S> {
     requireShapes { () throws(ShapeError) in
         guard x.shape.count == 2, weight.shape.count == 2, x.shape[1] == weight.shape[1] else {
-            throw ShapeError("linear", "input \(describe(x.shape)) does not fit weight \(describe(weight.shape)) ([out, in])")
+            throw ShapeError(
+                "linear",
+                "input \(describe(x.shape)) does not fit weight \(describe(weight.shape)) ([out, "
+                    + "in])"
+            )
         }
         if let bias, bias.shape != [weight.shape[0]] {
-            throw ShapeError("linear", "bias \(describe(bias.shape)) does not match weight \(describe(weight.shape))")
+            throw ShapeError(
+                "linear",
+                "bias \(describe(bias.shape)) does not match weight \(describe(weight.shape))")
         }
     }
     let (input, w) = (x.value, weight.value)

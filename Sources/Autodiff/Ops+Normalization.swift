@@ -14,8 +14,14 @@ public func batchNorm<S>(
 ) -> Variable<S> {
     requireShapes { () throws(ShapeError) in
         try Tensor<S>.validateBatchNorm(x.shape, channels: gamma.value.count)
-        guard runningMean.count == gamma.value.count, runningVariance.count == gamma.value.count else {
-            throw ShapeError("batch_norm", "running statistics \(describe(runningMean.shape)), \(describe(runningVariance.shape)) do not match \(gamma.value.count) channels")
+        guard runningMean.count == gamma.value.count, runningVariance.count == gamma.value.count
+        else {
+            throw ShapeError(
+                "batch_norm",
+                "running statistics \(describe(runningMean.shape)), "
+                    + "\(describe(runningVariance.shape)) do not match \(gamma.value.count) "
+                    + "channels"
+            )
         }
     }
     let mean: [S], invStd: [S]
@@ -23,7 +29,8 @@ public func batchNorm<S>(
         let stats = x.value.channelStatistics()
         mean = stats.mean
         invStd = stats.variance.map { 1 / ($0 + eps).squareRoot() }
-        Tensor.updateRunningStatistics(mean: &runningMean, variance: &runningVariance, batch: stats, momentum: momentum)
+        Tensor.updateRunningStatistics(
+            mean: &runningMean, variance: &runningVariance, batch: stats, momentum: momentum)
     } else {
         mean = runningMean.scalars
         invStd = runningVariance.scalars.map { 1 / ($0 + eps).squareRoot() }
@@ -31,12 +38,14 @@ public func batchNorm<S>(
     let (input, scale) = (x.value, gamma.value)
     let y = Tensor.batchNormApply(input, mean: mean, invStd: invStd, gamma: scale, beta: beta.value)
     return Variable.record("batch_norm", value: y, parents: [x, gamma, beta]) { g, needs in
-        let (sumDy, sumDyX) = Tensor.batchNormReductions(input, upstream: g, mean: mean, invStd: invStd)
+        let (sumDy, sumDyX) = Tensor.batchNormReductions(
+            input, upstream: g, mean: mean, invStd: invStd)
         var dx: Tensor<S>? = nil
         if needs[0] {
             if training {
                 dx = Tensor.batchNormTrainingInputGradient(
-                    input, upstream: g, mean: mean, invStd: invStd, gamma: scale, sumDy: sumDy, sumDyXhat: sumDyX)
+                    input, upstream: g, mean: mean, invStd: invStd, gamma: scale, sumDy: sumDy,
+                    sumDyXhat: sumDyX)
             } else {
                 dx = Tensor.scaledPerChannel(g, zip(scale.scalars, invStd).map { $0 * $1 })
             }
@@ -53,7 +62,9 @@ extension Variable {
     /// `x / max(‖x‖₂, eps)` along `axis` (PyTorch's `F.normalize`; Eq. 7's normalisation).
     public func l2Normalized(axis: Int, eps: Scalar = 1e-12) -> Variable {
         let input = value
-        return Variable.record("l2_normalize", value: Tensor.l2Normalized(input, axis: axis, eps: eps), parents: [self]) { g, _ in
+        return Variable.record(
+            "l2_normalize", value: Tensor.l2Normalized(input, axis: axis, eps: eps), parents: [self]
+        ) { g, _ in
             [Tensor.l2NormalizedBackward(input, upstream: g, axis: axis, eps: eps)]
         }
     }
@@ -63,6 +74,7 @@ extension Variable {
     public func dropout(p: Double, training: Bool, generator: inout RandomGenerator) -> Variable {
         guard training, p > 0 else { return self }
         let mask = Tensor<Scalar>.dropoutMask(shape, p: p, generator: &generator)
-        return Variable.record("dropout", value: value * mask, parents: [self]) { g, _ in [g * mask] }
+        return Variable.record("dropout", value: value * mask, parents: [self]) { g, _ in [g * mask]
+        }
     }
 }

@@ -17,9 +17,13 @@ extension Variable {
     public func sum(alongAxes axes: [Int]? = nil, keepingDimensions: Bool = false) -> Variable {
         let original = shape
         let kept = requireShapes { () throws(ShapeError) in
-            try Tensor<Scalar>.reducedShape(original, axes: axes ?? Array(0..<original.count), keepingDimensions: true)
+            try Tensor<Scalar>.reducedShape(
+                original, axes: axes ?? Array(0..<original.count), keepingDimensions: true)
         }
-        return Variable.record("sum", value: value.sum(alongAxes: axes, keepingDimensions: keepingDimensions), parents: [self]) { g, _ in
+        return Variable.record(
+            "sum", value: value.sum(alongAxes: axes, keepingDimensions: keepingDimensions),
+            parents: [self]
+        ) { g, _ in
             [g.reshaped(kept).broadcast(to: original)]
         }
     }
@@ -35,7 +39,9 @@ extension Variable {
 /// Concatenation along `axis` (axis 1 joins channels, Eq. 10).
 public func concat<S>(_ parts: [Variable<S>], axis: Int) -> Variable<S> {
     let sizes = parts.map { $0.shape[axis < 0 ? axis + $0.shape.count : axis] }
-    return Variable.record("concat", value: Tensor.concat(parts.map(\.value), axis: axis), parents: parts) { g, needs in
+    return Variable.record(
+        "concat", value: Tensor.concat(parts.map(\.value), axis: axis), parents: parts
+    ) { g, needs in
         let pieces = g.split(sizes: sizes, axis: axis)
         return zip(pieces, needs).map { $1 ? $0 : nil }
     }
@@ -44,9 +50,13 @@ public func concat<S>(_ parts: [Variable<S>], axis: Int) -> Variable<S> {
 extension Variable {
     /// Element `i` of a rank-1 value, as a `[1]` tensor (broadcasts against anything).
     public func element(at i: Int) -> Variable {
-        precondition(shape.count == 1 && i >= 0 && i < shape[0], "element(at: \(i)) of a value of shape \(describe(shape))")
+        precondition(
+            shape.count == 1 && i >= 0 && i < shape[0],
+            "element(at: \(i)) of a value of shape \(describe(shape))")
         let n = shape[0]
-        return Variable.record("element", value: Tensor(shape: [1], scalars: [value.scalars[i]]), parents: [self]) { g, _ in
+        return Variable.record(
+            "element", value: Tensor(shape: [1], scalars: [value.scalars[i]]), parents: [self]
+        ) { g, _ in
             var d = Tensor<Scalar>.zeros([n])
             d[flat: i] = g.scalars[0]
             return [d]

@@ -11,7 +11,8 @@ extension Variable {
             if expanded { order.append(node); continue }
             guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
             stack.append((node, true))
-            for p in node.parents.reversed() where p.requiresGrad && !visited.contains(ObjectIdentifier(p)) {
+            for p in node.parents.reversed()
+            where p.requiresGrad && !visited.contains(ObjectIdentifier(p)) {
                 stack.append((p, false))
             }
         }
@@ -30,11 +31,18 @@ extension Variable {
         guard requiresGrad else { return }
         let seed: Tensor<Scalar>
         if let upstream {
-            precondition(upstream.shape == value.shape,
-                         "backward: upstream \(describe(upstream.shape)) does not match value \(describe(value.shape))")
+            precondition(
+                upstream.shape == value.shape,
+                "backward: upstream \(describe(upstream.shape)) does not match value "
+                    + "\(describe(value.shape))"
+            )
             seed = upstream
         } else {
-            precondition(value.count == 1, "backward: implicit upstream needs a one-element value, got \(describe(value.shape))")
+            precondition(
+                value.count == 1,
+                "backward: implicit upstream needs a one-element value, got "
+                    + "\(describe(value.shape))"
+            )
             seed = Tensor(repeating: 1, shape: value.shape)
         }
         let order = topologicalOrder()
@@ -45,7 +53,11 @@ extension Variable {
             guard let g = node.grad, let pullback = node.pullback else { continue }
             let needs = node.parents.map(\.requiresGrad)
             let grads = pullback(g, needs)
-            precondition(grads.count == node.parents.count, "\(node.operation): pullback returned \(grads.count) gradients for \(node.parents.count) inputs")
+            precondition(
+                grads.count == node.parents.count,
+                "\(node.operation): pullback returned \(grads.count) gradients for "
+                    + "\(node.parents.count) inputs"
+            )
             for (parent, grad) in zip(node.parents, grads) where parent.requiresGrad {
                 if let grad { parent.accumulate(grad) }
             }
@@ -58,7 +70,11 @@ extension Variable {
 
     /// Adds `g` into this node's gradient.
     func accumulate(_ g: Tensor<Scalar>) {
-        precondition(g.shape == value.shape, "\(operation): gradient \(describe(g.shape)) does not match value \(describe(value.shape))")
+        precondition(
+            g.shape == value.shape,
+            "\(operation): gradient \(describe(g.shape)) does not match value "
+                + "\(describe(value.shape))"
+        )
         if var existing = grad {
             grad = nil  // keep the buffer uniquely referenced so the add is in place
             existing.addInPlace(g)

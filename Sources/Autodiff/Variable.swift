@@ -65,29 +65,38 @@ public final class Variable<Scalar: TensorScalar> {
 
     /// Replaces a leaf's value (an optimiser step, a loaded checkpoint), keeping its shape.
     public func assign(_ newValue: Tensor<Scalar>) {
-        precondition(isLeaf, "assign: only a leaf's value can be replaced, not the result of \(operation)")
-        precondition(newValue.shape == value.shape,
-                     "assign: new value \(describe(newValue.shape)) does not match \(describe(value.shape))")
+        precondition(
+            isLeaf, "assign: only a leaf's value can be replaced, not the result of \(operation)")
+        precondition(
+            newValue.shape == value.shape,
+            "assign: new value \(describe(newValue.shape)) does not match \(describe(value.shape))")
         value = newValue
     }
 
     /// Updates a leaf's value in place (an optimiser step), without copying it when nothing
     /// else holds it; the shape must stay the same.
     public func update(_ body: (inout Tensor<Scalar>) -> Void) {
-        precondition(isLeaf, "update: only a leaf's value can be changed, not the result of \(operation)")
+        precondition(
+            isLeaf, "update: only a leaf's value can be changed, not the result of \(operation)")
         let shape = value.shape
         body(&value)
-        precondition(value.shape == shape, "update: the shape changed from \(describe(shape)) to \(describe(value.shape))")
+        precondition(
+            value.shape == shape,
+            "update: the shape changed from \(describe(shape)) to \(describe(value.shape))")
     }
 
     /// Sets a leaf's gradient directly (optimiser tests, gradient clipping).
     public func setGrad(_ g: Tensor<Scalar>?) {
-        if let g { precondition(g.shape == value.shape, "setGrad: \(describe(g.shape)) vs \(describe(value.shape))") }
+        if let g {
+            precondition(
+                g.shape == value.shape, "setGrad: \(describe(g.shape)) vs \(describe(value.shape))")
+        }
         grad = g
     }
 }
 
 extension Variable: CustomStringConvertible {
+    /// `Variable(operation, value)`, for debugging.
     public var description: String { "Variable(\(operation), \(value))" }
 }
 

@@ -5,6 +5,7 @@ import TensorCore
 
 /// `ddl bench --op conv2d|gemm`: micro-benchmarks of the kernels, in GFLOP/s.
 public struct BenchCommand: ParsableCommand {
+    /// The command's name, abstract and discussion for `ddl bench`.
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training and inference speed, or one kernel (build with -c release).",
@@ -23,30 +24,46 @@ public struct BenchCommand: ParsableCommand {
             """
     )
 
+    /// The training-step configuration to time (`--config`); nil times one kernel.
     @Option(help: "A configuration for the training-step benchmark.")
     public var config: BenchConfiguration?
+    /// Whether to print the step's time per kernel (`--profile`).
     @Flag(help: "With --config, print where the step's time goes, per kernel.")
     public var profile = false
 
+    /// The kernel to measure (`--op`).
     @Option(help: "A kernel to measure.")
     public var op: BenchOp = .conv2d
+    /// The batch size (`--batch-size`).
     @Option(name: .customLong("batch-size"), help: "Batch size (with --config, of the training step: 16 as the paper's RAF-DB runs, 8 as its other databases').")
     public var batch: Int = 16
+    /// Input and output channels (`--channels`).
     @Option(help: "Input and output channels.") public var channels: Int = 64
+    /// Input height and width (`--size`).
     @Option(help: "Input height and width.") public var size: Int = 45
+    /// Kernel size (`--kernel`).
     @Option(help: "Kernel size.") public var kernel: Int = 3
+    /// Timed repetitions; the median is reported (`--repeats`).
     @Option(help: "Timed repetitions (the median is reported).") public var repeats: Int = 5
+    /// BLAS threads (`--threads`); nil leaves OpenBLAS's own choice.
     @Option(help: "BLAS threads (default: OpenBLAS's own choice).") public var threads: Int?
+    /// Whether to print JSON instead of a table (`--json`).
     @Flag(help: "Print JSON instead of a table.") public var json = false
 
+    /// A command with the default options (ArgumentParser fills them in).
     public init() {}
 
+    /// Rejects a non-positive batch, channel count or repeat count, or a size below the kernel.
     public func validate() throws {
         guard batch > 0, channels > 0, size >= kernel, repeats > 0 else {
-            throw ValidationError("--batch-size, --channels and --repeats must be positive and --size at least --kernel")
+            throw ValidationError(
+                "--batch-size, --channels and --repeats must be positive and --size at least "
+                    + "--kernel"
+            )
         }
     }
 
+    /// Runs the training-step benchmark with `--config`, else the kernel benchmark of `--op`.
     public func run() throws {
         if let threads { BLASThreads.set(threads) }
         if let config {
@@ -60,11 +77,21 @@ public struct BenchCommand: ParsableCommand {
         case .conv2d: rows = [gemmRow(), convRow(.unfold), convRow(.winograd)]
         }
         if json {
-            let items = rows.map { "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}" }
-            print("{\"threads\": \(BLASThreads.count), \"blas_core\": \"\(BLASThreads.core)\", \"results\": [" + items.joined(separator: ", ") + "]}")
+            let items = rows.map {
+                "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}"
+            }
+            print(
+                "{\"threads\": \(BLASThreads.count), \"blas_core\": \"\(BLASThreads.core)\", "
+                    + "\"results\": ["
+                    + items.joined(separator: ", ") + "]}")
         } else {
-            print("threads: \(BLASThreads.count) (BLAS, \(BLASThreads.core) kernels), float32, median of \(repeats)")
-            for r in rows { print("\(r.name): \(format(r.seconds * 1000)) ms, \(format(r.gflops)) GFLOP/s") }
+            print(
+                "threads: \(BLASThreads.count) (BLAS, \(BLASThreads.core) kernels), float32, "
+                    + "median of \(repeats)"
+            )
+            for r in rows {
+                print("\(r.name): \(format(r.seconds * 1000)) ms, \(format(r.gflops)) GFLOP/s")
+            }
         }
     }
 
@@ -75,7 +102,8 @@ public struct BenchCommand: ParsableCommand {
         let achieved = r.stepFlops / r.trainSeconds / 1e9
         if json {
             var fields = [
-                "\"implementation\": \"swift\"", "\"config\": \"\(config)\"", "\"threads\": \(BLASThreads.count)",
+                "\"implementation\": \"swift\"", "\"config\": \"\(config)\"",
+                "\"threads\": \(BLASThreads.count)",
                 "\"blas_core\": \"\(BLASThreads.core)\"",
                 "\"batch\": \(r.batch)", "\"train_step_seconds\": \(r.trainSeconds)",
                 "\"train_images_per_second\": \(Double(r.batch) / r.trainSeconds)",
@@ -84,26 +112,51 @@ public struct BenchCommand: ParsableCommand {
                 "\"peak_rss_mib\": \(r.peakMiB)", "\"step_gflop\": \(r.stepFlops / 1e9)",
                 "\"achieved_gflops\": \(achieved)", "\"gemm_gflops\": \(r.gemmGflops)",
             ]
-            let kernels = r.profile.map { "\"\($0.name)\": {\"calls\": \($0.entry.calls), \"seconds\": \($0.entry.seconds), \"gflop\": \($0.entry.flops / 1e9)}" }
+            let kernels = r.profile.map {
+                "\"\($0.name)\": {\"calls\": \($0.entry.calls), \"seconds\": "
+                    + "\($0.entry.seconds), \"gflop\": \($0.entry.flops / 1e9)}"
+            }
             fields.append("\"profile\": {" + kernels.joined(separator: ", ") + "}")
             print("{" + fields.joined(separator: ", ") + "}")
             return
         }
-        print("config \(config): batch \(r.batch), \(BLASThreads.count) BLAS threads (\(BLASThreads.core) kernels), float32, median of \(repeats)")
-        print("training step: \(format(r.trainSeconds * 1000)) ms, \(format(Double(r.batch) / r.trainSeconds)) images/s")
-        print("inference:     \(format(r.inferenceSeconds * 1000)) ms, \(format(Double(r.batch) / r.inferenceSeconds)) images/s")
-        print("step arithmetic \(format(r.stepFlops / 1e9)) GFLOP: \(format(achieved)) GFLOP/s, gemm \(format(r.gemmGflops)) GFLOP/s (\(format(100 * achieved / r.gemmGflops))% of it)")
+        print(
+            "config \(config): batch \(r.batch), \(BLASThreads.count) BLAS threads "
+                + "(\(BLASThreads.core) kernels), float32, median of \(repeats)"
+        )
+        print(
+            "training step: \(format(r.trainSeconds * 1000)) ms, "
+                + "\(format(Double(r.batch) / r.trainSeconds)) images/s"
+        )
+        print(
+            "inference:     \(format(r.inferenceSeconds * 1000)) ms, "
+                + "\(format(Double(r.batch) / r.inferenceSeconds)) images/s"
+        )
+        print(
+            "step arithmetic \(format(r.stepFlops / 1e9)) GFLOP: \(format(achieved)) GFLOP/s, "
+                + "gemm \(format(r.gemmGflops)) GFLOP/s "
+                + "(\(format(100 * achieved / r.gemmGflops))% of it)"
+        )
         print("peak resident memory \(format(r.peakMiB)) MiB")
         if profile {
             print("per kernel (one profiled step, \(format(r.profiledSeconds * 1000)) ms):")
             for (name, e) in r.profile {
                 let rate = e.flops > 0 ? ", \(format(e.flops / e.seconds / 1e9)) GFLOP/s" : ""
-                print("  \(name): \(e.calls) calls, \(format(e.seconds * 1000)) ms (\(format(100 * e.seconds / r.profiledSeconds))%)\(rate)")
+                print(
+                    "  \(name): \(e.calls) calls, \(format(e.seconds * 1000)) ms "
+                        + "(\(format(100 * e.seconds / r.profiledSeconds))%)\(rate)"
+                )
             }
-            print("inference, per kernel (one profiled pass, \(format(r.profiledInferenceSeconds * 1000)) ms):")
+            print(
+                "inference, per kernel (one profiled pass, "
+                    + "\(format(r.profiledInferenceSeconds * 1000)) ms):"
+            )
             for (name, e) in r.inferenceProfile {
                 let rate = e.flops > 0 ? ", \(format(e.flops / e.seconds / 1e9)) GFLOP/s" : ""
-                print("  \(name): \(e.calls) calls, \(format(e.seconds * 1000)) ms (\(format(100 * e.seconds / r.profiledInferenceSeconds))%)\(rate)")
+                print(
+                    "  \(name): \(e.calls) calls, \(format(e.seconds * 1000)) ms "
+                        + "(\(format(100 * e.seconds / r.profiledInferenceSeconds))%)\(rate)"
+                )
             }
         }
     }
@@ -125,9 +178,11 @@ public struct BenchCommand: ParsableCommand {
         var g = RandomGenerator(seed: 1)
         let out = (size + 2 * (kernel / 2) - kernel) + 1
         let m = channels, k = channels * kernel * kernel, n = batch * out * out
-        let a = Tensor<Float>.normal([m, k], generator: &g), b = Tensor<Float>.normal([k, n], generator: &g)
+        let a = Tensor<Float>.normal([m, k], generator: &g),
+            b = Tensor<Float>.normal([k, n], generator: &g)
         let t = median { _ = Tensor.matmul(a, b) }
-        return Row(name: "gemm \(m)×\(k)·\(k)×\(n)", seconds: t, gflops: 2 * Double(m * k * n) / t / 1e9)
+        return Row(
+            name: "gemm \(m)×\(k)·\(k)×\(n)", seconds: t, gflops: 2 * Double(m * k * n) / t / 1e9)
     }
 
     /// Max pooling 3×3, stride 2, padding 1 (the DDL pool) forward, with the positions of the
@@ -143,8 +198,11 @@ public struct BenchCommand: ParsableCommand {
             }
         }
         let kind = positions ? "with positions" : "values only"
-        return Row(name: "max_pool2d 3×3 s2 p1 \(batch)×\(channels)×\(size)×\(size) \(kind) (GB/s of input)", seconds: t,
-                   gflops: Double(batch * channels * size * size * 4) / t / 1e9)
+        return Row(
+            name:
+                "max_pool2d 3×3 s2 p1 \(batch)×\(channels)×\(size)×\(size) \(kind) (GB/s of input)",
+            seconds: t,
+            gflops: Double(batch * channels * size * size * 4) / t / 1e9)
     }
 
     /// conv2d forward + backward (input and weight) with stride 1 and same padding, by one
@@ -159,11 +217,15 @@ public struct BenchCommand: ParsableCommand {
         let c = ConvolutionSettings(stride: 1, padding: pad)
         let t = median {
             _ = Tensor.conv2dFast(x, weight: w, bias: nil, c, algorithm: algorithm)
-            _ = Tensor.conv2dBackwardFast(x, weight: w, upstream: dy, c, [.input, .weight], algorithm: algorithm)
+            _ = Tensor.conv2dBackwardFast(
+                x, weight: w, upstream: dy, c, [.input, .weight], algorithm: algorithm)
         }
         let flops = 3 * 2 * Double(batch * channels * out * out * channels * kernel * kernel)
         let name = algorithm == .unfold || kernel != 3 ? "unfold" : "winograd"
-        return Row(name: "conv2d fwd+bwd \(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel), \(name)", seconds: t, gflops: flops / t / 1e9)
+        return Row(
+            name:
+                "conv2d fwd+bwd \(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel), \(name)",
+            seconds: t, gflops: flops / t / 1e9)
     }
 
     func format(_ x: Double) -> String { String((x * 100).rounded() / 100) }

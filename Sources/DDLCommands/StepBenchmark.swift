@@ -32,9 +32,12 @@ struct StepBenchmark {
     }
 
     func run() -> Result {
-        guard var c = Self.configurations[name] else { preconditionFailure("unknown configuration \(name)") }
+        guard var c = Self.configurations[name] else {
+            preconditionFailure("unknown configuration \(name)")
+        }
         if let batch { c.batch = batch }
-        let config = DDLConfig(preset: .paper, variant: .ddlGARIDILP, width: c.width, inputSize: c.size, classes: 7)
+        let config = DDLConfig(
+            preset: .paper, variant: .ddlGARIDILP, width: c.width, inputSize: c.size, classes: 7)
         let ddm = DDM<Float>(config, seed: 0)
         let dfem = DFEM<Float>(width: c.width, factors: config.factors, finalPReLU: false, seed: 1)
         var g = RandomGenerator(seed: 2)
@@ -44,23 +47,32 @@ struct StepBenchmark {
         let labels = (0..<c.batch).map { $0 % 7 }
         let mode = Mode.train(RandomSource(seed: 3))
         let step = {
-            _ = DDLStep.run(ddm: ddm, dfems: [dfem], discriminator: d, optimizer: optimizer,
-                            discriminatorOptimizer: dOptimizer, x: x, labels: labels, mode: mode, check: { _, _ in })
+            _ = DDLStep.run(
+                ddm: ddm, dfems: [dfem], discriminator: d, optimizer: optimizer,
+                discriminatorOptimizer: dOptimizer, x: x, labels: labels, mode: mode,
+                check: { _, _ in })
         }
         let train = median(step)
         let inference = median { _ = withoutGradients { ddm(x, mode: .eval) } }
         let profile = KernelProfile()
         let clock = ContinuousClock()
         let profiled = clock.measure { profile.recording { step() } }
-        let entries = profile.snapshot.sorted { $0.value.seconds > $1.value.seconds }.map { ($0.key, $0.value) }
+        let entries = profile.snapshot.sorted { $0.value.seconds > $1.value.seconds }.map {
+            ($0.key, $0.value)
+        }
         let inferenceProfile = KernelProfile()
-        let profiledInference = clock.measure { inferenceProfile.recording { _ = withoutGradients { ddm(x, mode: .eval) } } }
-        let inferenceEntries = inferenceProfile.snapshot.sorted { $0.value.seconds > $1.value.seconds }.map { ($0.key, $0.value) }
+        let profiledInference = clock.measure {
+            inferenceProfile.recording { _ = withoutGradients { ddm(x, mode: .eval) } }
+        }
+        let inferenceEntries = inferenceProfile.snapshot.sorted {
+            $0.value.seconds > $1.value.seconds
+        }.map { ($0.key, $0.value) }
         return Result(
             trainSeconds: train, inferenceSeconds: inference, batch: c.batch,
             stepFlops: entries.reduce(0) { $0 + $1.1.flops }, gemmGflops: gemmGflops(),
             peakMiB: peakResidentMiB(), profile: entries, profiledSeconds: seconds(profiled),
-            inferenceProfile: inferenceEntries, profiledInferenceSeconds: seconds(profiledInference))
+            inferenceProfile: inferenceEntries, profiledInferenceSeconds: seconds(profiledInference)
+        )
     }
 
     func median(_ body: () -> Void) -> Double {
@@ -73,12 +85,15 @@ struct StepBenchmark {
     /// A large single-precision gemm's rate on this machine and thread count.
     func gemmGflops() -> Double {
         var g = RandomGenerator(seed: 9)
-        let a = Tensor<Float>.normal([1024, 1024], generator: &g), b = Tensor<Float>.normal([1024, 1024], generator: &g)
+        let a = Tensor<Float>.normal([1024, 1024], generator: &g),
+            b = Tensor<Float>.normal([1024, 1024], generator: &g)
         let t = median { _ = Tensor.matmul(a, b) }
         return 2 * 1024 * 1024 * 1024 / t / 1e9
     }
 
-    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+    func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
 }
 
 /// The process's peak resident memory in MiB (Linux reports kilobytes).

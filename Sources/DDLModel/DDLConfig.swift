@@ -2,6 +2,7 @@ import Foundation
 
 /// The two readings of the method: the paper as written, or the authors' released code.
 public enum Preset: String, Codable, CaseIterable, Sendable {
+    /// The paper as written, or the authors' released code.
     case paper, official
 }
 
@@ -15,9 +16,12 @@ public enum ATNormalisation: String, Codable, Sendable {
 
 /// A disturbing factor and its number of classes (docs/MODEL.md, The DFEM).
 public struct Factor: Codable, Equatable, Hashable, Sendable {
+    /// The factor's name (e.g. `gender`).
     public let name: String
+    /// Its number of classes.
     public let classes: Int
 
+    /// A factor named `name` with `classes` classes.
     public init(_ name: String, _ classes: Int) {
         self.name = name
         self.classes = classes
@@ -41,6 +45,7 @@ public struct Factor: Codable, Equatable, Hashable, Sendable {
         classes = try c.decode(Int.self)
     }
 
+    /// JSON form `["gender", 3]`, as the PyTorch side reads it.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.unkeyedContainer()
         try c.encode(name)
@@ -50,8 +55,11 @@ public struct Factor: Codable, Equatable, Hashable, Sendable {
 
 /// The nine methods of Table 1.
 public enum Variant: String, Codable, CaseIterable, Sendable {
+    /// The baseline, with S_e (AT), and with S_e and the multi-level concat (MAT).
     case baseline, baselineAT = "baseline_at", baselineMAT = "baseline_mat"
+    /// DDL with the factors its suffix names (g gender, a age, r race, id identity).
     case ddlG = "ddl_g", ddlGA = "ddl_ga", ddlGAR = "ddl_gar", ddlGARID = "ddl_gar_id"
+    /// DDL with gender, age, race and identity, plus illumination (il) and pose (p).
     case ddlGARIDIL = "ddl_gar_id_il", ddlGARIDILP = "ddl_gar_id_il_p"
 
     /// S_e (the attention blocks of Eq. 8–9) is present.
@@ -65,10 +73,17 @@ public enum Variant: String, Codable, CaseIterable, Sendable {
     /// (g gender, a age, r race, id identity, il illumination, p pose).
     public var factors: [Factor] {
         guard usesDisturbanceBranch else { return [] }
-        let suffix = ["g": "gender", "a": "age", "r": "race", "id": "identity", "il": "illumination", "p": "pose"]
+        let suffix = [
+            "g": "gender", "a": "age", "r": "race", "id": "identity", "il": "illumination",
+            "p": "pose"
+        ]
         var names: [String] = []
         for part in rawValue.dropFirst(4).split(separator: "_").map(String.init) {
-            if let n = suffix[part] { names.append(n) } else { names += part.compactMap { suffix[String($0)] } }
+            if let n = suffix[part] {
+                names.append(n)
+            } else {
+                names += part.compactMap { suffix[String($0)] }
+            }
         }
         return names.map { Factor($0, Factor.catalogue[$0] ?? 0) }
     }
@@ -77,7 +92,9 @@ public enum Variant: String, Codable, CaseIterable, Sendable {
 /// A DDL model configuration: everything the DDM, the DFEMs and D are built from.
 /// Every difference between the presets is one field, filled from the preset unless set.
 public struct DDLConfig: Codable, Equatable, Sendable {
+    /// The reading of the method the defaults come from.
     public var preset: Preset
+    /// Which of the nine methods of Table 1.
     public var variant: Variant
     /// `w`: channels of the first level (64 in the paper).
     public var width: Int
@@ -89,6 +106,7 @@ public struct DDLConfig: Codable, Equatable, Sendable {
     public var factors: [Factor]
     /// Weights of Eq. 11.
     public var lambda1: Double
+    /// λ2 of Eq. 11.
     public var lambda2: Double
     /// h of the attention block starts with BN → PReLU (official).
     public var hPreactivation: Bool
@@ -103,13 +121,16 @@ public struct DDLConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case preset, variant, width, classes, factors, lambda1, lambda2
-        case inputSize = "input_size", hPreactivation = "h_preactivation", headOnMultilevel = "head_on_multilevel"
-        case finalPReLU = "final_prelu", atNormalisation = "at_normalisation", dfemPerSource = "dfem_per_source"
+        case inputSize = "input_size", hPreactivation = "h_preactivation", headOnMultilevel =
+            "head_on_multilevel"
+        case finalPReLU = "final_prelu", atNormalisation = "at_normalisation", dfemPerSource =
+            "dfem_per_source"
     }
 
     /// A configuration with the preset's choices.
     public init(
-        preset: Preset = .paper, variant: Variant = .ddlGARIDILP, width: Int = 64, inputSize: Int = 90,
+        preset: Preset = .paper, variant: Variant = .ddlGARIDILP, width: Int = 64,
+        inputSize: Int = 90,
         classes: Int = 7, factors: [Factor]? = nil, lambda1: Double = 1.0, lambda2: Double = 0.05
     ) {
         self.preset = preset
@@ -134,16 +155,19 @@ public struct DDLConfig: Codable, Equatable, Sendable {
         let preset = try c.decodeIfPresent(Preset.self, forKey: .preset) ?? .paper
         let variant = try c.decodeIfPresent(Variant.self, forKey: .variant) ?? .ddlGARIDILP
         self.init(
-            preset: preset, variant: variant, width: try c.decodeIfPresent(Int.self, forKey: .width) ?? 64,
+            preset: preset, variant: variant,
+            width: try c.decodeIfPresent(Int.self, forKey: .width) ?? 64,
             inputSize: try c.decodeIfPresent(Int.self, forKey: .inputSize) ?? 90,
             classes: try c.decodeIfPresent(Int.self, forKey: .classes) ?? 7,
             factors: try c.decodeIfPresent([Factor].self, forKey: .factors),
             lambda1: try c.decodeIfPresent(Double.self, forKey: .lambda1) ?? 1.0,
             lambda2: try c.decodeIfPresent(Double.self, forKey: .lambda2) ?? 0.05)
         hPreactivation = try c.decodeIfPresent(Bool.self, forKey: .hPreactivation) ?? hPreactivation
-        headOnMultilevel = try c.decodeIfPresent(Bool.self, forKey: .headOnMultilevel) ?? headOnMultilevel
+        headOnMultilevel =
+            try c.decodeIfPresent(Bool.self, forKey: .headOnMultilevel) ?? headOnMultilevel
         finalPReLU = try c.decodeIfPresent(Bool.self, forKey: .finalPReLU) ?? finalPReLU
-        atNormalisation = try c.decodeIfPresent(ATNormalisation.self, forKey: .atNormalisation) ?? atNormalisation
+        atNormalisation =
+            try c.decodeIfPresent(ATNormalisation.self, forKey: .atNormalisation) ?? atNormalisation
         dfemPerSource = try c.decodeIfPresent(Bool.self, forKey: .dfemPerSource) ?? dfemPerSource
     }
 
@@ -171,7 +195,9 @@ public struct DDLConfig: Codable, Equatable, Sendable {
     public var dfemFactorGroups: [[Factor]] {
         guard variant.usesDisturbanceBranch, !factors.isEmpty else { return [] }
         guard dfemPerSource else { return [factors] }
-        return ["rafdb", "multipie"].map { source in factors.filter { Factor.source(of: $0.name) == source } }
-            .filter { !$0.isEmpty }
+        return ["rafdb", "multipie"].map { source in
+            factors.filter { Factor.source(of: $0.name) == source }
+        }
+        .filter { !$0.isEmpty }
     }
 }

@@ -26,15 +26,19 @@ public struct InputSpec: Codable, Equatable, Sendable {
 
     /// The alignment `ddl data prepare` applies (FaceAligner's defaults).
     public static let preparedAlignment =
-        "eye centres at (0.32, 0.40) and (0.68, 0.40) of the side when landmarks exist, else the largest centred square; bilinear"
+        "eye centres at (0.32, 0.40) and (0.68, 0.40) of the side when landmarks exist, else the "
+            + "largest centred square; bilinear"
 
     enum CodingKeys: String, CodingKey {
-        case imageSize = "image_size", inputSize = "input_size", scaling, classNames = "class_names", alignment, resize, grayscale
+        case imageSize = "image_size", inputSize = "input_size", scaling,
+            classNames = "class_names", alignment, resize, grayscale
     }
 
     /// A description of training on `imageSize` faces with `inputSize` crops.
-    public init(imageSize: Int, inputSize: Int, classNames: [String], scaling: InputScaling = .symmetric,
-                alignment: String = InputSpec.preparedAlignment, resize: Int? = nil, grayscale: Bool? = nil) {
+    public init(
+        imageSize: Int, inputSize: Int, classNames: [String], scaling: InputScaling = .symmetric,
+        alignment: String = InputSpec.preparedAlignment, resize: Int? = nil, grayscale: Bool? = nil
+    ) {
         self.resize = resize
         self.grayscale = grayscale
         self.imageSize = imageSize
@@ -48,7 +52,9 @@ public struct InputSpec: Codable, Equatable, Sendable {
     /// default crop (90% of the image side, so the image side is `input / 0.9` rounded),
     /// the symmetric scaling (the only one training has had), and `classNames`.
     public static func assumed(inputSize: Int, classNames: [String]) -> InputSpec {
-        InputSpec(imageSize: Int((Double(inputSize) / 0.9).rounded()), inputSize: inputSize, classNames: classNames)
+        InputSpec(
+            imageSize: Int((Double(inputSize) / 0.9).rounded()), inputSize: inputSize,
+            classNames: classNames)
     }
 
     /// One line of JSON (sorted keys).

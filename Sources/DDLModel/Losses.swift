@@ -6,11 +6,15 @@ import TensorCore
 /// The DFEM multi-task loss (Eq. 1 with Eq. 2): the sum over factors of the mean
 /// cross-entropy over the samples labelled for that factor; label −1 is missing and left
 /// out, and a factor with no label in the batch adds 0.
-public func dfemLoss<S>(_ logits: [(factor: Factor, logits: Variable<S>)], labels: [String: [Int]]) -> Variable<S> {
+public func dfemLoss<S>(_ logits: [(factor: Factor, logits: Variable<S>)], labels: [String: [Int]])
+    -> Variable<S>
+{
     precondition(!logits.isEmpty, "dfemLoss: no factor heads")
     var total: Variable<S>? = nil
     for (factor, l) in logits {
-        guard let y = labels[factor.name] else { preconditionFailure("dfemLoss: no labels for '\(factor.name)'") }
+        guard let y = labels[factor.name] else {
+            preconditionFailure("dfemLoss: no labels for '\(factor.name)'")
+        }
         let term = crossEntropy(logits: l, labels: y)
         total = total.map { $0 + term } ?? term
     }
@@ -19,7 +23,9 @@ public func dfemLoss<S>(_ logits: [(factor: Factor, logits: Variable<S>)], label
 
 /// `L_AD` (Eq. 6), minimised by D: `Σ_DFEMs BCE(D(f_p), 1) + BCE(D(f_d), 0)` with logits,
 /// means over the batch; f_d is detached (one real term per DFEM, the fake term once).
-public func adversarialDiscriminatorLoss<S>(_ d: Discriminator<S>, fp: [Variable<S>], fd: Variable<S>, mode: Mode) -> Variable<S> {
+public func adversarialDiscriminatorLoss<S>(
+    _ d: Discriminator<S>, fp: [Variable<S>], fd: Variable<S>, mode: Mode
+) -> Variable<S> {
     precondition(!fp.isEmpty, "L_AD needs at least one DFEM feature")
     var total: Variable<S>? = nil
     for f in fp {
@@ -49,9 +55,13 @@ public func attentionTransferLoss<S>(
 ) -> Variable<S> {
     var total: Variable<S>? = nil
     for group in dfemMaps {
-        precondition(group.count == ddmMaps.count, "L_AT: \(group.count) DFEM maps for \(ddmMaps.count) DDM maps")
+        precondition(
+            group.count == ddmMaps.count,
+            "L_AT: \(group.count) DFEM maps for \(ddmMaps.count) DDM maps")
         for (qd, qp) in zip(ddmMaps, group) {
-            precondition(qd.shape == qp.shape, "L_AT: pair shapes differ: \(describe(qd.shape)) vs \(describe(qp.shape))")
+            precondition(
+                qd.shape == qp.shape,
+                "L_AT: pair shapes differ: \(describe(qd.shape)) vs \(describe(qp.shape))")
             let rows = normalisation == .perSample ? qd.shape[0] : 1
             let d = qd.reshaped([rows, -1]).l2Normalized(axis: 1)
             let p = qp.reshaped([rows, -1]).l2Normalized(axis: 1)
@@ -65,6 +75,9 @@ public func attentionTransferLoss<S>(
 }
 
 /// The joint loss of Eq. 11: `L = L_CE + λ1·L_adv + λ2·L_AT`.
-public func jointLoss<S>(ce: Variable<S>, adversarial: Variable<S>, attentionTransfer: Variable<S>, lambda1: S, lambda2: S) -> Variable<S> {
+public func jointLoss<S>(
+    ce: Variable<S>, adversarial: Variable<S>, attentionTransfer: Variable<S>, lambda1: S,
+    lambda2: S
+) -> Variable<S> {
     ce + lambda1 * adversarial + lambda2 * attentionTransfer
 }

@@ -7,7 +7,9 @@ import Layers
 public enum ModelSize {
     /// Bounds no real configuration comes near, checked before anything is allocated.
     public static let maximumWidth = 4096
+    /// The largest class count accepted (expression or factor).
     public static let maximumClasses = 100_000
+    /// The largest input side accepted.
     public static let maximumInputSize = 4096
 
     /// The number of state-dict scalars (parameters and buffers) of the DDM of `config`.
@@ -31,7 +33,8 @@ public enum ModelSize {
         func at(_ classes: [Int]) -> Double {
             quadratic(width) { w in
                 let f = zip(factors, classes).map { Factor($0.0.name, $0.1) }
-                return DFEM<Float>(width: w, factors: f, finalPReLU: finalPReLU, seed: 0).stateShapes().reduce(0) { $0 + $1.shape.reduce(1, *) }
+                return DFEM<Float>(width: w, factors: f, finalPReLU: finalPReLU, seed: 0)
+                    .stateShapes().reduce(0) { $0 + $1.shape.reduce(1, *) }
             }
         }
         let base = at(factors.map { _ in 2 })
@@ -69,11 +72,18 @@ public enum ModelSize {
     /// bounds, each naming the value; empty when it is sane.
     public static func boundProblems(_ config: DDLConfig) -> [String] {
         var problems: [String] = []
-        if !(1...maximumWidth).contains(config.width) { problems.append("width \(config.width) is outside 1…\(maximumWidth)") }
-        if !(2...maximumClasses).contains(config.classes) { problems.append("\(config.classes) expression classes is outside 2…\(maximumClasses)") }
-        if !(1...maximumInputSize).contains(config.inputSize) { problems.append("input size \(config.inputSize) is outside 1…\(maximumInputSize)") }
+        if !(1...maximumWidth).contains(config.width) {
+            problems.append("width \(config.width) is outside 1…\(maximumWidth)")
+        }
+        if !(2...maximumClasses).contains(config.classes) {
+            problems.append("\(config.classes) expression classes is outside 2…\(maximumClasses)")
+        }
+        if !(1...maximumInputSize).contains(config.inputSize) {
+            problems.append("input size \(config.inputSize) is outside 1…\(maximumInputSize)")
+        }
         for f in config.factors where !(1...maximumClasses).contains(f.classes) {
-            problems.append("factor \(f.name) has \(f.classes) classes, outside 1…\(maximumClasses)")
+            problems.append(
+                "factor \(f.name) has \(f.classes) classes, outside 1…\(maximumClasses)")
         }
         return problems
     }

@@ -35,7 +35,9 @@ struct OpRunner: ComponentRunner {
     func op(_ fixture: Fixture, hasBias: Bool) throws -> CatalogOp {
         let c = try fixture.config(OpConfig.self)
         func need<T>(_ value: T?, _ key: String) throws -> T {
-            guard let value else { throw fixture.error("/@config", "\(fixture.component) needs '\(key)'") }
+            guard let value else {
+                throw fixture.error("/@config", "\(fixture.component) needs '\(key)'")
+            }
             return value
         }
         switch fixture.component {
@@ -51,14 +53,25 @@ struct OpRunner: ComponentRunner {
             case nil: algorithm = nil
             case "winograd": algorithm = .winograd
             case "unfold": algorithm = .unfold
-            case let other?: throw fixture.error("/@config", "unknown convolution algorithm '\(other)' (winograd or unfold)")
+            case let other?:
+                throw fixture.error(
+                    "/@config", "unknown convolution algorithm '\(other)' (winograd or unfold)")
             }
-            return .conv2d(stride: c.stride ?? 1, padding: c.padding ?? 0, bias: hasBias, algorithm: algorithm)
-        case "max_pool2d": return .maxPool2d(kernel: try need(c.kernel, "kernel"), stride: try need(c.stride, "stride"), padding: c.padding ?? 0)
-        case "avg_pool2d": return .avgPool2d(kernel: try need(c.kernel, "kernel"), stride: try need(c.stride, "stride"), padding: c.padding ?? 0)
+            return .conv2d(
+                stride: c.stride ?? 1, padding: c.padding ?? 0, bias: hasBias, algorithm: algorithm)
+        case "max_pool2d":
+            return .maxPool2d(
+                kernel: try need(c.kernel, "kernel"), stride: try need(c.stride, "stride"),
+                padding: c.padding ?? 0)
+        case "avg_pool2d":
+            return .avgPool2d(
+                kernel: try need(c.kernel, "kernel"), stride: try need(c.stride, "stride"),
+                padding: c.padding ?? 0)
         case "adaptive_avg_pool2d":
             let o = try need(c.output, "output")
-            guard o.count == 2 else { throw fixture.error("/@config", "'output' must be [height, width]") }
+            guard o.count == 2 else {
+                throw fixture.error("/@config", "'output' must be [height, width]")
+            }
             return .adaptiveAvgPool2d(height: o[0], width: o[1])
         case "relu": return .relu
         case "prelu": return .prelu
@@ -86,44 +99,75 @@ struct OpRunner: ComponentRunner {
     /// naming the file instead of a stopped program.
     func validate(_ fixture: Fixture, _ op: CatalogOp, _ shapes: [[Int]]) throws {
         func need(_ n: Int) throws {
-            guard shapes.count >= n else { throw fixture.error("/inputs", "\(fixture.component) needs \(n) inputs, found \(shapes.count)") }
+            guard shapes.count >= n else {
+                throw fixture.error(
+                    "/inputs", "\(fixture.component) needs \(n) inputs, found \(shapes.count)")
+            }
         }
         do {
             switch op {
             case .add, .sub, .mul, .div:
-                try need(2); _ = try Shape.broadcast(shapes[0], shapes[1], operation: fixture.component)
+                try need(2);
+                _ = try Shape.broadcast(shapes[0], shapes[1], operation: fixture.component)
             case .matmul:
-                try need(2); _ = try Tensor<Double>.matmulShape(shapes[0], shapes[1], transposeA: false, transposeB: false)
+                try need(2);
+                _ = try Tensor<Double>.matmulShape(
+                    shapes[0], shapes[1], transposeA: false, transposeB: false)
             case .linear(let bias):
                 try need(bias ? 3 : 2)
-                _ = try Tensor<Double>.matmulShape(shapes[0], shapes[1], transposeA: false, transposeB: true)
-                if bias, shapes[2] != [shapes[1][0]] { throw ShapeError("linear", "bias \(describe(shapes[2])) does not match weight \(describe(shapes[1]))") }
+                _ = try Tensor<Double>.matmulShape(
+                    shapes[0], shapes[1], transposeA: false, transposeB: true)
+                if bias, shapes[2] != [shapes[1][0]] {
+                    throw ShapeError(
+                        "linear",
+                        "bias \(describe(shapes[2])) does not match weight \(describe(shapes[1]))")
+                }
             case .conv2d(let stride, let padding, let bias, _):
                 try need(bias ? 3 : 2)
-                let g = try Conv2dGeometry(input: shapes[0], weight: shapes[1], stride: stride, padding: padding)
-                if bias, shapes[2] != [g.outChannels] { throw ShapeError("conv2d", "bias \(describe(shapes[2])) does not match weight \(describe(shapes[1]))") }
+                let g = try Conv2dGeometry(
+                    input: shapes[0], weight: shapes[1], stride: stride, padding: padding)
+                if bias, shapes[2] != [g.outChannels] {
+                    throw ShapeError(
+                        "conv2d",
+                        "bias \(describe(shapes[2])) does not match weight \(describe(shapes[1]))")
+                }
             case .maxPool2d(let k, let s, let p), .avgPool2d(let k, let s, let p):
-                try need(1); _ = try Tensor<Double>.poolGeometry(shapes[0], kernel: k, stride: s, padding: p, operation: fixture.component)
+                try need(1);
+                _ = try Tensor<Double>.poolGeometry(
+                    shapes[0], kernel: k, stride: s, padding: p, operation: fixture.component)
             case .adaptiveAvgPool2d:
                 try need(1)
-                guard shapes[0].count == 4 else { throw ShapeError(fixture.component, "needs [N, C, H, W], got \(describe(shapes[0]))") }
+                guard shapes[0].count == 4 else {
+                    throw ShapeError(
+                        fixture.component, "needs [N, C, H, W], got \(describe(shapes[0]))")
+                }
             case .prelu:
-                try need(2); try Tensor<Double>.validatePReLU(shapes[0], slopes: shapes[1].reduce(1, *))
+                try need(2);
+                try Tensor<Double>.validatePReLU(shapes[0], slopes: shapes[1].reduce(1, *))
             case .concat(let axis):
                 try need(1); _ = try Tensor<Double>.concatShape(shapes, axis: axis)
             case .softmax(let axis), .logSoftmax(let axis), .l2Normalize(let axis):
-                try need(1); _ = try Shape.axis(axis, rank: shapes[0].count, operation: fixture.component)
+                try need(1);
+                _ = try Shape.axis(axis, rank: shapes[0].count, operation: fixture.component)
             case .crossEntropy(let labels):
                 try need(1)
                 guard shapes[0].count == 2, shapes[0][0] == labels.count else {
-                    throw ShapeError("cross_entropy", "logits \(describe(shapes[0])) need [N, K] with N = \(labels.count) labels")
+                    throw ShapeError(
+                        "cross_entropy",
+                        "logits \(describe(shapes[0])) need [N, K] with N = \(labels.count) labels")
                 }
                 try Tensor<Double>.validateLabels(labels, classes: shapes[0][1])
             case .bceWithLogits:
                 try need(2)
-                guard shapes[0] == shapes[1] else { throw ShapeError("bce_with_logits", "logits \(describe(shapes[0])) and targets \(describe(shapes[1])) differ") }
+                guard shapes[0] == shapes[1] else {
+                    throw ShapeError(
+                        "bce_with_logits",
+                        "logits \(describe(shapes[0])) and targets \(describe(shapes[1])) differ")
+                }
             case .sum(let axes, _), .mean(let axes, _):
-                try need(1); _ = try Tensor<Double>.reducedShape(shapes[0], axes: axes ?? [], keepingDimensions: true)
+                try need(1);
+                _ = try Tensor<Double>.reducedShape(
+                    shapes[0], axes: axes ?? [], keepingDimensions: true)
             default:
                 try need(1)
             }
@@ -151,10 +195,14 @@ struct BatchNormRunner: ComponentRunner {
 
     func run<S: TensorScalar>(_ fixture: Fixture, as: S.Type) throws -> ComponentRun<S> {
         let c = try fixture.config(OpConfig.self)
-        guard let training = c.training else { throw fixture.error("/@config", "batch_norm needs 'training'") }
+        guard let training = c.training else {
+            throw fixture.error("/@config", "batch_norm needs 'training'")
+        }
         var run = ComponentRun<S>()
         let x = try fixture.inputLeaves(as: S.self)
-        guard let input = x.first else { throw fixture.error("/inputs", "batch_norm needs an input") }
+        guard let input = x.first else {
+            throw fixture.error("/inputs", "batch_norm needs an input")
+        }
         run.inputs[input.name] = input.leaf
         run.parameters = try fixture.parameterLeaves(as: S.self)
         guard let gamma = run.parameters["weight"], let beta = run.parameters["bias"] else {
@@ -165,8 +213,14 @@ struct BatchNormRunner: ComponentRunner {
         let channels = gamma.value.count
         do {
             try Tensor<S>.validateBatchNorm(input.leaf.shape, channels: channels)
-            guard beta.value.count == channels, mean.count == channels, variance.count == channels else {
-                throw ShapeError("batch_norm", "weight \(describe(gamma.shape)), bias \(describe(beta.shape)), running_mean \(describe(mean.shape)), running_var \(describe(variance.shape)) must all have \(channels) channels")
+            guard beta.value.count == channels, mean.count == channels, variance.count == channels
+            else {
+                throw ShapeError(
+                    "batch_norm",
+                    "weight \(describe(gamma.shape)), bias \(describe(beta.shape)), running_mean "
+                        + "\(describe(mean.shape)), running_var \(describe(variance.shape)) must "
+                        + "all have \(channels) channels"
+                )
             }
         } catch let e as ShapeError {
             throw fixture.error("/", e.description)

@@ -4,16 +4,21 @@ import TensorCore
 
 /// The result of checking one catalogue case.
 public struct CaseResult: Sendable {
+    /// The case that was checked.
     public let opCase: OpCase
+    /// Its gradient-check report.
     public let report: GradCheckReport
 
     /// One line for `ddl gradcheck`: name, shapes, the quantity that decides (the largest
     /// `|analytic − numeric| / (atol + rtol·|numeric|)` over every input, at most 1 to pass),
     /// the largest absolute error, PASS/FAIL.
     public var line: String {
-        let shapes = report.inputShapes.map(describe).joined(separator: " ") + " → " + describe(report.outputShape)
+        let shapes =
+            report.inputShapes.map(describe).joined(separator: " ") + " → "
+            + describe(report.outputShape)
         let status = report.passed ? "PASS" : "FAIL  \(report.failure ?? "")"
-        let decides = report.worstInput?.comparison.verdictQuantity("a", "n") ?? "no differentiable input"
+        let decides =
+            report.worstInput?.comparison.verdictQuantity("a", "n") ?? "no differentiable input"
         return "\(padded(opCase.name, 38)) "
             + "\(padded(shapes, 50)) "
             + "\(padded(decides, 44))  abs \(format(report.maxAbsError))  \(status)"
@@ -55,7 +60,11 @@ extension OpCase {
         let comparison = passed ? gradient : (valuePassed.passed ? gradient : valuePassed)
         return GradCheckReport(
             inputShapes: [x.shape], outputShape: y.shape,
-            inputs: [InputCheck(name: inputs[0].name, shape: x.shape, comparison: comparison, checkedElements: x.value.count)],
+            inputs: [
+                InputCheck(
+                    name: inputs[0].name, shape: x.shape, comparison: comparison,
+                    checkedElements: x.value.count)
+            ],
             zeroUpstreamPassed: !y.requiresGrad, backwardTwicePassed: true)
     }
 

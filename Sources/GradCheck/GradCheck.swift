@@ -5,10 +5,14 @@ import TensorCore
 /// One input of a checked function: a name for reports, a value, and whether it is
 /// differentiated (labels and other constants are not).
 public struct CheckedInput: Sendable {
+    /// The input's name in reports.
     public let name: String
+    /// The input's value.
     public let value: Tensor<Double>
+    /// Whether its gradient is checked.
     public let differentiable: Bool
 
+    /// An input from its parts; differentiable unless said otherwise.
     public init(_ name: String, _ value: Tensor<Double>, differentiable: Bool = true) {
         self.name = name
         self.value = value
@@ -30,7 +34,11 @@ public struct GradCheckSettings: Sendable {
     /// including the first and last element); nil checks every element.
     public var maxElementsPerTensor: Int?
 
-    public init(eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3, seed: UInt64 = 0x5EED, maxElementsPerTensor: Int? = nil) {
+    /// Settings from their parts, defaulting to PyTorch's eps and atol.
+    public init(
+        eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3, seed: UInt64 = 0x5EED,
+        maxElementsPerTensor: Int? = nil
+    ) {
         self.eps = eps
         self.atol = atol
         self.rtol = rtol
@@ -40,7 +48,9 @@ public struct GradCheckSettings: Sendable {
 
     /// The element offsets of a tensor of `count` elements that a check perturbs.
     func elements(count: Int, salt: Int) -> [Int] {
-        guard let limit = maxElementsPerTensor, count > limit, limit >= 2 else { return Array(0..<count) }
+        guard let limit = maxElementsPerTensor, count > limit, limit >= 2 else {
+            return Array(0..<count)
+        }
         var g = RandomGenerator(seed: seed &+ UInt64(salt))
         var picked = Set([0, count - 1])
         while picked.count < limit { picked.insert(Int(g.next() % UInt64(count))) }
@@ -50,12 +60,16 @@ public struct GradCheckSettings: Sendable {
 
 /// The outcome for one input of a gradient check.
 public struct InputCheck: Sendable {
+    /// The input's name.
     public let name: String
+    /// The input's shape.
     public let shape: [Int]
+    /// The comparison of the analytic gradient with the numeric one.
     public let comparison: Closeness
     /// How many elements were perturbed.
     public let checkedElements: Int
 
+    /// An outcome from its parts.
     public init(name: String, shape: [Int], comparison: Closeness, checkedElements: Int) {
         self.name = name
         self.shape = shape
@@ -68,6 +82,7 @@ public struct InputCheck: Sendable {
 public struct GradCheckReport: Sendable, CustomStringConvertible {
     /// Input shapes, in order, and the output shape.
     public let inputShapes: [[Int]]
+    /// The output shape.
     public let outputShape: [Int]
     /// One entry per differentiable input.
     public let inputs: [InputCheck]
@@ -77,14 +92,18 @@ public struct GradCheckReport: Sendable, CustomStringConvertible {
     public let backwardTwicePassed: Bool
 
     /// Whether every part of the check passed.
-    public var passed: Bool { inputs.allSatisfy(\.comparison.passed) && zeroUpstreamPassed && backwardTwicePassed }
+    public var passed: Bool {
+        inputs.allSatisfy(\.comparison.passed) && zeroUpstreamPassed && backwardTwicePassed
+    }
     /// Largest absolute error over all inputs.
     public var maxAbsError: Double { inputs.map(\.comparison.maxAbsError).max() ?? 0 }
     /// Largest relative error over all inputs.
     public var maxRelError: Double { inputs.map(\.comparison.maxRelError).max() ?? 0 }
     /// The input whose gradient is furthest from its tolerance (largest
     /// `|analytic − numeric| / (atol + rtol·|numeric|)`); nil without differentiable inputs.
-    public var worstInput: InputCheck? { inputs.max { $0.comparison.toleranceRatio < $1.comparison.toleranceRatio } }
+    public var worstInput: InputCheck? {
+        inputs.max { $0.comparison.toleranceRatio < $1.comparison.toleranceRatio }
+    }
 
     /// What failed, naming the input and index; nil when everything passed.
     public var failure: String? {
@@ -96,6 +115,7 @@ public struct GradCheckReport: Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// `PASS` with the largest errors, or `FAIL:` and what failed.
     public var description: String {
         passed ? "PASS (max abs \(maxAbsError), max rel \(maxRelError))" : "FAIL: \(failure ?? "")"
     }
@@ -127,7 +147,9 @@ public func gradcheck(
         var generator = RandomGenerator(seed: settings.seed)
         let r = upstream ?? Tensor<Double>.normal(y.shape, generator: &generator)
         y.backward(upstream: r)
-        var grads = zip(inputs, vars).filter { $0.0.differentiable }.map { $0.1.grad ?? Tensor.zeros($0.0.value.shape) }
+        var grads = zip(inputs, vars).filter { $0.0.differentiable }.map {
+            $0.1.grad ?? Tensor.zeros($0.0.value.shape)
+        }
         grads += parameters.map { $0.variable.grad ?? Tensor.zeros($0.variable.shape) }
         for p in parameters { p.variable.zeroGrad() }
         return (y.value, grads)
@@ -147,18 +169,25 @@ public func gradcheck(
     var checks: [InputCheck] = []
     var gradIndex = 0
     func record(_ name: String, _ shape: [Int], _ indices: [Int], _ numeric: [Double]) {
-        let a = Tensor(shape: [indices.count], scalars: indices.map { grads[gradIndex].scalars[$0] })
+        let a = Tensor(
+            shape: [indices.count], scalars: indices.map { grads[gradIndex].scalars[$0] })
         let n = Tensor(shape: [indices.count], scalars: numeric)
         var comparison = compare(a, n, atol: settings.atol, rtol: settings.rtol)
         if let bad = comparison.firstFailure?.first {
             let index = Tensor<Double>.zeros(shape).multiIndex(indices[bad])
             comparison = Closeness(
-                passed: false, maxAbsError: comparison.maxAbsError, maxRelError: comparison.maxRelError, firstFailure: index,
-                reason: "first mismatch at \(index): analytic \(a.scalars[bad]) vs numeric \(numeric[bad]) "
-                    + "(atol \(settings.atol), rtol \(settings.rtol)); max abs \(comparison.maxAbsError), max rel \(comparison.maxRelError)",
+                passed: false, maxAbsError: comparison.maxAbsError,
+                maxRelError: comparison.maxRelError, firstFailure: index,
+                reason:
+                    "first mismatch at \(index): analytic \(a.scalars[bad]) vs numeric "
+                        + "\(numeric[bad]) "
+                    + "(atol \(settings.atol), rtol \(settings.rtol)); max abs "
+                    + "\(comparison.maxAbsError), max rel \(comparison.maxRelError)",
                 toleranceRatio: comparison.toleranceRatio, tolerance: comparison.tolerance)
         }
-        checks.append(InputCheck(name: name, shape: shape, comparison: comparison, checkedElements: indices.count))
+        checks.append(
+            InputCheck(
+                name: name, shape: shape, comparison: comparison, checkedElements: indices.count))
         gradIndex += 1
     }
 
@@ -200,6 +229,7 @@ public func gradcheck(
     let twicePassed = again.grads == grads
 
     return GradCheckReport(
-        inputShapes: inputs.map(\.value.shape) + parameters.map(\.variable.shape), outputShape: output.shape, inputs: checks,
+        inputShapes: inputs.map(\.value.shape) + parameters.map(\.variable.shape),
+        outputShape: output.shape, inputs: checks,
         zeroUpstreamPassed: zeroPassed, backwardTwicePassed: twicePassed)
 }

@@ -22,9 +22,13 @@ public enum InputKind: Sendable {
 
 /// A named input of a catalogue case.
 public struct InputSpec: Sendable {
+    /// The input's name.
     public let name: String
+    /// The input's shape.
     public let shape: [Int]
+    /// How its values are drawn.
     public let kind: InputKind
+    /// An input from its parts; standard normal by default.
     public init(_ name: String, _ shape: [Int], _ kind: InputKind = .normal) {
         self.name = name; self.shape = shape; self.kind = kind
     }
@@ -38,26 +42,42 @@ public struct InputSpec: Sendable {
 
 /// The op a catalogue case runs, with its settings.
 public enum CatalogOp: Sendable {
+    /// Elementwise arithmetic and the matrix product.
     case add, sub, mul, div, matmul
+    /// A fully connected layer, with or without bias.
     case linear(bias: Bool)
     /// A convolution as the model runs it, or, with `algorithm`, one fast algorithm forced
     /// whatever the size (how the fast kernels are held to central differences and to PyTorch).
     case conv2d(stride: Int, padding: Int, bias: Bool, algorithm: ConvolutionAlgorithm? = nil)
+    /// Max pooling.
     case maxPool2d(kernel: Int, stride: Int, padding: Int)
+    /// Average pooling.
     case avgPool2d(kernel: Int, stride: Int, padding: Int)
+    /// Adaptive average pooling to `height × width`.
     case adaptiveAvgPool2d(height: Int, width: Int)
     /// Inputs: x, γ, β, running mean, running variance.
     case batchNorm(training: Bool)
+    /// Activations.
     case relu, prelu, sigmoid, tanh
+    /// Leaky ReLU with `slope`.
     case leakyRelu(slope: Double)
+    /// Softmax and log-softmax along `axis`.
     case softmax(axis: Int), logSoftmax(axis: Int)
+    /// Cross-entropy against `labels`.
     case crossEntropy(labels: [Int])
+    /// Binary cross-entropy with logits.
     case bceWithLogits
+    /// Concatenation along `axis`.
     case concat(axis: Int)
+    /// Sum and mean over `axes` (nil: all), keeping them or not.
     case sum(axes: [Int]?, keep: Bool), mean(axes: [Int]?, keep: Bool)
+    /// Elementwise square, square root, exponential and logarithm.
     case square, sqrt, exp, log
+    /// Elementwise power.
     case pow(Double)
+    /// L2 normalisation along `axis`.
     case l2Normalize(axis: Int)
+    /// Dropout with probability `p` and masks from `seed`.
     case dropout(p: Double, training: Bool, seed: UInt64)
     /// Stop-gradient: the value passes, the gradient must be exactly zero.
     case detach
@@ -73,9 +93,12 @@ public struct OpCase: Sendable {
     public let family: String
     /// What distinguishes this case (e.g. `3×3 s2 p1, 23→12`).
     public let detail: String
+    /// The case's inputs, in order.
     public let inputs: [InputSpec]
+    /// The op and its settings.
     public let op: CatalogOp
 
+    /// A case from its parts.
     public init(_ family: String, _ detail: String, _ inputs: [InputSpec], _ op: CatalogOp) {
         self.family = family; self.detail = detail; self.inputs = inputs; self.op = op
     }
@@ -96,11 +119,15 @@ public struct OpCase: Sendable {
             case .probability:
                 t = .uniform(spec.shape, low: 0, high: 1, generator: &g)
             case .awayFromZero:
-                t = Tensor<Double>.normal(spec.shape, generator: &g).map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 }
+                t = Tensor<Double>.normal(spec.shape, generator: &g).map {
+                    $0 >= 0 ? $0 + 0.1 : $0 - 0.1
+                }
             case .distinct:
                 var order = Array(0..<Shape.count(spec.shape))
                 order.shuffle(using: &g)
-                t = Tensor(shape: spec.shape, scalars: order.map { Double($0) * 0.01 - Double(order.count) * 0.005 })
+                t = Tensor(
+                    shape: spec.shape,
+                    scalars: order.map { Double($0) * 0.01 - Double(order.count) * 0.005 })
             }
             return CheckedInput(spec.name, t, differentiable: spec.differentiable)
         }
@@ -120,13 +147,19 @@ public struct OpCase: Sendable {
                 return conv2d(x[0], weight: x[1], bias: bias ? x[2] : nil, stride: s, padding: p)
             }
             return forcedConvolution(
-                x[0], weight: x[1], bias: bias ? x[2] : nil, ConvolutionSettings(stride: s, padding: p), algorithm)
-        case .maxPool2d(let k, let s, let p): return maxPool2d(x[0], kernel: k, stride: s, padding: p)
-        case .avgPool2d(let k, let s, let p): return avgPool2d(x[0], kernel: k, stride: s, padding: p)
-        case .adaptiveAvgPool2d(let h, let w): return adaptiveAvgPool2d(x[0], outHeight: h, outWidth: w)
+                x[0], weight: x[1], bias: bias ? x[2] : nil,
+                ConvolutionSettings(stride: s, padding: p), algorithm)
+        case .maxPool2d(let k, let s, let p):
+            return maxPool2d(x[0], kernel: k, stride: s, padding: p)
+        case .avgPool2d(let k, let s, let p):
+            return avgPool2d(x[0], kernel: k, stride: s, padding: p)
+        case .adaptiveAvgPool2d(let h, let w):
+            return adaptiveAvgPool2d(x[0], outHeight: h, outWidth: w)
         case .batchNorm(let training):
             var mean = x[3].value, variance = x[4].value
-            return batchNorm(x[0], gamma: x[1], beta: x[2], runningMean: &mean, runningVariance: &variance, training: training)
+            return batchNorm(
+                x[0], gamma: x[1], beta: x[2], runningMean: &mean, runningVariance: &variance,
+                training: training)
         case .relu: return x[0].relu()
         case .prelu: return prelu(x[0], slope: x[1])
         case .leakyRelu(let slope): return x[0].leakyRelu(slope: S(slope))
@@ -170,7 +203,8 @@ func forcedConvolution<S: TensorScalar>(
         if needs[0] { asked.insert(.input) }
         if needs[1] { asked.insert(.weight) }
         if needs.count > 2 && needs[2] { asked.insert(.bias) }
-        let r = Tensor.conv2dBackwardFast(input, weight: w, upstream: g, c, asked, algorithm: algorithm)
+        let r = Tensor.conv2dBackwardFast(
+            input, weight: w, upstream: g, c, asked, algorithm: algorithm)
         return bias == nil ? [r.input, r.weight] : [r.input, r.weight, r.bias]
     }
 }

@@ -6,12 +6,19 @@ import TensorCore
 /// `weight`, `bias`; buffers `running_mean`, `running_var`, `num_batches_tracked`.
 /// Momentum 0.1, eps 1e-5, unbiased running variance (PyTorch semantics).
 public struct BatchNorm<Scalar: TensorScalar>: Layer {
+    /// γ `[C]`, the scale.
     public var weight: Variable<Scalar>
+    /// β `[C]`, the shift.
     public var bias: Variable<Scalar>
+    /// The running mean `[C]`.
     public let runningMean: Buffer<Scalar>
+    /// The running (unbiased) variance `[C]`.
     public let runningVariance: Buffer<Scalar>
+    /// Training batches seen (`num_batches_tracked`).
     public let batchesTracked: Counter
+    /// The weight of a new batch in the running statistics.
     public let momentum: Scalar
+    /// Added to the variance before the square root.
     public let eps: Scalar
 
     /// A layer of `channels` with PyTorch's initial state (γ = 1, β = 0, mean 0, variance 1).
@@ -25,16 +32,22 @@ public struct BatchNorm<Scalar: TensorScalar>: Layer {
         self.eps = eps
     }
 
+    /// Normalises `x` with batch statistics in training (updating the running ones), else running.
     public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
         if mode.training { batchesTracked.value += 1 }
         return batchNorm(
-            x, gamma: weight, beta: bias, runningMean: &runningMean.value, runningVariance: &runningVariance.value,
+            x, gamma: weight, beta: bias, runningMean: &runningMean.value,
+            runningVariance: &runningVariance.value,
             training: mode.training, momentum: momentum, eps: eps)
     }
 
+    /// `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked`.
     public func stateEntries() -> [StateEntry<Scalar>] {
-        [.parameter("weight", weight), .parameter("bias", bias), .buffer("running_mean", runningMean),
-         .buffer("running_var", runningVariance), .counter("num_batches_tracked", batchesTracked)]
+        [
+            .parameter("weight", weight), .parameter("bias", bias),
+            .buffer("running_mean", runningMean),
+            .buffer("running_var", runningVariance), .counter("num_batches_tracked", batchesTracked)
+        ]
     }
 }
 
@@ -44,14 +57,20 @@ public struct BatchNorm<Scalar: TensorScalar>: Layer {
 public func batchNormThenPReLU<Scalar>(
     _ bn: BatchNorm<Scalar>, _ p: PReLU<Scalar>, _ x: Variable<Scalar>, mode: Mode
 ) -> Variable<Scalar> {
-    let recording = GradMode.isEnabled
-        && (x.requiresGrad || bn.weight.requiresGrad || bn.bias.requiresGrad || p.weight.requiresGrad)
-    guard !mode.training, !recording, p.weight.value.count == 1 else { return p(bn(x, mode: mode), mode: mode) }
+    let recording =
+        GradMode.isEnabled
+        && (x.requiresGrad || bn.weight.requiresGrad || bn.bias.requiresGrad
+            || p.weight.requiresGrad)
+    guard !mode.training, !recording, p.weight.value.count == 1 else {
+        return p(bn(x, mode: mode), mode: mode)
+    }
     requireShapes { () throws(ShapeError) in
         try Tensor<Scalar>.validateBatchNorm(x.shape, channels: bn.weight.value.count)
     }
     let invStd = bn.runningVariance.value.scalars.map { 1 / ($0 + bn.eps).squareRoot() }
-    return Variable(Tensor.batchNormPReLU(
-        x.value, mean: bn.runningMean.value.scalars, invStd: invStd, gamma: bn.weight.value, beta: bn.bias.value,
-        slope: p.weight.value.scalars[0]))
+    return Variable(
+        Tensor.batchNormPReLU(
+            x.value, mean: bn.runningMean.value.scalars, invStd: invStd, gamma: bn.weight.value,
+            beta: bn.bias.value,
+            slope: p.weight.value.scalars[0]))
 }

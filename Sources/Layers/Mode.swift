@@ -12,6 +12,7 @@ public struct Mode {
     /// Where dropout masks come from.
     public let random: RandomSource?
 
+    /// A mode from its parts.
     public init(training: Bool, dropout: Bool, random: RandomSource?) {
         self.training = training
         self.dropout = dropout
@@ -19,13 +20,17 @@ public struct Mode {
     }
 
     /// Training with dropout masks from `random`.
-    public static func train(_ random: RandomSource) -> Mode { Mode(training: true, dropout: true, random: random) }
+    public static func train(_ random: RandomSource) -> Mode {
+        Mode(training: true, dropout: true, random: random)
+    }
     /// Evaluation: running statistics, no dropout; deterministic.
     public static var eval: Mode { Mode(training: false, dropout: false, random: nil) }
 }
 
 /// A shared, seeded random generator for the forward passes of one run.
 public final class RandomSource {
+    /// The generator the masks are drawn from.
     public var generator: RandomGenerator
+    /// A source seeded with `seed`.
     public init(seed: UInt64) { generator = RandomGenerator(seed: seed) }
 }

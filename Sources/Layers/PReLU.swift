@@ -4,6 +4,7 @@ import TensorCore
 
 /// PReLU with learnable slopes: one shared (`[1]`, as everywhere in DDL) or one per channel.
 public struct PReLU<Scalar: TensorScalar>: Layer {
+    /// The slopes `[count]` for negative inputs.
     public var weight: Variable<Scalar>
 
     /// PyTorch's `nn.PReLU(num_parameters)` with slopes initialised to `initial`.
@@ -11,7 +12,11 @@ public struct PReLU<Scalar: TensorScalar>: Layer {
         weight = Variable(Tensor(repeating: initial, shape: [count]), requiresGrad: true)
     }
 
-    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> { prelu(x, slope: weight) }
+    /// `x` where positive, else the slope times `x`.
+    public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
+        prelu(x, slope: weight)
+    }
 
+    /// `weight`.
     public func stateEntries() -> [StateEntry<Scalar>] { [.parameter("weight", weight)] }
 }

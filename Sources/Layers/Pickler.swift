@@ -11,7 +11,9 @@ struct Pickler {
     mutating func setItems() { bytes.append(0x75) }  // u
     mutating func persistentID() { bytes.append(0x51) }  // Q, BINPERSID
     mutating func bool(_ v: Bool) { bytes.append(v ? 0x88 : 0x89) }
-    mutating func global(_ module: String, _ name: String) { bytes += [0x63] + Array("\(module)\n\(name)\n".utf8) }  // c
+    mutating func global(_ module: String, _ name: String) {
+        bytes += [0x63] + Array("\(module)\n\(name)\n".utf8)
+    }  // c
     mutating func unicode(_ s: String) {  // X, BINUNICODE: 4-byte little-endian length
         let utf8 = Array(s.utf8)
         bytes.append(0x58)
@@ -23,7 +25,9 @@ struct Pickler {
             bytes += [0x4B, UInt8(v)]  // K, BININT1
         } else if v >= Int(Int32.min) && v <= Int(Int32.max) {
             bytes.append(0x4A)  // J, BININT
-            bytes += (0..<4).map { UInt8((UInt32(bitPattern: Int32(v)) >> (8 * UInt32($0))) & 0xFF) }
+            bytes += (0..<4).map {
+                UInt8((UInt32(bitPattern: Int32(v)) >> (8 * UInt32($0))) & 0xFF)
+            }
         } else {
             bytes += Array("I\(v)\n".utf8)  // INT, decimal
         }

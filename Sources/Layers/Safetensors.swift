@@ -9,17 +9,29 @@ import TensorCore
 public enum Safetensors {
     /// The file's bytes for `tensors` (in that order) and `metadata`.
     /// - Precondition: tensor names are unique and none is `__metadata__`.
-    public static func encode(_ tensors: [SafetensorsTensor], metadata: [String: String]) -> [UInt8] {
-        precondition(Set(tensors.map(\.name)).count == tensors.count, "Safetensors.encode: duplicate tensor names")
-        precondition(!tensors.contains { $0.name == "__metadata__" }, "Safetensors.encode: a tensor named __metadata__")
+    public static func encode(_ tensors: [SafetensorsTensor], metadata: [String: String]) -> [UInt8]
+    {
+        precondition(
+            Set(tensors.map(\.name)).count == tensors.count,
+            "Safetensors.encode: duplicate tensor names")
+        precondition(
+            !tensors.contains { $0.name == "__metadata__" },
+            "Safetensors.encode: a tensor named __metadata__")
         var header: [String: Any] = [:]
         var offset = 0
         for t in tensors {
-            header[t.name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + t.bytes.count]] as [String: Any]
+            header[t.name] =
+                [
+                    "dtype": t.dtype.rawValue, "shape": t.shape,
+                    "data_offsets": [offset, offset + t.bytes.count]
+                ] as [String: Any]
             offset += t.bytes.count
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }
-        let json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let json =
+            (try? JSONSerialization.data(
+                withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         var headerBytes = Array(json)
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
         var out = SafetensorsTensor.littleEndian([UInt64(headerBytes.count)])
@@ -37,11 +49,17 @@ public enum Safetensors {
         return model.stateEntries().map { entry in
             switch entry {
             case .parameter(let n, let v):
-                SafetensorsTensor(name: n, dtype: dtype, shape: v.value.shape, bytes: SafetensorsTensor.littleEndian(v.value.scalars))
+                SafetensorsTensor(
+                    name: n, dtype: dtype, shape: v.value.shape,
+                    bytes: SafetensorsTensor.littleEndian(v.value.scalars))
             case .buffer(let n, let b):
-                SafetensorsTensor(name: n, dtype: dtype, shape: b.value.shape, bytes: SafetensorsTensor.littleEndian(b.value.scalars))
+                SafetensorsTensor(
+                    name: n, dtype: dtype, shape: b.value.shape,
+                    bytes: SafetensorsTensor.littleEndian(b.value.scalars))
             case .counter(let n, let c):
-                SafetensorsTensor(name: n, dtype: .i64, shape: [], bytes: SafetensorsTensor.littleEndian([c.value]))
+                SafetensorsTensor(
+                    name: n, dtype: .i64, shape: [],
+                    bytes: SafetensorsTensor.littleEndian([c.value]))
             }
         }
     }

@@ -3,6 +3,7 @@
 public struct SafetensorsTensor: Sendable, Equatable {
     /// The element types written here, by their safetensors names.
     public enum DType: String, Sendable, Equatable {
+        /// 32- and 64-bit floats and 64-bit integers.
         case f32 = "F32", f64 = "F64", i64 = "I64"
 
         /// Bytes per element.
@@ -21,7 +22,9 @@ public struct SafetensorsTensor: Sendable, Equatable {
     /// A tensor from its parts.
     /// - Precondition: `bytes.count` is the shape's element count times the dtype's size.
     public init(name: String, dtype: DType, shape: [Int], bytes: [UInt8]) {
-        precondition(bytes.count == shape.reduce(1, *) * dtype.size, "SafetensorsTensor \(name): \(bytes.count) bytes for \(shape) \(dtype.rawValue)")
+        precondition(
+            bytes.count == shape.reduce(1, *) * dtype.size,
+            "SafetensorsTensor \(name): \(bytes.count) bytes for \(shape) \(dtype.rawValue)")
         self.name = name
         self.dtype = dtype
         self.shape = shape
@@ -32,8 +35,10 @@ public struct SafetensorsTensor: Sendable, Equatable {
     static func littleEndian<T>(_ values: [T]) -> [UInt8] {
         var bytes = values.withUnsafeBytes { Array($0) }
         #if _endian(big)
-        let size = MemoryLayout<T>.size
-        for start in stride(from: 0, to: bytes.count, by: size) { bytes[start..<(start + size)].reverse() }
+            let size = MemoryLayout<T>.size
+            for start in stride(from: 0, to: bytes.count, by: size) {
+                bytes[start..<(start + size)].reverse()
+            }
         #endif
         return bytes
     }

@@ -8,6 +8,7 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     /// The children, in order, with their names.
     public let layers: [(name: String, layer: any Layer<Scalar>)]
 
+    /// A sequence of named children, run in the given order.
     public init(_ layers: [(name: String, layer: any Layer<Scalar>)]) { self.layers = layers }
 
     /// Runs the children in order; a batch norm followed by a PReLU runs as one pass in
@@ -15,7 +16,9 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
         var y = x, i = 0
         while i < layers.count {
-            if i + 1 < layers.count, let bn = layers[i].layer as? BatchNorm<Scalar>, let p = layers[i + 1].layer as? PReLU<Scalar> {
+            if i + 1 < layers.count, let bn = layers[i].layer as? BatchNorm<Scalar>,
+                let p = layers[i + 1].layer as? PReLU<Scalar>
+            {
                 y = batchNormThenPReLU(bn, p, y, mode: mode)
                 i += 2
             } else {
@@ -26,6 +29,7 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
         return y
     }
 
+    /// Each child's entries under `name.`.
     public func stateEntries() -> [StateEntry<Scalar>] {
         layers.flatMap { item in item.layer.stateEntries().map { $0.prefixed(item.name) } }
     }

@@ -6,12 +6,15 @@ import TensorCore
 public final class Buffer<Scalar: TensorScalar> {
     /// The current value.
     public var value: Tensor<Scalar>
+    /// A buffer holding `value`.
     public init(_ value: Tensor<Scalar>) { self.value = value }
 }
 
 /// An integer buffer (PyTorch's `num_batches_tracked`), kept so checkpoints round-trip.
 public final class Counter {
+    /// The current count.
     public var value: Int64
+    /// A counter starting at `value`.
     public init(_ value: Int64 = 0) { self.value = value }
 }
 
@@ -43,6 +46,7 @@ public enum StateEntry<Scalar: TensorScalar> {
 
 /// Anything with parameters and buffers that have state-dict names.
 public protocol StateContainer {
+    /// The element type of the state.
     associatedtype Scalar: TensorScalar
     /// Every parameter and buffer, with names relative to this container, in a fixed order.
     func stateEntries() -> [StateEntry<Scalar>]
@@ -50,7 +54,8 @@ public protocol StateContainer {
 
 extension StateContainer {
     /// The entries of a child under `name.` (PyTorch's module path).
-    public func child<C: StateContainer>(_ name: String, _ container: C) -> [StateEntry<Scalar>] where C.Scalar == Scalar {
+    public func child<C: StateContainer>(_ name: String, _ container: C) -> [StateEntry<Scalar>]
+    where C.Scalar == Scalar {
         container.stateEntries().map { $0.prefixed(name) }
     }
 

@@ -6,7 +6,9 @@ import TensorCore
 /// A state dict that does not fit a model: every missing, unexpected and mis-shaped entry at
 /// once, with the file and group it came from.
 public struct StateDictMismatch: Error, CustomStringConvertible, Sendable {
+    /// The file the state dict came from.
     public let file: String
+    /// The group within it.
     public let group: String
     /// Entries the model has and the file lacks, with the model's shapes.
     public let missing: [(name: String, shape: [Int])]
@@ -15,11 +17,14 @@ public struct StateDictMismatch: Error, CustomStringConvertible, Sendable {
     /// Entries whose shapes differ.
     public let wrongShape: [(name: String, model: [Int], file: [Int])]
 
+    /// One line naming the file and group, then one per bad entry.
     public var description: String {
         var lines = ["\(file): \(group): the state dict does not fit the model"]
         for m in missing { lines.append("  missing \(m.name) \(describe(m.shape))") }
         for u in unexpected { lines.append("  unexpected \(u.name) \(describe(u.shape))") }
-        for w in wrongShape { lines.append("  \(w.name): model \(describe(w.model)), file \(describe(w.file))") }
+        for w in wrongShape {
+            lines.append("  \(w.name): model \(describe(w.model)), file \(describe(w.file))")
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -64,20 +69,26 @@ extension StateContainer {
             if f != shape { wrong.append((n, shape, f)) }
         }
         let known = Set(model.map(\.name))
-        let unexpected = fileShapes.keys.sorted().filter { !known.contains($0) }.map { ($0, fileShapes[$0] ?? []) }
+        let unexpected = fileShapes.keys.sorted().filter { !known.contains($0) }.map {
+            ($0, fileShapes[$0] ?? [])
+        }
         guard missing.isEmpty, unexpected.isEmpty, wrong.isEmpty else {
             func named(_ n: String) -> String { prefix + n }
             throw StateDictMismatch(
-                file: group.file.path, group: group.path, missing: missing.map { (named($0.0), $0.1) },
-                unexpected: unexpected.map { (named($0.0), $0.1) }, wrongShape: wrong.map { (named($0.0), $0.1, $0.2) })
+                file: group.file.path, group: group.path,
+                missing: missing.map { (named($0.0), $0.1) },
+                unexpected: unexpected.map { (named($0.0), $0.1) },
+                wrongShape: wrong.map { (named($0.0), $0.1, $0.2) })
         }
         // Read everything before assigning anything, so a read error changes nothing.
         var values: [Int: Tensor<Scalar>] = [:], counts: [Int: Int64] = [:]
         let entries = stateEntries()
         for (i, entry) in entries.enumerated() {
             switch entry {
-            case .parameter(let n, _), .buffer(let n, _): values[i] = try group.readTensor(prefix + n, as: Scalar.self)
-            case .counter(let n, _): counts[i] = try group.read(prefix + n, as: Int64.self).values.first ?? 0
+            case .parameter(let n, _), .buffer(let n, _):
+                values[i] = try group.readTensor(prefix + n, as: Scalar.self)
+            case .counter(let n, _):
+                counts[i] = try group.read(prefix + n, as: Int64.self).values.first ?? 0
             }
         }
         for (i, entry) in entries.enumerated() {
@@ -93,7 +104,9 @@ extension StateContainer {
     public func copyState<Other: StateContainer>(from other: Other) where Other.Scalar == Scalar {
         let source = Dictionary(uniqueKeysWithValues: other.stateEntries().map { ($0.name, $0) })
         for entry in stateEntries() {
-            guard let s = source[entry.name] else { preconditionFailure("copyState: no entry \(entry.name)") }
+            guard let s = source[entry.name] else {
+                preconditionFailure("copyState: no entry \(entry.name)")
+            }
             switch (entry, s) {
             case (.parameter(_, let v), .parameter(_, let w)): v.assign(w.value)
             case (.buffer(_, let b), .buffer(_, let c)): b.value = c.value

@@ -25,12 +25,16 @@ public struct StoredZip: Sendable {
     }
 
     private static func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
-    private static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * UInt32($0))) & 0xFF) } }
+    private static func le32(_ v: UInt32) -> [UInt8] {
+        (0..<4).map { UInt8((v >> (8 * UInt32($0))) & 0xFF) }
+    }
 
     /// Appends the file `name` holding `data`.
     /// - Precondition: the archive stays below 4 GiB and 65,535 files.
     public mutating func add(_ name: String, _ data: [UInt8]) {
-        precondition(bytes.count + data.count < Int(UInt32.max) - 1 << 20 && count < 65_535, "StoredZip: too large for a ZIP without ZIP64")
+        precondition(
+            bytes.count + data.count < Int(UInt32.max) - 1 << 20 && count < 65_535,
+            "StoredZip: too large for a ZIP without ZIP64")
         let nameBytes = Array(name.utf8)
         let crc = Self.crc32(data)
         let offset = bytes.count
@@ -38,19 +42,25 @@ public struct StoredZip: Sendable {
         let headerEnd = offset + 30 + nameBytes.count
         var pad = (64 - (headerEnd + 4) % 64) % 64
         if headerEnd % 64 == 0 { pad = -4 }
-        let extra: [UInt8] = pad < 0 ? [] : [0x46, 0x42] + Self.le16(pad) + [UInt8](repeating: 0x5A, count: pad)
+        let extra: [UInt8] =
+            pad < 0 ? [] : [0x46, 0x42] + Self.le16(pad) + [UInt8](repeating: 0x5A, count: pad)
         let size = Self.le32(UInt32(data.count))
-        let common: [UInt8] = Self.le16(20) + Self.le16(0) + Self.le16(0) + Self.le16(0) + Self.le16(0x21)
+        let common: [UInt8] =
+            Self.le16(20) + Self.le16(0) + Self.le16(0) + Self.le16(0) + Self.le16(0x21)
             + Self.le32(crc) + size + size + Self.le16(nameBytes.count)
-        bytes += [0x50, 0x4B, 0x03, 0x04] + common + Self.le16(extra.count) + nameBytes + extra + data
-        directory += [0x50, 0x4B, 0x01, 0x02] + Self.le16(20) + common + Self.le16(0) + Self.le16(0) + Self.le16(0)
+        bytes +=
+            [0x50, 0x4B, 0x03, 0x04] + common + Self.le16(extra.count) + nameBytes + extra + data
+        directory +=
+            [0x50, 0x4B, 0x01, 0x02] + Self.le16(20) + common + Self.le16(0) + Self.le16(0)
+            + Self.le16(0)
             + Self.le16(0) + Self.le32(0) + Self.le32(UInt32(offset)) + nameBytes
         count += 1
     }
 
     /// The finished archive: the files, the central directory and its end record.
     public func finished() -> [UInt8] {
-        bytes + directory + [0x50, 0x4B, 0x05, 0x06] + Self.le16(0) + Self.le16(0) + Self.le16(count) + Self.le16(count)
+        bytes + directory + [0x50, 0x4B, 0x05, 0x06] + Self.le16(0) + Self.le16(0)
+            + Self.le16(count) + Self.le16(count)
             + Self.le32(UInt32(directory.count)) + Self.le32(UInt32(bytes.count)) + Self.le16(0)
     }
 }

@@ -65,7 +65,9 @@ public enum TorchStateDictFile {
     /// Row-major strides of `shape`, in elements.
     static func strides(_ shape: [Int]) -> [Int] {
         var s = [Int](repeating: 1, count: shape.count)
-        for i in stride(from: shape.count - 2, through: 0, by: -1) { s[i] = s[i + 1] * shape[i + 1] }
+        for i in stride(from: shape.count - 2, through: 0, by: -1) {
+            s[i] = s[i + 1] * shape[i + 1]
+        }
         return s
     }
 }

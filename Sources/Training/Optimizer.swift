@@ -4,6 +4,7 @@ import TensorCore
 
 /// An optimiser: a pure per-parameter update applied to leaf variables from their gradients.
 public protocol Optimizer<Scalar>: AnyObject {
+    /// The element type of the parameters.
     associatedtype Scalar: TensorScalar
     /// The parameters it updates, with their state-dict names.
     var parameters: [(name: String, variable: Variable<Scalar>)] { get }
@@ -22,8 +23,12 @@ public protocol Optimizer<Scalar>: AnyObject {
 
 /// A saved optimiser state that does not fit the optimiser's parameters.
 public struct OptimizerStateError: Error, CustomStringConvertible, Sendable {
+    /// Each missing or mis-shaped entry.
     public let problems: [String]
-    public var description: String { "optimiser state does not fit: " + problems.joined(separator: "; ") }
+    /// The problems, joined by `; `.
+    public var description: String {
+        "optimiser state does not fit: " + problems.joined(separator: "; ")
+    }
 }
 
 extension Optimizer {
@@ -36,14 +41,19 @@ extension Optimizer {
 /// `p ← p − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + eps)`, where `t` counts the steps that
 /// parameter took (a parameter without a gradient skips a step, as in PyTorch).
 public final class Adam<Scalar: TensorScalar>: Optimizer {
+    /// The parameters it updates, with their state-dict names.
     public let parameters: [(name: String, variable: Variable<Scalar>)]
+    /// The learning rate of the next step.
     public var learningRate: Double
+    /// β1, β2, eps and the L2 weight decay.
     public let beta1: Double, beta2: Double, eps: Double, weightDecay: Double
+    /// Steps taken so far.
     public private(set) var stepCount = 0
     private var m: [Tensor<Scalar>], v: [Tensor<Scalar>]
     /// Steps each parameter has taken (its `t` in the bias corrections).
     private var steps: [Int]
 
+    /// Adam over `parameters`, with first and second moments zero.
     public init(
         _ parameters: [(name: String, variable: Variable<Scalar>)], learningRate: Double = 1e-4,
         beta1: Double = 0.5, beta2: Double = 0.999, eps: Double = 1e-8, weightDecay: Double = 5e-4
@@ -59,6 +69,7 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         steps = parameters.map { _ in 0 }
     }
 
+    /// One Adam update of each parameter that has a gradient.
     public func step() {
         stepCount += 1
         for (k, p) in parameters.enumerated() {
@@ -66,13 +77,15 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
             steps[k] += 1
             let t = Double(steps[k])
             let c = AdamCoefficients(
-                stepSize: learningRate / (1 - Double.pow(beta1, t)), oneMinusBeta1: 1 - beta1, beta2: beta2,
+                stepSize: learningRate / (1 - Double.pow(beta1, t)), oneMinusBeta1: 1 - beta1,
+                beta2: beta2,
                 oneMinusBeta2: 1 - beta2, weightDecay: weightDecay, eps: eps,
                 correction2Root: (1 - Double.pow(beta2, t)).squareRoot())
             p.variable.update { Tensor.adamUpdate(value: &$0, m: &m[k], v: &v[k], gradient: g, c) }
         }
     }
 
+    /// `exp_avg.<name>`, `exp_avg_sq.<name>` and `step.<name>` for each parameter.
     public func stateTensors() -> [(name: String, tensor: Tensor<Scalar>)] {
         parameters.indices.flatMap { k in
             [("exp_avg.\(parameters[k].name)", m[k]), ("exp_avg_sq.\(parameters[k].name)", v[k]),
@@ -80,16 +93,24 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         }
     }
 
+    /// Restores the moments and per-parameter steps, or throws naming every problem.
     public func restore(state: [String: Tensor<Scalar>], stepCount: Int) throws {
         var problems: [String] = []
         var newM = m, newV = v, newSteps = steps
         for (k, p) in parameters.enumerated() {
-            if let t = state["step.\(p.name)"], t.count == 1 { newSteps[k] = Int(t.scalars[0]) } else { problems.append("missing step.\(p.name)") }
+            if let t = state["step.\(p.name)"], t.count == 1 {
+                newSteps[k] = Int(t.scalars[0])
+            } else {
+                problems.append("missing step.\(p.name)")
+            }
             for (prefix, isFirst) in [("exp_avg", true), ("exp_avg_sq", false)] {
                 let key = "\(prefix).\(p.name)"
                 guard let t = state[key] else { problems.append("missing \(key)"); continue }
                 guard t.shape == p.variable.shape else {
-                    problems.append("\(key): saved \(describe(t.shape)), parameter \(describe(p.variable.shape))")
+                    problems.append(
+                        "\(key): saved \(describe(t.shape)), parameter "
+                            + "\(describe(p.variable.shape))"
+                    )
                     continue
                 }
                 if isFirst { newM[k] = t } else { newV[k] = t }
@@ -106,13 +127,21 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
 /// SGD with momentum as PyTorch's `torch.optim.SGD` (dampening 0, no Nesterov):
 /// `d = g + wd·p`; `b ← d` on the first step, then `b ← μ·b + d`; `p ← p − lr·b`.
 public final class SGD<Scalar: TensorScalar>: Optimizer {
+    /// The parameters it updates, with their state-dict names.
     public let parameters: [(name: String, variable: Variable<Scalar>)]
+    /// The learning rate of the next step.
     public var learningRate: Double
+    /// The momentum μ and the L2 weight decay.
     public let momentum: Double, weightDecay: Double
+    /// Steps taken so far.
     public private(set) var stepCount = 0
     private var buffers: [Tensor<Scalar>?]
 
-    public init(_ parameters: [(name: String, variable: Variable<Scalar>)], learningRate: Double, momentum: Double = 0.9, weightDecay: Double = 0) {
+    /// SGD over `parameters`, with no momentum buffers yet.
+    public init(
+        _ parameters: [(name: String, variable: Variable<Scalar>)], learningRate: Double,
+        momentum: Double = 0.9, weightDecay: Double = 0
+    ) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
@@ -120,6 +149,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
         buffers = parameters.map { _ in nil }
     }
 
+    /// One SGD update of each parameter that has a gradient.
     public func step() {
         stepCount += 1
         let lr = Scalar(learningRate), mu = Scalar(momentum), wd = Scalar(weightDecay)
@@ -145,17 +175,25 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
         }
     }
 
+    /// `momentum_buffer.<name>` for each parameter that has a buffer.
     public func stateTensors() -> [(name: String, tensor: Tensor<Scalar>)] {
-        parameters.indices.compactMap { k in buffers[k].map { ("momentum_buffer.\(parameters[k].name)", $0) } }
+        parameters.indices.compactMap { k in
+            buffers[k].map { ("momentum_buffer.\(parameters[k].name)", $0) }
+        }
     }
 
+    /// Restores the momentum buffers (a missing one is cleared), or throws naming every problem.
     public func restore(state: [String: Tensor<Scalar>], stepCount: Int) throws {
         var problems: [String] = []
         var restored = buffers
         for (k, p) in parameters.enumerated() {
             let key = "momentum_buffer.\(p.name)"
             guard let t = state[key] else { restored[k] = nil; continue }
-            guard t.shape == p.variable.shape else { problems.append("\(key): saved \(describe(t.shape)), parameter \(describe(p.variable.shape))"); continue }
+            guard t.shape == p.variable.shape else {
+                problems.append(
+                    "\(key): saved \(describe(t.shape)), parameter \(describe(p.variable.shape))");
+                continue
+            }
             restored[k] = t
         }
         guard problems.isEmpty else { throw OptimizerStateError(problems: problems) }
@@ -167,10 +205,14 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
 /// PyTorch's `MultiStepLR`: the base rate times `gamma` for every milestone reached,
 /// evaluated per epoch (epochs counted from 0; after epoch e the rate is that of e + 1).
 public struct MultiStepSchedule: Sendable, Equatable {
+    /// The rate before the first milestone.
     public let base: Double
+    /// The epochs at which the rate is multiplied by `gamma`, sorted.
     public let milestones: [Int]
+    /// The factor applied at each milestone.
     public let gamma: Double
 
+    /// A schedule from its parts; `milestones` are sorted.
     public init(base: Double, milestones: [Int], gamma: Double = 0.1) {
         self.base = base
         self.milestones = milestones.sorted()
