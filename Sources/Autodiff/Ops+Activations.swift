@@ -55,6 +55,7 @@ extension Variable {
 
 /// PReLU with a learnable slope: one shared (`[1]`) or one per channel (`[C]`, axis 1).
 public func prelu<S>(_ x: Variable<S>, slope: Variable<S>) -> Variable<S> {
+    if let fused = x.absorbing("prelu", .prelu(slope: slope.value), extra: [slope]) { return fused }
     let (input, a) = (x.value, slope.value)
     return Variable.record("prelu", value: Tensor.prelu(input, slope: a), parents: [x, slope]) {
         g, needs in

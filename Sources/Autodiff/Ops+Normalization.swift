@@ -35,9 +35,14 @@ public func batchNorm<S>(
         mean = runningMean.scalars
         invStd = runningVariance.scalars.map { 1 / ($0 + eps).squareRoot() }
     }
-    let (input, scale) = (x.value, gamma.value)
-    let y = Tensor.batchNormApply(input, mean: mean, invStd: invStd, gamma: scale, beta: beta.value)
-    return Variable.record("batch_norm", value: y, parents: [x, gamma, beta]) { g, needs in
+    let (input, scale, shift) = (x.value, gamma.value, beta.value)
+    let norm = ChannelNormalization(mean: mean, invStd: invStd, gamma: scale, beta: shift)
+    // The value is held back for the kernel layer to fuse with its consumer, when it does.
+    return Variable.recordDeferred(
+        "batch_norm", kernel: .batchNorm(x: input, norm: norm, training: training), shape: x.shape,
+        parents: [x, gamma, beta],
+        compute: { Tensor.batchNormApply(input, mean: mean, invStd: invStd, gamma: scale, beta: shift) }
+    ) { g, needs in
         let (sumDy, sumDyX) = Tensor.batchNormReductions(
             input, upstream: g, mean: mean, invStd: invStd)
         var dx: Tensor<S>? = nil

@@ -71,7 +71,7 @@ extension Variable {
     /// Adds `g` into this node's gradient.
     func accumulate(_ g: Tensor<Scalar>) {
         precondition(
-            g.shape == value.shape,
+            g.shape == shape,
             "\(operation): gradient \(describe(g.shape)) does not match value "
                 + "\(describe(value.shape))"
         )

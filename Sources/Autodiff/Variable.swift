@@ -7,8 +7,23 @@ import TensorCore
 /// gradient per parent (nil for parents that need none); `backward()` walks the graph once in
 /// reverse topological order and accumulates into the parents' gradients.
 public final class Variable<Scalar: TensorScalar> {
-    /// The forward value; a leaf's value can be replaced with `assign(_:)`.
-    public private(set) var value: Tensor<Scalar>
+    /// The forward value; a leaf's value can be replaced with `assign(_:)`. A held-back
+    /// value (see `Deferral`) is computed the first time it is read.
+    public var value: Tensor<Scalar> {
+        if let stored { return stored }
+        guard let deferral else { preconditionFailure("\(operation): a node without a value") }
+        let v = deferral.compute()
+        stored = v
+        self.deferral = nil
+        return v
+    }
+    /// The value once computed.
+    private var stored: Tensor<Scalar>?
+    /// The op that will compute the value when it is read, unless the op consuming it
+    /// absorbs it first.
+    public private(set) var deferral: Deferral<Scalar>?
+    /// The shape of the value, known before the value is computed.
+    public let shape: [Int]
     /// The accumulated gradient of the last `backward()`; kept for leaves, freed for
     /// intermediates unless the graph is retained.
     public internal(set) var grad: Tensor<Scalar>?
@@ -24,7 +39,8 @@ public final class Variable<Scalar: TensorScalar> {
 
     /// A leaf: an input or a parameter.
     public init(_ value: Tensor<Scalar>, requiresGrad: Bool = false) {
-        self.value = value
+        self.stored = value
+        self.shape = value.shape
         self.requiresGrad = requiresGrad
         self.operation = "leaf"
         self.parents = []
@@ -32,11 +48,14 @@ public final class Variable<Scalar: TensorScalar> {
     }
 
     init(
-        value: Tensor<Scalar>, operation: String, parents: [Variable],
-        pullback: @escaping (Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
+        value: Tensor<Scalar>?, deferral: Deferral<Scalar>? = nil, shape: [Int], operation: String,
+        parents: [Variable], requiresGrad: Bool = true,
+        pullback: ((Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?])?
     ) {
-        self.value = value
-        self.requiresGrad = true
+        self.stored = value
+        self.deferral = deferral
+        self.shape = shape
+        self.requiresGrad = requiresGrad
         self.operation = operation
         self.parents = parents
         self.pullback = pullback
@@ -51,14 +70,44 @@ public final class Variable<Scalar: TensorScalar> {
         guard GradMode.isEnabled, parents.contains(where: \.requiresGrad) else {
             return Variable(value)
         }
-        return Variable(value: value, operation: operation, parents: parents, pullback: pullback)
+        return Variable(
+            value: value, shape: value.shape, operation: operation, parents: parents,
+            pullback: pullback)
+    }
+
+    /// Records an op whose value is held back: computed by `compute` when first read, unless
+    /// the op consuming it absorbs it (`absorbing`). The kernel layer decides which ops are
+    /// held back (`KernelFusion.defers`); others are recorded as by `record`.
+    public static func recordDeferred(
+        _ operation: String, kernel: DeferredKernel<Scalar>, shape: [Int], parents: [Variable],
+        compute: @escaping () -> Tensor<Scalar>,
+        pullback: @escaping (Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
+    ) -> Variable {
+        guard KernelFusion.defers(kernel) else {
+            return record(operation, value: compute(), parents: parents, pullback: pullback)
+        }
+        let recording = GradMode.isEnabled && parents.contains(where: \.requiresGrad)
+        return Variable(
+            value: nil, deferral: Deferral(kernel: kernel, parents: parents, compute: compute),
+            shape: shape, operation: recording ? operation : "leaf", parents: recording ? parents : [],
+            requiresGrad: recording, pullback: recording ? pullback : nil)
+    }
+
+    /// The op `consumer` applied to this node, computed together with the op that made it
+    /// when that op's value is still held back and the kernel layer fuses the two; nil
+    /// otherwise. `extra` are the consumer's own inputs after this one.
+    public func absorbing(
+        _ operation: String, _ consumer: Consumer<Scalar>, extra: [Variable]
+    ) -> Variable? {
+        guard let deferral, let fused = KernelFusion.absorb(deferral.kernel, into: consumer) else {
+            return nil
+        }
+        return Variable.record(
+            operation, value: fused.value, parents: deferral.parents + extra, pullback: fused.pullback)
     }
 
     /// Whether this node is a leaf of the graph.
     public var isLeaf: Bool { parents.isEmpty }
-
-    /// The shape of the value.
-    public var shape: [Int] { value.shape }
 
     /// Clears the stored gradient.
     public func zeroGrad() { grad = nil }
@@ -70,7 +119,7 @@ public final class Variable<Scalar: TensorScalar> {
         precondition(
             newValue.shape == value.shape,
             "assign: new value \(describe(newValue.shape)) does not match \(describe(value.shape))")
-        value = newValue
+        stored = newValue
     }
 
     /// Updates a leaf's value in place (an optimiser step), without copying it when nothing
@@ -79,7 +128,7 @@ public final class Variable<Scalar: TensorScalar> {
         precondition(
             isLeaf, "update: only a leaf's value can be changed, not the result of \(operation)")
         let shape = value.shape
-        body(&value)
+        body(&stored!)
         precondition(
             value.shape == shape,
             "update: the shape changed from \(describe(shape)) to \(describe(value.shape))")
@@ -93,6 +142,17 @@ public final class Variable<Scalar: TensorScalar> {
         }
         grad = g
     }
+}
+
+/// How a held-back value will be computed, and what the kernel layer needs to fuse it with
+/// its consumer: the op's description and its inputs in the graph.
+public struct Deferral<Scalar: TensorScalar> {
+    /// The op, as the kernel layer describes it.
+    public let kernel: DeferredKernel<Scalar>
+    /// The op's inputs, in order (the parents a fused node takes over).
+    let parents: [Variable<Scalar>]
+    /// Computes the value.
+    let compute: () -> Tensor<Scalar>
 }
 
 extension Variable: CustomStringConvertible {

@@ -30,6 +30,9 @@ public struct BenchCommand: ParsableCommand {
     /// Whether to print the step's time per kernel (`--profile`).
     @Flag(help: "With --config, print where the step's time goes, per kernel.")
     public var profile = false
+    /// Whether the profile records each convolution geometry apart (`--by-shape`).
+    @Flag(name: .customLong("by-shape"), help: "With --profile, time each convolution geometry apart.")
+    public var byShape = false
 
     /// The kernel to measure (`--op`).
     @Option(help: "A kernel to measure.")
@@ -98,7 +101,7 @@ public struct BenchCommand: ParsableCommand {
     struct Row { let name: String; let seconds: Double; let gflops: Double }
 
     func runStep(_ config: String) {
-        let r = StepBenchmark(name: config, repeats: repeats, batch: batch).run()
+        let r = StepBenchmark(name: config, repeats: repeats, batch: batch, byShape: byShape).run()
         let achieved = r.stepFlops / r.trainSeconds / 1e9
         if json {
             var fields = [
@@ -216,8 +219,8 @@ public struct BenchCommand: ParsableCommand {
         let dy = Tensor<Float>.normal([batch, channels, out, out], generator: &g)
         let c = ConvolutionSettings(stride: 1, padding: pad)
         let t = median {
-            _ = Tensor.conv2dFast(x, weight: w, bias: nil, c, algorithm: algorithm)
-            _ = Tensor.conv2dBackwardFast(
+            _ = ForcedConvolution.forward(x, weight: w, bias: nil, c, algorithm: algorithm)
+            _ = ForcedConvolution.backward(
                 x, weight: w, upstream: dy, c, [.input, .weight], algorithm: algorithm)
         }
         let flops = 3 * 2 * Double(batch * channels * out * out * channels * kernel * kernel)

@@ -17,6 +17,8 @@ struct StepBenchmark {
     let repeats: Int
     /// The batch of the step, when not the configuration's (the paper's other databases: 8).
     var batch: Int? = nil
+    /// Whether the profiles record each convolution geometry apart.
+    var byShape = false
 
     struct Result {
         var trainSeconds: Double
@@ -54,13 +56,13 @@ struct StepBenchmark {
         }
         let train = median(step)
         let inference = median { _ = withoutGradients { ddm(x, mode: .eval) } }
-        let profile = KernelProfile()
+        let profile = KernelProfile(byShape: byShape)
         let clock = ContinuousClock()
         let profiled = clock.measure { profile.recording { step() } }
         let entries = profile.snapshot.sorted { $0.value.seconds > $1.value.seconds }.map {
             ($0.key, $0.value)
         }
-        let inferenceProfile = KernelProfile()
+        let inferenceProfile = KernelProfile(byShape: byShape)
         let profiledInference = clock.measure {
             inferenceProfile.recording { _ = withoutGradients { ddm(x, mode: .eval) } }
         }

@@ -33,10 +33,10 @@ public struct PreActBlock<Scalar: TensorScalar>: Layer {
 
     /// `conv2(PReLU(BN(conv1(o)))) + sc` with `o = PReLU(BN(x))`.
     public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
-        let o = batchNormThenPReLU(bn1, prelu1, x, mode: mode)
+        let o = prelu1(bn1(x, mode: mode), mode: mode)
         let sc = shortcut.map { $0(o, mode: mode) } ?? x
         let h = conv1(o, mode: mode)
-        return conv2(batchNormThenPReLU(bn2, prelu2, h, mode: mode), mode: mode) + sc
+        return conv2(prelu2(bn2(h, mode: mode), mode: mode), mode: mode) + sc
     }
 
     /// Entries under the layer names (`bn1.`, `conv1.`, …, `shortcut.`).

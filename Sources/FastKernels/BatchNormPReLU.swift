@@ -39,3 +39,110 @@ extension Tensor {
         }
     }
 }
+
+/// The gradients of `PReLU(batchNorm(x))` with one shared slope, for the fused node's
+/// inputs: `x`, `γ`, `β` and the slope.
+public struct BatchNormPReLUGradients<S: TensorElement>: Sendable {
+    /// `∂/∂x`, or nil when not asked for.
+    public var input: Tensor<S>?
+    /// `∂/∂γ` (`[C]`).
+    public var gamma: Tensor<S>
+    /// `∂/∂β` (`[C]`).
+    public var beta: Tensor<S>
+    /// `∂/∂a` (`[1]`).
+    public var slope: Tensor<S>
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// The backward of `PReLU(batchNorm(x))` without the batch norm's output: one pass over
+    /// `x` and `dy` recomputes `z = x·scale + shift` on the fly, writes `dz = dy·(z > 0 ? 1 : a)`
+    /// and, per plane, the slope's `Σ dy·min(z, 0)` and batch norm's `Σ dz`, `Σ dz·x̂` (the
+    /// last two while the plane's `dz` is still in cache); then batch norm's input gradient
+    /// from `dz` (training: batch statistics; evaluation: `dz·γ·invStd`). Every sum is taken
+    /// in the order the separate kernels take it, so the result equals them bit for bit.
+    static func batchNormPReLUBackwardFast(
+        _ x: Tensor, upstream dy: Tensor, _ norm: ChannelNormalization<Scalar>, slope a: Scalar,
+        training: Bool, needInput: Bool, split: WorkSplitter
+    ) -> BatchNormPReLUGradients<Scalar> {
+        let (n, c, s) = x.channelLayout()
+        let g = norm.gamma.scalars, b = norm.beta.scalars
+        let scales = (0..<c).map { norm.invStd[$0] * g[$0] }
+        let shifts = (0..<c).map { b[$0] - norm.mean[$0] * scales[$0] }
+        let (mean, invStd) = (norm.mean, norm.invStd)
+        var slopeParts = [Double](repeating: 0, count: n * c)
+        var sums = [Double](repeating: 0, count: n * c), products = [Double](repeating: 0, count: n * c)
+        let dz = Tensor(shape: x.shape) { out in
+            x.scalars.withUnsafeBufferPointer { px in
+                dy.scalars.withUnsafeBufferPointer { pd in
+                    slopeParts.withUnsafeMutableBufferPointer { pa in
+                        sums.withUnsafeMutableBufferPointer { ps in
+                            products.withUnsafeMutableBufferPointer { pp in
+                                guard px.count > 0 else { return }
+                                let xs = SendablePointer(px.start), ds = SendablePointer(pd.start)
+                                let dst = SendableMutablePointer(out.start)
+                                let (sa, ss, sp) = (SendableMutablePointer(pa.start),
+                                                    SendableMutablePointer(ps.start),
+                                                    SendableMutablePointer(pp.start))
+                                split.run(n * c, 2 * n * c * s) { planes in
+                                    for plane in planes {
+                                        let ch = plane % c, scale = scales[ch], shift = shifts[ch]
+                                        let x = xs.pointer + plane * s, d = ds.pointer + plane * s
+                                        let y = dst.pointer + plane * s
+                                        var a0: Scalar = 0, a1: Scalar = 0, a2: Scalar = 0, a3: Scalar = 0
+                                        var t = 0
+                                        while t + 4 <= s {
+                                            let z0 = x[t] * scale + shift, z1 = x[t + 1] * scale + shift
+                                            let z2 = x[t + 2] * scale + shift, z3 = x[t + 3] * scale + shift
+                                            y[t] = z0 > 0 ? d[t] : a * d[t]
+                                            y[t + 1] = z1 > 0 ? d[t + 1] : a * d[t + 1]
+                                            y[t + 2] = z2 > 0 ? d[t + 2] : a * d[t + 2]
+                                            y[t + 3] = z3 > 0 ? d[t + 3] : a * d[t + 3]
+                                            a0 += d[t] * Swift.min(z0, 0)
+                                            a1 += d[t + 1] * Swift.min(z1, 0)
+                                            a2 += d[t + 2] * Swift.min(z2, 0)
+                                            a3 += d[t + 3] * Swift.min(z3, 0)
+                                            t += 4
+                                        }
+                                        while t < s {
+                                            let z = x[t] * scale + shift
+                                            y[t] = z > 0 ? d[t] : a * d[t]
+                                            a0 += d[t] * Swift.min(z, 0)
+                                            t += 1
+                                        }
+                                        sa.pointer[plane] = Double((a0 + a1) + (a2 + a3))
+                                        let r = sumAndProduct(
+                                            UnsafePointer(y), x, s, mean: mean[ch], invStd: invStd[ch])
+                                        ss.pointer[plane] = r.sum
+                                        sp.pointer[plane] = r.product
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
+        for ch in 0..<c {
+            var u = 0.0, v = 0.0
+            for sample in 0..<n { u += sums[sample * c + ch]; v += products[sample * c + ch] }
+            sumDy[ch] = u
+            sumDyX[ch] = v
+        }
+        var da = 0.0
+        for plane in 0..<(n * c) { da += slopeParts[plane] }
+        var dx: Tensor? = nil
+        if needInput {
+            if training {
+                dx = Scalar.kernels.batchNormTrainingInputGradient(
+                    x, dz, norm, BatchNormSums(sumDy: sumDy, sumDyXhat: sumDyX))
+            } else {
+                dx = Scalar.kernels.scaledPerChannel(dz, Swift.zip(g, invStd).map { $0 * $1 })
+            }
+        }
+        return BatchNormPReLUGradients(
+            input: dx, gamma: Tensor(shape: [c], scalars: sumDyX.map { Scalar($0) }),
+            beta: Tensor(shape: [c], scalars: sumDy.map { Scalar($0) }),
+            slope: Tensor(shape: [1], scalars: [Scalar(da)]))
+    }
+}

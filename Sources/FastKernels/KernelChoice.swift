@@ -13,13 +13,17 @@ public protocol TensorScalar: TensorElement {
 }
 
 /// Kernels that compute several ops in one pass.
-public struct FusedKernels<S: TensorElement>: Sendable {
+public struct FusedKernels<S: TensorScalar>: Sendable {
     /// One Adam step in place: (value, m, v, gradient, coefficients).
     public var adamUpdate: @Sendable (
         inout Tensor<S>, inout Tensor<S>, inout Tensor<S>, Tensor<S>, AdamCoefficients
     ) -> Void
     /// `PReLU(batchNorm(x))` with one shared slope, in one pass: (input, normalisation, slope).
     public var batchNormPReLU: @Sendable (Tensor<S>, ChannelNormalization<S>, S) -> Tensor<S>
+    /// Its gradients: (input, upstream, normalisation, slope, training, input gradient wanted).
+    public var batchNormPReLUBackward: @Sendable (
+        Tensor<S>, Tensor<S>, ChannelNormalization<S>, S, Bool, Bool
+    ) -> BatchNormPReLUGradients<S>
 
     /// The fused kernels with per-element work spread by `split`; call only with a concrete
     /// `S`, so that the closures are compiled for it.
@@ -31,6 +35,10 @@ public struct FusedKernels<S: TensorElement>: Sendable {
             },
             batchNormPReLU: { x, n, a in
                 Tensor.batchNormPReLUFast(x, n, slope: a, split: split)
+            },
+            batchNormPReLUBackward: { x, dy, n, a, training, needInput in
+                Tensor.batchNormPReLUBackwardFast(
+                    x, upstream: dy, n, slope: a, training: training, needInput: needInput, split: split)
             }
         )
     }
@@ -79,5 +87,42 @@ public enum KernelChoice {
         table.maxPool2dValues = { x, p in Tensor.maxPool2dValuesFast(x, p) }
         table.pointwise = { op, x in op == .sigmoid ? Tensor<Float>.sigmoidFast(x) : reference.pointwise(op, x) }
         return table
+    }
+}
+
+/// A fast convolution with its algorithm forced, compiled for each concrete scalar (a generic
+/// call from another module would run unspecialised): for the benchmark of each algorithm
+/// and for the checks that hold one algorithm to central differences and to PyTorch.
+public enum ForcedConvolution {
+    /// The forward pass of `algorithm`.
+    public static func forward(
+        _ x: Tensor<Float>, weight: Tensor<Float>, bias: Tensor<Float>?, _ c: ConvolutionSettings,
+        algorithm: ConvolutionAlgorithm
+    ) -> Tensor<Float> {
+        Tensor.conv2dFast(x, weight: weight, bias: bias, c, algorithm: algorithm)
+    }
+
+    /// The forward pass of `algorithm` in `Double`.
+    public static func forward(
+        _ x: Tensor<Double>, weight: Tensor<Double>, bias: Tensor<Double>?, _ c: ConvolutionSettings,
+        algorithm: ConvolutionAlgorithm
+    ) -> Tensor<Double> {
+        Tensor.conv2dFast(x, weight: weight, bias: bias, c, algorithm: algorithm)
+    }
+
+    /// The gradients of `algorithm`.
+    public static func backward(
+        _ x: Tensor<Float>, weight: Tensor<Float>, upstream dy: Tensor<Float>,
+        _ c: ConvolutionSettings, _ needs: ConvolutionGradients, algorithm: ConvolutionAlgorithm
+    ) -> (input: Tensor<Float>?, weight: Tensor<Float>?, bias: Tensor<Float>?) {
+        Tensor.conv2dBackwardFast(x, weight: weight, upstream: dy, c, needs, algorithm: algorithm)
+    }
+
+    /// The gradients of `algorithm` in `Double`.
+    public static func backward(
+        _ x: Tensor<Double>, weight: Tensor<Double>, upstream dy: Tensor<Double>,
+        _ c: ConvolutionSettings, _ needs: ConvolutionGradients, algorithm: ConvolutionAlgorithm
+    ) -> (input: Tensor<Double>?, weight: Tensor<Double>?, bias: Tensor<Double>?) {
+        Tensor.conv2dBackwardFast(x, weight: weight, upstream: dy, c, needs, algorithm: algorithm)
     }
 }

@@ -6,7 +6,9 @@ import TensorCore
 public final class KernelProfile: @unchecked Sendable {
     /// What one kernel accumulated.
     public struct Entry: Sendable {
+        /// Calls of the kernel.
         public var calls = 0
+        /// Seconds spent in them.
         public var seconds = 0.0
         /// Floating-point operations (multiply and add counted apart) of the products.
         public var flops = 0.0
@@ -15,7 +17,11 @@ public final class KernelProfile: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
 
-    public init() {}
+    /// Whether kernels that name their operands' shapes are recorded apart per shape.
+    public let byShape: Bool
+
+    /// A profile; with `byShape`, convolutions are recorded per geometry.
+    public init(byShape: Bool = false) { self.byShape = byShape }
 
     /// The profile that kernels called inside `recording` report to.
     @TaskLocal static var current: KernelProfile?
@@ -49,13 +55,17 @@ public final class KernelProfile: @unchecked Sendable {
 
     /// Runs a kernel, timing it when a profile is recording.
     @inline(__always)
-    public static func measure<T>(_ name: String, flops: @autoclosure () -> Double = 0, _ body: () -> T) -> T {
+    public static func measure<T>(
+        _ name: String, shape: @autoclosure () -> String = "", flops: @autoclosure () -> Double = 0,
+        _ body: () -> T
+    ) -> T {
         guard let profile = current else { return body() }
+        let key = profile.byShape ? [name, shape()].filter { !$0.isEmpty }.joined(separator: " ") : name
         let clock = ContinuousClock()
         let start = clock.now
         let result = body()
         let d = clock.now - start
-        profile.add(name, seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, flops: flops())
+        profile.add(key, seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, flops: flops())
         return result
     }
 }

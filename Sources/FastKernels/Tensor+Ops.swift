@@ -27,7 +27,7 @@ extension Tensor where Scalar: TensorScalar {
     /// 2-D convolution (cross-correlation, as PyTorch) of `x[N, C, H, W]` with
     /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`, by unfolding and BLAS gemm.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
-        KernelProfile.measure("conv2d", flops: convolutionFlops(x.shape, weight.shape, stride, padding)) {
+        KernelProfile.measure("conv2d", shape: convolutionShape(x.shape, weight.shape, stride), flops: convolutionFlops(x.shape, weight.shape, stride, padding)) {
             Scalar.kernels.conv2d(x, weight, bias, ConvolutionSettings(stride: stride, padding: padding))
         }
     }
@@ -38,7 +38,7 @@ extension Tensor where Scalar: TensorScalar {
         _ x: Tensor, weight: Tensor, upstream dy: Tensor, stride: Int, padding: Int,
         needInput: Bool, needWeight: Bool, needBias: Bool
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
-        KernelProfile.measure("conv2d_backward", flops: convolutionFlops(x.shape, weight.shape, stride, padding) * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))) {
+        KernelProfile.measure("conv2d_backward", shape: convolutionShape(x.shape, weight.shape, stride), flops: convolutionFlops(x.shape, weight.shape, stride, padding) * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))) {
             var needs: ConvolutionGradients = []
             if needInput { needs.insert(.input) }
             if needWeight { needs.insert(.weight) }
@@ -90,12 +90,6 @@ extension Tensor where Scalar: TensorScalar {
     /// `y = (x − mean)·invStd·γ + β` per channel.
     public static func batchNormApply(_ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor) -> Tensor {
         KernelProfile.measure("batch_norm") { Scalar.kernels.batchNormApply(x, ChannelNormalization(mean: mean, invStd: invStd, gamma: gamma, beta: beta)) }
-    }
-
-    /// `PReLU(batchNormApply(…))` with one shared slope, in one pass: for evaluation, where
-    /// nothing is differentiated (equal bit for bit to the two ops in turn).
-    public static func batchNormPReLU(_ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor, slope: Scalar) -> Tensor {
-        KernelProfile.measure("batch_norm_prelu") { Scalar.fused.batchNormPReLU(x, ChannelNormalization(mean: mean, invStd: invStd, gamma: gamma, beta: beta), slope) }
     }
 
     /// Per-channel `Σ dy` and `Σ dy·x̂` with `x̂ = (x − mean)·invStd`, accumulated in `Double`.
@@ -254,4 +248,10 @@ extension Tensor where Scalar: TensorScalar {
             return matmulKernel(a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB)
         }
     }
+}
+
+/// A convolution's geometry in a profile: `N×C×H×W k3 s1 →Cout`.
+func convolutionShape(_ input: [Int], _ weight: [Int], _ stride: Int) -> String {
+    guard input.count == 4, weight.count == 4 else { return "" }
+    return "\(input.map(String.init).joined(separator: "×")) k\(weight[2]) s\(stride) →\(weight[0])"
 }

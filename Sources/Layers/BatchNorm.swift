@@ -50,27 +50,3 @@ public struct BatchNorm<Scalar: TensorScalar>: Layer {
         ]
     }
 }
-
-/// `prelu(bn(x))`. In evaluation with nothing to differentiate (no grad mode, or no input or
-/// parameter that wants a gradient) and one shared slope, both run in one pass over the data
-/// (`Tensor.batchNormPReLU`, bit for bit the same values); otherwise the two layers in turn.
-public func batchNormThenPReLU<Scalar>(
-    _ bn: BatchNorm<Scalar>, _ p: PReLU<Scalar>, _ x: Variable<Scalar>, mode: Mode
-) -> Variable<Scalar> {
-    let recording =
-        GradMode.isEnabled
-        && (x.requiresGrad || bn.weight.requiresGrad || bn.bias.requiresGrad
-            || p.weight.requiresGrad)
-    guard !mode.training, !recording, p.weight.value.count == 1 else {
-        return p(bn(x, mode: mode), mode: mode)
-    }
-    requireShapes { () throws(ShapeError) in
-        try Tensor<Scalar>.validateBatchNorm(x.shape, channels: bn.weight.value.count)
-    }
-    let invStd = bn.runningVariance.value.scalars.map { 1 / ($0 + bn.eps).squareRoot() }
-    return Variable(
-        Tensor.batchNormPReLU(
-            x.value, mean: bn.runningMean.value.scalars, invStd: invStd, gamma: bn.weight.value,
-            beta: bn.bias.value,
-            slope: p.weight.value.scalars[0]))
-}

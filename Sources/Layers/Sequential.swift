@@ -11,25 +11,11 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     /// A sequence of named children, run in the given order.
     public init(_ layers: [(name: String, layer: any Layer<Scalar>)]) { self.layers = layers }
 
-    /// Runs the children in order; a batch norm followed by a PReLU runs as one pass in
-    /// evaluation (`batchNormThenPReLU`).
+    /// Runs the children in order.
     public func callAsFunction(_ x: Variable<Scalar>, mode: Mode) -> Variable<Scalar> {
-        var y = x, i = 0
-        while i < layers.count {
-            if i + 1 < layers.count, let bn = layers[i].layer as? BatchNorm<Scalar>,
-                let p = layers[i + 1].layer as? PReLU<Scalar>
-            {
-                y = batchNormThenPReLU(bn, p, y, mode: mode)
-                i += 2
-            } else {
-                y = layers[i].layer(y, mode: mode)
-                i += 1
-            }
-        }
-        return y
+        layers.reduce(x) { y, item in item.layer(y, mode: mode) }
     }
 
-    /// Each child's entries under `name.`.
     public func stateEntries() -> [StateEntry<Scalar>] {
         layers.flatMap { item in item.layer.stateEntries().map { $0.prefixed(item.name) } }
     }

@@ -220,7 +220,7 @@ func sumOfSquaredDeviations<S: TensorElement>(_ p: UnsafePointer<S>, _ count: In
 
 /// `Σ dy[t]` and `Σ dy[t]·(x[t] − mean)·invStd` in `Double`, four running sums each.
 @inlinable
-func sumAndProduct<S: TensorElement>(
+public func sumAndProduct<S: TensorElement>(
     _ dy: UnsafePointer<S>, _ x: UnsafePointer<S>, _ count: Int, mean: S, invStd: S
 ) -> (sum: Double, product: Double) {
     var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0
