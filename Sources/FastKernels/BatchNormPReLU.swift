@@ -88,25 +88,23 @@ extension Tensor where Scalar: TensorScalar {
                                         let ch = plane % c, scale = scales[ch], shift = shifts[ch]
                                         let x = xs.pointer + plane * s, d = ds.pointer + plane * s
                                         let y = dst.pointer + plane * s
+                                        // dz first, in its own loop (it vectorises), then
+                                        // the slope's sum over the plane, still in cache.
+                                        for t in 0..<s {
+                                            let z = x[t] * scale + shift
+                                            y[t] = z > 0 ? d[t] : a * d[t]
+                                        }
                                         var a0: Scalar = 0, a1: Scalar = 0, a2: Scalar = 0, a3: Scalar = 0
                                         var t = 0
                                         while t + 4 <= s {
-                                            let z0 = x[t] * scale + shift, z1 = x[t + 1] * scale + shift
-                                            let z2 = x[t + 2] * scale + shift, z3 = x[t + 3] * scale + shift
-                                            y[t] = z0 > 0 ? d[t] : a * d[t]
-                                            y[t + 1] = z1 > 0 ? d[t + 1] : a * d[t + 1]
-                                            y[t + 2] = z2 > 0 ? d[t + 2] : a * d[t + 2]
-                                            y[t + 3] = z3 > 0 ? d[t + 3] : a * d[t + 3]
-                                            a0 += d[t] * Swift.min(z0, 0)
-                                            a1 += d[t + 1] * Swift.min(z1, 0)
-                                            a2 += d[t + 2] * Swift.min(z2, 0)
-                                            a3 += d[t + 3] * Swift.min(z3, 0)
+                                            a0 += d[t] * Swift.min(x[t] * scale + shift, 0)
+                                            a1 += d[t + 1] * Swift.min(x[t + 1] * scale + shift, 0)
+                                            a2 += d[t + 2] * Swift.min(x[t + 2] * scale + shift, 0)
+                                            a3 += d[t + 3] * Swift.min(x[t + 3] * scale + shift, 0)
                                             t += 4
                                         }
                                         while t < s {
-                                            let z = x[t] * scale + shift
-                                            y[t] = z > 0 ? d[t] : a * d[t]
-                                            a0 += d[t] * Swift.min(z, 0)
+                                            a0 += d[t] * Swift.min(x[t] * scale + shift, 0)
                                             t += 1
                                         }
                                         sa.pointer[plane] = Double((a0 + a1) + (a2 + a3))
