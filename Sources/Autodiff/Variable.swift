@@ -24,6 +24,10 @@ public final class Variable<Scalar: TensorScalar> {
     public private(set) var deferral: Deferral<Scalar>?
     /// The shape of the value, known before the value is computed.
     public let shape: [Int]
+    /// Counts the changes of a leaf's value, so that what was prepared from it is redone.
+    private var version = 0
+    /// A form of the value prepared for a kernel, and the version it was made from.
+    private var preparedForm: (version: Int, tensor: Tensor<Scalar>?)?
     /// The accumulated gradient of the last `backward()`; kept for leaves, freed for
     /// intermediates unless the graph is retained.
     public internal(set) var grad: Tensor<Scalar>?
@@ -120,6 +124,7 @@ public final class Variable<Scalar: TensorScalar> {
             newValue.shape == value.shape,
             "assign: new value \(describe(newValue.shape)) does not match \(describe(value.shape))")
         stored = newValue
+        version &+= 1
     }
 
     /// Updates a leaf's value in place (an optimiser step), without copying it when nothing
@@ -128,10 +133,21 @@ public final class Variable<Scalar: TensorScalar> {
         precondition(
             isLeaf, "update: only a leaf's value can be changed, not the result of \(operation)")
         let shape = value.shape
+        version &+= 1
         body(&stored!)
         precondition(
             value.shape == shape,
             "update: the shape changed from \(describe(shape)) to \(describe(value.shape))")
+    }
+
+    /// A form of this node's value that the kernel layer prepares for the op using it (a
+    /// convolution weight's transformed kernels), made by `make` once for each value of a
+    /// leaf and kept until the value changes; nil when `make` gives nil.
+    public func prepared(_ make: (Tensor<Scalar>) -> Tensor<Scalar>?) -> Tensor<Scalar>? {
+        if let kept = preparedForm, kept.version == version { return kept.tensor }
+        let tensor = make(value)
+        preparedForm = (version, tensor)
+        return tensor
     }
 
     /// Sets a leaf's gradient directly (optimiser tests, gradient clipping).

@@ -53,9 +53,11 @@ extension Tensor {
     /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`, by unfolding and BLAS gemm.
     /// The algorithm is the caller's choice (`KernelChoice`); Winograd needs a 3×3, stride-1
     /// kernel and falls back to unfolding otherwise.
+    /// `transformed` is the weight's Winograd form when already computed
+    /// (`WinogradPlan.transformedWeights`).
     public static func conv2dFast(
         _ x: Tensor, weight: Tensor, bias: Tensor?, _ c: ConvolutionSettings,
-        algorithm: ConvolutionAlgorithm
+        algorithm: ConvolutionAlgorithm, transformed: Tensor? = nil
     ) -> Tensor {
         let g = Conv2dGeometry.checked(x, weight: weight, bias: bias, c)
         let winograd = algorithm == .winograd && WinogradPlan.supports(g)
@@ -67,7 +69,12 @@ extension Tensor {
                 out.withUnsafeMutableBufferPointer { po in
                     let (xs, ws, os) = (SendablePointer(px.start), SendablePointer(pw.start), SendableMutablePointer(po.start))
                     let count = px.count
-                    if winograd {
+                    if winograd, let transformed {
+                        transformed.scalars.withUnsafeBufferPointer { pu in
+                            WinogradPlan(g).forward(
+                                x: xs.pointer, weight: ws.pointer, transformed: pu.start, out: os.pointer)
+                        }
+                    } else if winograd {
                         WinogradPlan(g).forward(x: xs.pointer, weight: ws.pointer, out: os.pointer)
                     } else {
                         g.forEachSampleRange { range in
@@ -96,7 +103,7 @@ extension Tensor {
     /// `weightᵀ · dy_n` back; both are gemms over chunks of samples.
     public static func conv2dBackwardFast(
         _ x: Tensor, weight: Tensor, upstream dy: Tensor, _ c: ConvolutionSettings,
-        _ needs: ConvolutionGradients, algorithm: ConvolutionAlgorithm
+        _ needs: ConvolutionGradients, algorithm: ConvolutionAlgorithm, transformed: Tensor? = nil
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
         let g = Conv2dGeometry.checked(x, weight: weight, upstream: dy, c)
         let needInput = needs.contains(.input), needWeight = needs.contains(.weight)
@@ -118,9 +125,12 @@ extension Tensor {
                     dy.scalars.withUnsafeBufferPointer { pdy in
                         dx.withUnsafeMutableBufferPointer { pdx in
                             dw.withUnsafeMutableBufferPointer { pdw in
-                                WinogradPlan(g).backward(
-                                    x: px.start, weight: pw.start, dy: pdy.start,
-                                    dx: needInput ? pdx.start : nil, dw: needWeight ? pdw.start : nil)
+                                (transformed?.scalars ?? []).withUnsafeBufferPointer { pu in
+                                    WinogradPlan(g).backward(
+                                        x: px.start, weight: pw.start,
+                                        transformed: transformed == nil ? nil : pu.start, dy: pdy.start,
+                                        dx: needInput ? pdx.start : nil, dw: needWeight ? pdw.start : nil)
+                                }
                             }
                         }
                     }

@@ -20,6 +20,19 @@ public struct FusedKernels<S: TensorScalar>: Sendable {
     ) -> Void
     /// `PReLU(batchNorm(x))` with one shared slope, in one pass: (input, normalisation, slope).
     public var batchNormPReLU: @Sendable (Tensor<S>, ChannelNormalization<S>, S) -> Tensor<S>
+    /// A convolution weight in the form the chosen algorithm computes with, for an input of
+    /// this shape, or nil when that algorithm uses the weight as it is: (weight, input
+    /// shape, settings).
+    public var preparedConvolutionWeight: @Sendable (Tensor<S>, [Int], ConvolutionSettings) -> Tensor<S>?
+    /// The convolution with its weight already prepared: (input, weight, bias, settings,
+    /// prepared weight).
+    public var conv2dPrepared: @Sendable (
+        Tensor<S>, Tensor<S>, Tensor<S>?, ConvolutionSettings, Tensor<S>
+    ) -> Tensor<S>
+    /// Its gradients: (input, weight, upstream, settings, which, prepared weight).
+    public var conv2dBackwardPrepared: @Sendable (
+        Tensor<S>, Tensor<S>, Tensor<S>, ConvolutionSettings, ConvolutionGradients, Tensor<S>
+    ) -> (input: Tensor<S>?, weight: Tensor<S>?, bias: Tensor<S>?)
     /// Its gradients: (input, upstream, normalisation, slope, training, input gradient wanted).
     public var batchNormPReLUBackward: @Sendable (
         Tensor<S>, Tensor<S>, ChannelNormalization<S>, S, Bool, Bool
@@ -35,6 +48,20 @@ public struct FusedKernels<S: TensorScalar>: Sendable {
             },
             batchNormPReLU: { x, n, a in
                 Tensor.batchNormPReLUFast(x, n, slope: a, split: split)
+            },
+            preparedConvolutionWeight: { w, shape, c in
+                KernelChoice.preparedConvolutionWeight(w, inputShape: shape, c)
+            },
+            conv2dPrepared: { x, w, b, c, prepared in
+                let g = Conv2dGeometry.checked(x, weight: w, bias: b, c)
+                return Tensor.conv2dFast(
+                    x, weight: w, bias: b, c, algorithm: KernelChoice.convolution(g), transformed: prepared)
+            },
+            conv2dBackwardPrepared: { x, w, dy, c, needs, prepared in
+                let g = Conv2dGeometry.checked(x, weight: w, bias: nil, c)
+                return Tensor.conv2dBackwardFast(
+                    x, weight: w, upstream: dy, c, needs, algorithm: KernelChoice.convolution(g),
+                    transformed: prepared)
             },
             batchNormPReLUBackward: { x, dy, n, a, training, needInput in
                 Tensor.batchNormPReLUBackwardFast(
@@ -68,6 +95,19 @@ public enum KernelChoice {
     /// `ddl bench --op conv2d` and the training-step benchmark).
     public static func convolution(_ g: Conv2dGeometry) -> ConvolutionAlgorithm {
         WinogradPlan.supports(g) && g.outPlane >= 64 && g.inChannels >= 32 ? .winograd : .unfold
+    }
+
+    /// The Winograd form of a 3×3 weight for an input of `inputShape`, when this scalar runs
+    /// the fast kernels and the choice for that geometry is Winograd; nil otherwise (the
+    /// weight is then used as it is).
+    static func preparedConvolutionWeight<S: TensorScalar>(
+        _ w: Tensor<S>, inputShape: [Int], _ c: ConvolutionSettings
+    ) -> Tensor<S>? {
+        guard S.self == Float.self,
+              let g = try? Conv2dGeometry(input: inputShape, weight: w.shape, stride: c.stride, padding: c.padding),
+              convolution(g) == .winograd
+        else { return nil }
+        return WinogradPlan.transformedWeights(w)
     }
 
     /// `Float`'s table: the reference kernels with their per-element work on two threads,

@@ -25,25 +25,50 @@ extension Tensor where Scalar: TensorScalar {
     public mutating func addInPlace(_ other: Tensor) { KernelProfile.measure("accumulate") { Scalar.kernels.addInPlace(&self, other) } }
 
     /// 2-D convolution (cross-correlation, as PyTorch) of `x[N, C, H, W]` with
-    /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`, by unfolding and BLAS gemm.
-    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
-        KernelProfile.measure("conv2d", shape: convolutionShape(x.shape, weight.shape, stride), flops: convolutionFlops(x.shape, weight.shape, stride, padding)) {
-            Scalar.kernels.conv2d(x, weight, bias, ConvolutionSettings(stride: stride, padding: padding))
+    /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`. `prepared` is the weight in the
+    /// form the kernel computes with (`preparedConvolutionWeight`), when the caller kept it.
+    public static func conv2d(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0,
+        prepared: Tensor? = nil
+    ) -> Tensor {
+        let c = ConvolutionSettings(stride: stride, padding: padding)
+        return KernelProfile.measure(
+            "conv2d", shape: convolutionShape(x.shape, weight.shape, stride),
+            flops: convolutionFlops(x.shape, weight.shape, stride, padding)
+        ) {
+            if let prepared { return Scalar.fused.conv2dPrepared(x, weight, bias, c, prepared) }
+            return Scalar.kernels.conv2d(x, weight, bias, c)
         }
+    }
+
+    /// A convolution weight in the form the kernel for inputs of `inputShape` computes with
+    /// (for 3×3 kernels that run by Winograd, the transformed kernels), or nil when it uses
+    /// the weight as it is; a weight used several times is prepared once.
+    public static func preparedConvolutionWeight(
+        _ weight: Tensor, inputShape: [Int], stride: Int, padding: Int
+    ) -> Tensor? {
+        Scalar.fused.preparedConvolutionWeight(
+            weight, inputShape, ConvolutionSettings(stride: stride, padding: padding))
     }
 
     /// Gradients of `conv2d` for the upstream gradient `dy[N, Cout, Ho, Wo]`, each returned
     /// only when asked for.
     public static func conv2dBackward(
         _ x: Tensor, weight: Tensor, upstream dy: Tensor, stride: Int, padding: Int,
-        needInput: Bool, needWeight: Bool, needBias: Bool
+        needInput: Bool, needWeight: Bool, needBias: Bool, prepared: Tensor? = nil
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
-        KernelProfile.measure("conv2d_backward", shape: convolutionShape(x.shape, weight.shape, stride), flops: convolutionFlops(x.shape, weight.shape, stride, padding) * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))) {
+        let flops = convolutionFlops(x.shape, weight.shape, stride, padding)
+            * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))
+        return KernelProfile.measure(
+            "conv2d_backward", shape: convolutionShape(x.shape, weight.shape, stride), flops: flops
+        ) {
             var needs: ConvolutionGradients = []
             if needInput { needs.insert(.input) }
             if needWeight { needs.insert(.weight) }
             if needBias { needs.insert(.bias) }
-            return Scalar.kernels.conv2dBackward(x, weight, dy, ConvolutionSettings(stride: stride, padding: padding), needs)
+            let c = ConvolutionSettings(stride: stride, padding: padding)
+            if let prepared { return Scalar.fused.conv2dBackwardPrepared(x, weight, dy, c, needs, prepared) }
+            return Scalar.kernels.conv2dBackward(x, weight, dy, c, needs)
         }
     }
 

@@ -361,14 +361,39 @@ func interleave<S: TensorElement>(even: UnsafePointer<S>, odd: UnsafePointer<S>,
 // MARK: - Forward and backward
 
 extension WinogradPlan {
-    /// The convolution of `x` with `weight` (no bias) into `out[N, K, Ho, Wo]`.
-    func forward<S: TensorElement>(x: UnsafePointer<S>, weight: UnsafePointer<S>, out: UnsafeMutablePointer<S>) {
-        var u = scratch(S.self, 16 * weightStride)
-        u.withUnsafeMutableBufferPointer { transformWeights(weight, into: $0.baseAddress!) }
+    /// The transformed kernels `U` of `weight[K, C, 3, 3]` (`16 · weightStride` elements):
+    /// what `forward` and `backward` take as `transformed`, so that a weight used more than
+    /// once is transformed once. (The plan's input size does not enter the transform.)
+    static func transformedWeights<S: TensorElement>(_ weight: Tensor<S>) -> Tensor<S> {
+        let k = weight.shape[0], c = weight.shape[1]
+        let g = requireShapes { () throws(ShapeError) in
+            try Conv2dGeometry(input: [1, c, 3, 3], weight: [k, c, 3, 3], stride: 1, padding: 1)
+        }
+        let plan = WinogradPlan(g)
+        return Tensor(shape: [16 * plan.weightStride]) { out in
+            // The padding between the 16 matrices is never read; zero it all the same.
+            out.update(repeating: 0)
+            weight.scalars.withUnsafeBufferPointer { pw in
+                guard pw.count > 0 else { return }
+                plan.transformWeights(pw.start, into: out.start)
+            }
+        }
+    }
+
+    /// The convolution of `x` with `weight` (no bias) into `out[N, K, Ho, Wo]`; `transformed`
+    /// holds the weight's `U` when already computed.
+    func forward<S: TensorElement>(
+        x: UnsafePointer<S>, weight: UnsafePointer<S>, transformed: UnsafePointer<S>? = nil,
+        out: UnsafeMutablePointer<S>
+    ) {
+        var u = scratch(S.self, transformed == nil ? 16 * weightStride : 0)
+        if transformed == nil {
+            u.withUnsafeMutableBufferPointer { transformWeights(weight, into: $0.baseAddress!) }
+        }
         let serial = workerCount == 2
         let (xs, os) = (SendablePointer(x), SendableMutablePointer(out))
         u.withUnsafeBufferPointer { pu in
-            let us = SendablePointer(pu.baseAddress!)
+            let us = SendablePointer(transformed ?? pu.baseAddress!)
             forEachWorker { _, samples in
                 let tiles = maxChunkTiles
                 var v = scratch(S.self, 16 * inputStride(tiles))
@@ -398,19 +423,21 @@ extension WinogradPlan {
     /// The input gradient (into zeroed `dx`, when given) and the weight gradient (into `dw`,
     /// when given) for the upstream gradient `dy`.
     func backward<S: TensorElement>(
-        x: UnsafePointer<S>, weight: UnsafePointer<S>, dy: UnsafePointer<S>,
-        dx: UnsafeMutablePointer<S>?, dw: UnsafeMutablePointer<S>?
+        x: UnsafePointer<S>, weight: UnsafePointer<S>, transformed: UnsafePointer<S>? = nil,
+        dy: UnsafePointer<S>, dx: UnsafeMutablePointer<S>?, dw: UnsafeMutablePointer<S>?
     ) {
         let workers = workerCount
-        var u = scratch(S.self, dx == nil ? 0 : 16 * weightStride)
-        if dx != nil { u.withUnsafeMutableBufferPointer { transformWeights(weight, into: $0.baseAddress!) } }
+        let transform = dx != nil && transformed == nil
+        var u = scratch(S.self, transform ? 16 * weightStride : 0)
+        if transform { u.withUnsafeMutableBufferPointer { transformWeights(weight, into: $0.baseAddress!) } }
         var du = [S](repeating: 0, count: dw == nil ? 0 : 16 * weightStride * workers)
         let serial = workers == 2
         let (xs, dys) = (SendablePointer(x), SendablePointer(dy))
         let dxs = dx.map { SendableMutablePointer($0) }
         u.withUnsafeBufferPointer { pu in
             du.withUnsafeMutableBufferPointer { pdu in
-                let us = pu.baseAddress.map { SendablePointer($0) }
+                let us = (transformed ?? (transform ? pu.baseAddress.map { UnsafePointer($0) } : nil))
+                    .map { SendablePointer($0) }
                 let dus = pdu.baseAddress.map { SendableMutablePointer($0) }
                 forEachWorker { worker, samples in
                     let tiles = maxChunkTiles

@@ -158,6 +158,22 @@ struct CapturedValueTests {
         #expect(w.grad?.scalars == [3, 4])
     }
 
+    @Test func aPreparedWeightIsRemadeWhenTheWeightChanges() {
+        // Float, 32 channels on 10×10 maps: the kernel layer prepares the weight once and
+        // keeps it; after an update the convolution must use the new weight.
+        var g = RandomGenerator(seed: 32)
+        let x = Variable(Tensor<Float>.normal([2, 32, 10, 10], generator: &g))
+        let w = Variable(Tensor<Float>.normal([4, 32, 3, 3], generator: &g), requiresGrad: true)
+        let first = conv2d(x, weight: w, bias: nil, stride: 1, padding: 1).value
+        #expect(conv2d(x, weight: w, bias: nil, stride: 1, padding: 1).value == first)
+        let delta = Tensor<Float>.normal([4, 32, 3, 3], generator: &g)
+        w.update { $0 = $0 + delta }
+        let after = conv2d(x, weight: w, bias: nil, stride: 1, padding: 1).value
+        let fresh = conv2d(x, weight: Variable(w.value), bias: nil, stride: 1, padding: 1).value
+        #expect(after == fresh)
+        #expect(after != first)
+    }
+
     @Test func doubleConvolutionsRunTheReferenceKernels() {
         // 32 channels on a 10×10 map: Float would take Winograd here; Double, the type of the
         // gradient checks, must run the reference kernel, bit for bit.

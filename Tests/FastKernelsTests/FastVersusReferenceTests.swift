@@ -85,6 +85,27 @@ struct FastVersusReferenceTests {
         #expect(compare(a, b, atol: 1e-11, rtol: 1e-11).passed)
     }
 
+    @Test func aPreparedWeightGivesTheSameConvolutionBitForBit() {
+        var g = RandomGenerator(seed: 47)
+        let x = Tensor<Float>.normal([3, 32, 11, 9], generator: &g)
+        let w = Tensor<Float>.normal([5, 32, 3, 3], generator: &g)
+        let dy = Tensor<Float>.normal([3, 5, 11, 9], generator: &g)
+        let prepared = Tensor.preparedConvolutionWeight(w, inputShape: x.shape, stride: 1, padding: 1)
+        #expect(prepared != nil)  // Winograd is chosen here, and its kernels are prepared
+        let y0 = Tensor.conv2d(x, weight: w, bias: nil, stride: 1, padding: 1)
+        let y1 = Tensor.conv2d(x, weight: w, bias: nil, stride: 1, padding: 1, prepared: prepared)
+        #expect(y0 == y1)
+        let r0 = Tensor.conv2dBackward(x, weight: w, upstream: dy, stride: 1, padding: 1,
+                                       needInput: true, needWeight: true, needBias: false)
+        let r1 = Tensor.conv2dBackward(x, weight: w, upstream: dy, stride: 1, padding: 1,
+                                       needInput: true, needWeight: true, needBias: false, prepared: prepared)
+        #expect(r0.input == r1.input && r0.weight == r1.weight)
+        // Unfolding (7×7 maps) and Double (the reference) prepare nothing.
+        #expect(Tensor.preparedConvolutionWeight(w, inputShape: [3, 32, 7, 7], stride: 1, padding: 1) == nil)
+        let wd = w.converted(to: Double.self)
+        #expect(Tensor.preparedConvolutionWeight(wd, inputShape: x.shape, stride: 1, padding: 1) == nil)
+    }
+
     static let poolCases: [([Int], PoolWindow)] = [
         ([2, 3, 9, 9], PoolWindow(kernel: 3, stride: 2, padding: 1)),
         ([1, 2, 23, 21], PoolWindow(kernel: 3, stride: 2, padding: 1)),  // ≥ 10 outputs: SIMD
