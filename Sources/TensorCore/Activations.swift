@@ -4,7 +4,9 @@ extension Tensor {
     /// Validates PReLU slopes: one shared slope, or one per channel (axis 1).
     public static func validatePReLU(_ shape: [Int], slopes: Int) throws(ShapeError) {
         guard slopes == 1 || (shape.count >= 2 && shape[1] == slopes) else {
-            throw ShapeError("prelu", "\(slopes) slopes do not fit input \(describe(shape)): need 1 or one per channel")
+            throw ShapeError(
+                "prelu",
+                "\(slopes) slopes do not fit input \(describe(shape)): need 1 or one per channel")
         }
     }
 
@@ -20,7 +22,8 @@ extension Tensor {
                 let (src, dst) = (SendablePointer(p.start), SendableMutablePointer(out.start))
                 split.run(n * c, n * c * s) { planes in
                     for plane in planes {
-                        let a = slopes[shared ? 0 : plane % c], x = src.pointer + plane * s, y = dst.pointer + plane * s
+                        let a = slopes[shared ? 0 : plane % c], x = src.pointer + plane * s,
+                            y = dst.pointer + plane * s
                         for t in 0..<s { let v = x[t]; y[t] = v > 0 ? v : a * v }
                     }
                 }
@@ -43,12 +46,16 @@ extension Tensor {
                 dy.scalars.withUnsafeBufferPointer { pd in
                     partial.withUnsafeMutableBufferPointer { pp in
                         guard p.count > 0 else { return }
-                        let (xs, dys, dst) = (SendablePointer(p.start), SendablePointer(pd.start), SendableMutablePointer(out.start))
+                        let (xs, dys, dst) = (
+                            SendablePointer(p.start), SendablePointer(pd.start),
+                            SendableMutablePointer(out.start)
+                        )
                         let sums = SendableMutablePointer(pp.start)
                         split.run(n * c, 2 * n * c * s) { planes in
                             for plane in planes {
                                 let a = slopes[shared ? 0 : plane % c]
-                                let x = xs.pointer + plane * s, d = dys.pointer + plane * s, y = dst.pointer + plane * s
+                                let x = xs.pointer + plane * s, d = dys.pointer + plane * s,
+                                    y = dst.pointer + plane * s
                                 for t in 0..<s {
                                     let v = x[t], g = d[t]
                                     y[t] = v > 0 ? g : a * g

@@ -32,25 +32,35 @@ extension Tensor {
     /// Mean and biased variance per channel (axis 1), accumulated in `Double` by two passes.
     func channelStatisticsKernel(split: WorkSplitter) -> ChannelStatistics<Scalar> {
         requireShapes { () throws(ShapeError) in
-            guard rank >= 2 else { throw ShapeError("batch_norm", "input \(describe(shape)) needs [N, C, …]") }
+            guard rank >= 2 else {
+                throw ShapeError("batch_norm", "input \(describe(shape)) needs [N, C, …]")
+            }
         }
         let (n, c, s) = channelLayout()
         guard n * s > 0 else {
             // No elements: the mean and variance of nothing.
-            return ChannelStatistics(mean: .init(repeating: .nan, count: c), variance: .init(repeating: .nan, count: c), count: 0)
+            return ChannelStatistics(
+                mean: .init(repeating: .nan, count: c), variance: .init(repeating: .nan, count: c),
+                count: 0)
         }
         var mean = [Scalar](repeating: 0, count: c), variance = [Scalar](repeating: 0, count: c)
         scalars.withUnsafeBufferPointer { p in
             mean.withUnsafeMutableBufferPointer { pm in
                 variance.withUnsafeMutableBufferPointer { pv in
-                    let (src, means, variances) = (SendablePointer(p.start), SendableMutablePointer(pm.start), SendableMutablePointer(pv.start))
+                    let (src, means, variances) = (
+                        SendablePointer(p.start), SendableMutablePointer(pm.start),
+                        SendableMutablePointer(pv.start)
+                    )
                     split.run(c, n * c * s) { channels in
                         for ch in channels {
                             var acc = 0.0
                             for b in 0..<n { acc += sumAsDouble(src.pointer + (b * c + ch) * s, s) }
                             let m = acc / Double(n * s)
                             var sq = 0.0
-                            for b in 0..<n { sq += sumOfSquaredDeviations(src.pointer + (b * c + ch) * s, s, from: m) }
+                            for b in 0..<n {
+                                sq += sumOfSquaredDeviations(
+                                    src.pointer + (b * c + ch) * s, s, from: m)
+                            }
                             means.pointer[ch] = Scalar(m)
                             variances.pointer[ch] = Scalar(sq / Double(n * s))
                         }
@@ -69,8 +79,13 @@ extension Tensor {
         let (mean, invStd, gamma, beta) = (norm.mean, norm.invStd, norm.gamma, norm.beta)
         requireShapes { () throws(ShapeError) in
             try validateBatchNorm(x.shape, channels: gamma.count)
-            guard beta.count == gamma.count, mean.count == gamma.count, invStd.count == gamma.count else {
-                throw ShapeError("batch_norm", "γ \(describe(gamma.shape)), β \(describe(beta.shape)) and statistics must all have \(gamma.count) channels")
+            guard beta.count == gamma.count, mean.count == gamma.count, invStd.count == gamma.count
+            else {
+                throw ShapeError(
+                    "batch_norm",
+                    "γ \(describe(gamma.shape)), β \(describe(beta.shape)) and statistics must " +
+                    "all have \(gamma.count) channels"
+                )
             }
         }
         let (n, c, s) = x.channelLayout()
@@ -100,8 +115,10 @@ extension Tensor {
     ) {
         let unbiased = batch.unbiasedVariance
         for ch in 0..<runningMean.count {
-            runningMean.storage[ch] = (1 - momentum) * runningMean.scalars[ch] + momentum * batch.mean[ch]
-            runningVariance.storage[ch] = (1 - momentum) * runningVariance.scalars[ch] + momentum * unbiased[ch]
+            runningMean.storage[ch] =
+                (1 - momentum) * runningMean.scalars[ch] + momentum * batch.mean[ch]
+            runningVariance.storage[ch] =
+                (1 - momentum) * runningVariance.scalars[ch] + momentum * unbiased[ch]
         }
     }
 
@@ -118,13 +135,17 @@ extension Tensor {
                 sumDy.withUnsafeMutableBufferPointer { ps in
                     sumDyX.withUnsafeMutableBufferPointer { psx in
                         let (xs, dys) = (SendablePointer(px.start), SendablePointer(pd.start))
-                        let (sums, products) = (SendableMutablePointer(ps.start), SendableMutablePointer(psx.start))
+                        let (sums, products) = (
+                            SendableMutablePointer(ps.start), SendableMutablePointer(psx.start)
+                        )
                         split.run(c, 2 * n * c * s) { channels in
                             for ch in channels {
                                 var a = 0.0, b2 = 0.0
                                 for b in 0..<n {
                                     let base = (b * c + ch) * s
-                                    let r = sumAndProduct(dys.pointer + base, xs.pointer + base, s, mean: mean[ch], invStd: invStd[ch])
+                                    let r = sumAndProduct(
+                                        dys.pointer + base, xs.pointer + base, s, mean: mean[ch],
+                                        invStd: invStd[ch])
                                     a += r.sum; b2 += r.product
                                 }
                                 sums.pointer[ch] = a; products.pointer[ch] = b2
@@ -140,7 +161,8 @@ extension Tensor {
     /// Input gradient of batch norm in training mode (batch statistics):
     /// `dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))`.
     static func batchNormTrainingInputGradientKernel(
-        _ x: Tensor, upstream dy: Tensor, _ norm: ChannelNormalization<Scalar>, _ sums: BatchNormSums,
+        _ x: Tensor, upstream dy: Tensor, _ norm: ChannelNormalization<Scalar>,
+        _ sums: BatchNormSums,
         split: WorkSplitter
     ) -> Tensor {
         let (mean, invStd, gamma) = (norm.mean, norm.invStd, norm.gamma)
@@ -152,14 +174,18 @@ extension Tensor {
             x.scalars.withUnsafeBufferPointer { px in
                 dy.scalars.withUnsafeBufferPointer { pd in
                     guard px.count > 0 else { return }
-                    let (xs, dys, dst) = (SendablePointer(px.start), SendablePointer(pd.start), SendableMutablePointer(out.start))
+                    let (xs, dys, dst) = (
+                        SendablePointer(px.start), SendablePointer(pd.start),
+                        SendableMutablePointer(out.start)
+                    )
                     split.run(n * c, 2 * n * c * s) { planes in
                         for plane in planes {
                             let ch = plane % c
                             let k = g[ch] * invStd[ch] / m
                             let sd = Scalar(sumDy[ch]), sdx = Scalar(sumDyXhat[ch])
                             let mu = mean[ch], inv = invStd[ch]
-                            let x = xs.pointer + plane * s, d = dys.pointer + plane * s, y = dst.pointer + plane * s
+                            let x = xs.pointer + plane * s, d = dys.pointer + plane * s,
+                                y = dst.pointer + plane * s
                             for t in 0..<s {
                                 let xhat = (x[t] - mu) * inv
                                 y[t] = k * (m * d[t] - sd - xhat * sdx)
@@ -173,16 +199,21 @@ extension Tensor {
 
     /// Multiplies each channel (axis 1) by its factor: the input gradient of batch norm in
     /// evaluation mode is `scaledPerChannel(dy, γ·invStd)`.
-    static func scaledPerChannelKernel(_ x: Tensor, _ factors: [Scalar], split: WorkSplitter) -> Tensor {
+    static func scaledPerChannelKernel(_ x: Tensor, _ factors: [Scalar], split: WorkSplitter)
+        -> Tensor
+    {
         let (n, c, s) = x.channelLayout()
-        precondition(factors.count == c, "scaledPerChannel: \(factors.count) factors for \(describe(x.shape))")
+        precondition(
+            factors.count == c,
+            "scaledPerChannel: \(factors.count) factors for \(describe(x.shape))")
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
                 guard p.count > 0 else { return }
                 let (src, dst) = (SendablePointer(p.start), SendableMutablePointer(out.start))
                 split.run(n * c, n * c * s) { planes in
                     for plane in planes {
-                        let f = factors[plane % c], x = src.pointer + plane * s, y = dst.pointer + plane * s
+                        let f = factors[plane % c], x = src.pointer + plane * s,
+                            y = dst.pointer + plane * s
                         for t in 0..<s { y[t] = x[t] * f }
                     }
                 }
@@ -206,11 +237,14 @@ func sumAsDouble<S: TensorElement>(_ p: UnsafePointer<S>, _ count: Int) -> Doubl
 
 /// `Σ (p[t] − mean)²` in `Double`, in four running sums.
 @inlinable
-func sumOfSquaredDeviations<S: TensorElement>(_ p: UnsafePointer<S>, _ count: Int, from mean: Double) -> Double {
+func sumOfSquaredDeviations<S: TensorElement>(
+    _ p: UnsafePointer<S>, _ count: Int, from mean: Double
+) -> Double {
     var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
     var t = 0
     while t + 4 <= count {
-        let d0 = Double(p[t]) - mean, d1 = Double(p[t + 1]) - mean, d2 = Double(p[t + 2]) - mean, d3 = Double(p[t + 3]) - mean
+        let d0 = Double(p[t]) - mean, d1 = Double(p[t + 1]) - mean, d2 = Double(p[t + 2]) - mean,
+            d3 = Double(p[t + 3]) - mean
         a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3
         t += 4
     }
@@ -226,7 +260,8 @@ public func sumAndProduct<S: TensorElement>(
     var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0
     var t = 0
     while t + 4 <= count {
-        let d0 = Double(dy[t]), d1 = Double(dy[t + 1]), d2 = Double(dy[t + 2]), d3 = Double(dy[t + 3])
+        let d0 = Double(dy[t]), d1 = Double(dy[t + 1]), d2 = Double(dy[t + 2]),
+            d3 = Double(dy[t + 3])
         s0 += d0; s1 += d1; s2 += d2; s3 += d3
         p0 += d0 * Double((x[t] - mean) * invStd); p1 += d1 * Double((x[t + 1] - mean) * invStd)
         p2 += d2 * Double((x[t + 2] - mean) * invStd); p3 += d3 * Double((x[t + 3] - mean) * invStd)

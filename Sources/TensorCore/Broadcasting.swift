@@ -99,7 +99,9 @@ extension Tensor {
                 }
             }
         }
-        let plan = requireShapes { () throws(ShapeError) in try BroadcastPlan(a.shape, b.shape, operation: operation) }
+        let plan = requireShapes { () throws(ShapeError) in
+            try BroadcastPlan(a.shape, b.shape, operation: operation)
+        }
         return Tensor(shape: plan.outShape) { out in
             a.scalars.withUnsafeBufferPointer { pa in
                 b.scalars.withUnsafeBufferPointer { pb in
@@ -129,20 +131,29 @@ extension Tensor {
     static func broadcastingKernel<Op: ElementwiseOperation>(
         _ a: Tensor, _ b: Tensor, _: Op.Type, split: WorkSplitter
     ) -> Tensor {
-        let plan = requireShapes { () throws(ShapeError) in try BroadcastPlan(a.shape, b.shape, operation: Op.name) }
+        let plan = requireShapes { () throws(ShapeError) in
+            try BroadcastPlan(a.shape, b.shape, operation: Op.name)
+        }
         return Tensor(shape: plan.outShape) { out in
             guard out.count > 0 else { return }
             a.scalars.withUnsafeBufferPointer { pa in
                 b.scalars.withUnsafeBufferPointer { pb in
-                    let (x, y, z) = (SendablePointer(pa.start), SendablePointer(pb.start), SendableMutablePointer(out.start))
+                    let (x, y, z) = (
+                        SendablePointer(pa.start), SendablePointer(pb.start),
+                        SendableMutablePointer(out.start)
+                    )
                     let runs = plan.runCount
                     if runs == 1 {
                         let sa = plan.stridesA[0], sb = plan.stridesB[0]
                         split.run(out.count, out.count) { range in
                             if sa == 1 && sb == 1 {
-                                for j in range { z.pointer[j] = Op.apply(x.pointer[j], y.pointer[j]) }
+                                for j in range {
+                                    z.pointer[j] = Op.apply(x.pointer[j], y.pointer[j])
+                                }
                             } else {
-                                for j in range { z.pointer[j] = Op.apply(x.pointer[j * sa], y.pointer[j * sb]) }
+                                for j in range {
+                                    z.pointer[j] = Op.apply(x.pointer[j * sa], y.pointer[j * sb])
+                                }
                             }
                         }
                     } else {
@@ -173,7 +184,8 @@ extension Tensor {
         let plan = requireShapes { () throws(ShapeError) -> BroadcastPlan in
             let b = try Shape.broadcast(shape, target, operation: "sum_to_shape")
             guard b == shape else {
-                throw ShapeError("sum_to_shape", "\(describe(target)) does not broadcast to \(describe(shape))")
+                throw ShapeError(
+                    "sum_to_shape", "\(describe(target)) does not broadcast to \(describe(shape))")
             }
             return try BroadcastPlan(shape, target, operation: "sum_to_shape")
         }
@@ -206,10 +218,13 @@ extension Tensor {
 
     /// Combines two tensors of the same shape element by element.
     @inlinable
-    public func zip(_ other: Tensor, operation: String = "zip", _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
+    public func zip(_ other: Tensor, operation: String = "zip", _ f: (Scalar, Scalar) -> Scalar)
+        -> Tensor
+    {
         requireShapes { () throws(ShapeError) in
             guard shape == other.shape else {
-                throw ShapeError(operation, "shapes \(describe(shape)) and \(describe(other.shape)) differ")
+                throw ShapeError(
+                    operation, "shapes \(describe(shape)) and \(describe(other.shape)) differ")
             }
         }
         return Tensor.broadcasting(self, other, operation: operation, f)
@@ -219,7 +234,8 @@ extension Tensor {
     mutating func addInPlaceKernel(_ other: Tensor) {
         requireShapes { () throws(ShapeError) in
             guard shape == other.shape else {
-                throw ShapeError("accumulate", "shapes \(describe(shape)) and \(describe(other.shape)) differ")
+                throw ShapeError(
+                    "accumulate", "shapes \(describe(shape)) and \(describe(other.shape)) differ")
             }
         }
         other.scalars.withUnsafeBufferPointer { src in

@@ -4,7 +4,9 @@ extension UnsafeBufferPointer {
     /// The first element's address; kernels only ask for it on non-empty buffers.
     @inlinable
     public var start: UnsafePointer<Element> {
-        guard let base = baseAddress else { preconditionFailure("kernel: address of an empty buffer") }
+        guard let base = baseAddress else {
+            preconditionFailure("kernel: address of an empty buffer")
+        }
         return base
     }
 }
@@ -13,7 +15,9 @@ extension UnsafeMutableBufferPointer {
     /// The first element's address; kernels only ask for it on non-empty buffers.
     @inlinable
     public var start: UnsafeMutablePointer<Element> {
-        guard let base = baseAddress else { preconditionFailure("kernel: address of an empty buffer") }
+        guard let base = baseAddress else {
+            preconditionFailure("kernel: address of an empty buffer")
+        }
         return base
     }
 }

@@ -21,8 +21,11 @@ public struct Closeness: Sendable, CustomStringConvertible {
 
     /// A comparison result built by hand (e.g. a failure with no tensors to compare); the
     /// tolerance ratio is 0 for a pass and infinite for a failure unless given.
-    public init(passed: Bool, maxAbsError: Double, maxRelError: Double, firstFailure: [Int]?, reason: String?,
-                toleranceRatio: Double? = nil, tolerance: (atol: Double, rtol: Double)? = nil) {
+    public init(
+        passed: Bool, maxAbsError: Double, maxRelError: Double, firstFailure: [Int]?,
+        reason: String?,
+        toleranceRatio: Double? = nil, tolerance: (atol: Double, rtol: Double)? = nil
+    ) {
         self.passed = passed
         self.maxAbsError = maxAbsError
         self.maxRelError = maxRelError
@@ -35,7 +38,9 @@ public struct Closeness: Sendable, CustomStringConvertible {
     /// The deciding quantity as a line says it: `max |a−b|/(1e-05 + 0.001·|b|) = 0.31 ≤ 1`.
     public func verdictQuantity(_ a: String = "a", _ b: String = "b") -> String {
         let ratio = toleranceRatio.isFinite ? Self.short(toleranceRatio) : "\(toleranceRatio)"
-        let bound = tolerance.map { String(format: "%g + %g", $0.atol, $0.rtol) + "·|\(b)|" } ?? "atol + rtol·|\(b)|"
+        let bound =
+            tolerance.map { String(format: "%g + %g", $0.atol, $0.rtol) + "·|\(b)|" }
+            ?? "atol + rtol·|\(b)|"
         return "max |\(a)−\(b)|/(\(bound)) = \(ratio) \(toleranceRatio <= 1 ? "≤" : ">") 1"
     }
 
@@ -43,7 +48,8 @@ public struct Closeness: Sendable, CustomStringConvertible {
     static func short(_ x: Double) -> String {
         if x == 0 { return "0" }
         if abs(x) >= 0.01 && abs(x) < 1000 {
-            let digits = abs(x) >= 100 ? 0 : abs(x) >= 10 ? 1 : abs(x) >= 1 ? 2 : abs(x) >= 0.1 ? 3 : 4
+            let digits =
+                abs(x) >= 100 ? 0 : abs(x) >= 10 ? 1 : abs(x) >= 1 ? 2 : abs(x) >= 0.1 ? 3 : 4
             var text = String(format: "%.\(digits)f", x)
             if text.contains(".") {
                 while text.hasSuffix("0") { text.removeLast() }
@@ -54,6 +60,7 @@ public struct Closeness: Sendable, CustomStringConvertible {
         return String(format: "%.1e", x)
     }
 
+    /// The verdict as printed: the largest errors when close, else the reason (or `not close`).
     public var description: String {
         if passed {
             return "close (max abs \(maxAbsError), max rel \(maxRelError))"
@@ -96,6 +103,7 @@ public func compare<A: TensorElement, B: TensorElement>(
                 + "(atol \(atol), rtol \(rtol)); max abs \(maxAbs), max rel \(maxRel)",
             toleranceRatio: max(ratio, 1 + 1e-12), tolerance: (atol, rtol))
     }
-    return Closeness(passed: true, maxAbsError: maxAbs, maxRelError: maxRel, firstFailure: nil, reason: nil,
-                     toleranceRatio: ratio, tolerance: (atol, rtol))
+    return Closeness(
+        passed: true, maxAbsError: maxAbs, maxRelError: maxRel, firstFailure: nil, reason: nil,
+        toleranceRatio: ratio, tolerance: (atol, rtol))
 }

@@ -2,8 +2,11 @@ import RealModule
 
 /// The geometry of a 2-D convolution or pooling window over an NCHW input.
 public struct Conv2dGeometry: Equatable, Sendable {
+    /// Input size: batch `N`, channels `C`, and the plane `H × W`.
     public let batch: Int, inChannels: Int, height: Int, width: Int
+    /// Output channels `Cout` and the kernel (window) size `kh × kw`.
     public let outChannels: Int, kernelHeight: Int, kernelWidth: Int
+    /// Step between windows and zero padding on each side, the same along both axes.
     public let stride: Int, padding: Int
     /// Output size: `floor((n + 2·padding − kernel) / stride) + 1` (PyTorch's rule).
     public let outHeight: Int, outWidth: Int
@@ -16,10 +19,18 @@ public struct Conv2dGeometry: Equatable, Sendable {
     /// Validates an input shape `[N, C, H, W]` against a weight shape `[Cout, C, kh, kw]`.
     public init(input: [Int], weight: [Int], stride: Int, padding: Int) throws(ShapeError) {
         guard input.count == 4, weight.count == 4 else {
-            throw ShapeError("conv2d", "needs input [N, C, H, W] and weight [Cout, C, kh, kw], got \(describe(input)) and \(describe(weight))")
+            throw ShapeError(
+                "conv2d",
+                "needs input [N, C, H, W] and weight [Cout, C, kh, kw], got \(describe(input)) " +
+                "and \(describe(weight))"
+            )
         }
         guard input[1] == weight[1] else {
-            throw ShapeError("conv2d", "input \(describe(input)) has \(input[1]) channels, weight \(describe(weight)) expects \(weight[1])")
+            throw ShapeError(
+                "conv2d",
+                "input \(describe(input)) has \(input[1]) channels, weight \(describe(weight)) " +
+                "expects \(weight[1])"
+            )
         }
         try self.init(
             batch: input[0], channels: input[1], height: input[2], width: input[3],
@@ -33,15 +44,26 @@ public struct Conv2dGeometry: Equatable, Sendable {
         kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int, operation: String
     ) throws(ShapeError) {
         guard stride >= 1, padding >= 0, kernelHeight >= 1, kernelWidth >= 1 else {
-            throw ShapeError(operation, "kernel \(kernelHeight)×\(kernelWidth), stride \(stride), padding \(padding) are not valid")
+            throw ShapeError(
+                operation,
+                "kernel \(kernelHeight)×\(kernelWidth), stride \(stride), padding \(padding) are " +
+                "not valid"
+            )
         }
         let oh = (height + 2 * padding - kernelHeight) / stride + 1
         let ow = (width + 2 * padding - kernelWidth) / stride + 1
-        guard height + 2 * padding >= kernelHeight, width + 2 * padding >= kernelWidth, oh >= 1, ow >= 1 else {
-            throw ShapeError(operation, "input [\(batch), \(channels), \(height), \(width)] is smaller than the kernel \(kernelHeight)×\(kernelWidth) with padding \(padding)")
+        guard height + 2 * padding >= kernelHeight, width + 2 * padding >= kernelWidth, oh >= 1,
+            ow >= 1
+        else {
+            throw ShapeError(
+                operation,
+                "input [\(batch), \(channels), \(height), \(width)] is smaller than the kernel " +
+                "\(kernelHeight)×\(kernelWidth) with padding \(padding)"
+            )
         }
         self.batch = batch; self.inChannels = channels; self.height = height; self.width = width
-        self.outChannels = outChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.outChannels = outChannels; self.kernelHeight = kernelHeight;
+        self.kernelWidth = kernelWidth
         self.stride = stride; self.padding = padding; self.outHeight = oh; self.outWidth = ow
     }
 
@@ -49,7 +71,9 @@ public struct Conv2dGeometry: Equatable, Sendable {
     public var outputShape: [Int] { [batch, outChannels, outHeight, outWidth] }
 
     /// Whether the unfolded input is the input itself (1×1 kernel, stride 1, no padding).
-    @inlinable public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
+    @inlinable public var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0
+    }
 
     /// The range of output columns `ox` whose input column `ox·stride − padding + j` is inside.
     @inlinable
@@ -67,7 +91,9 @@ extension Conv2dGeometry {
     /// Unfolds the given input channels of samples `[n0, n0 + nb)` into their rows of `cols`.
     @inlinable
     public func im2col<S: TensorElement>(
-        _ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, channels: Range<Int>, into cols: UnsafeMutablePointer<S>) {
+        _ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, channels: Range<Int>,
+        into cols: UnsafeMutablePointer<S>
+    ) {
         let plane = height * width, ldc = nb * outPlane
         for c in channels {
             for i in 0..<kernelHeight {
@@ -87,12 +113,14 @@ extension Conv2dGeometry {
                             if xr.lowerBound > 0 { dst.update(repeating: 0, count: xr.lowerBound) }
                             let rowSrc = src + iy * width - padding + j
                             if stride == 1 {
-                                (dst + xr.lowerBound).update(from: x.start + rowSrc + xr.lowerBound, count: xr.count)
+                                (dst + xr.lowerBound).update(
+                                    from: x.start + rowSrc + xr.lowerBound, count: xr.count)
                             } else {
                                 for ox in xr { dst[ox] = x[rowSrc + ox * stride] }
                             }
                             if xr.upperBound < outWidth {
-                                (dst + xr.upperBound).update(repeating: 0, count: outWidth - xr.upperBound)
+                                (dst + xr.upperBound).update(
+                                    repeating: 0, count: outWidth - xr.upperBound)
                             }
                         }
                     }
@@ -105,7 +133,9 @@ extension Conv2dGeometry {
     /// (each channel's plane is written by one thread only).
     @inlinable
     public func col2im<S: TensorElement>(
-        _ cols: UnsafePointer<S>, n0: Int, nb: Int, channels: Range<Int>, into dx: UnsafeMutableBufferPointer<S>) {
+        _ cols: UnsafePointer<S>, n0: Int, nb: Int, channels: Range<Int>,
+        into dx: UnsafeMutableBufferPointer<S>
+    ) {
         let plane = height * width, ldc = nb * outPlane
         for c in channels {
             for i in 0..<kernelHeight {
@@ -133,7 +163,9 @@ extension Conv2dGeometry {
 /// Copies samples `[n0, n0 + nb)` of a `[N, rows, q]` buffer into a `[rows, nb·q]` matrix,
 /// so a group of samples makes one product.
 @inlinable
-public func gatherSamples<S>(_ src: UnsafePointer<S>, n0: Int, nb: Int, rows: Int, q: Int, into dst: UnsafeMutablePointer<S>) {
+public func gatherSamples<S>(
+    _ src: UnsafePointer<S>, n0: Int, nb: Int, rows: Int, q: Int, into dst: UnsafeMutablePointer<S>
+) {
     for s in 0..<nb {
         for r in 0..<rows {
             (dst + r * nb * q + s * q).update(from: src + (n0 + s) * rows * q + r * q, count: q)
@@ -145,7 +177,8 @@ public func gatherSamples<S>(_ src: UnsafePointer<S>, n0: Int, nb: Int, rows: In
 /// overwriting, or adding when `accumulate` is set.
 @inlinable
 public func scatterSamples<S: TensorElement>(
-    _ src: UnsafePointer<S>, n0: Int, nb: Int, rows: Int, q: Int, into dst: UnsafeMutablePointer<S>, accumulate: Bool
+    _ src: UnsafePointer<S>, n0: Int, nb: Int, rows: Int, q: Int, into dst: UnsafeMutablePointer<S>,
+    accumulate: Bool
 ) {
     for s in 0..<nb {
         for r in 0..<rows {

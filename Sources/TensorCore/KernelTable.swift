@@ -73,7 +73,8 @@ public struct KernelTable<S: TensorElement>: Sendable {
     /// `a += b` for equal shapes.
     public var addInPlace: @Sendable (inout Tensor<S>, Tensor<S>) -> Void
     /// Convolution: (input, weight, bias, settings).
-    public var conv2d: @Sendable (Tensor<S>, Tensor<S>, Tensor<S>?, ConvolutionSettings) -> Tensor<S>
+    public var conv2d:
+        @Sendable (Tensor<S>, Tensor<S>, Tensor<S>?, ConvolutionSettings) -> Tensor<S>
     /// Convolution gradients: (input, weight, upstream, settings, which).
     public var conv2dBackward: @Sendable (
         Tensor<S>, Tensor<S>, Tensor<S>, ConvolutionSettings, ConvolutionGradients
@@ -157,13 +158,16 @@ public struct KernelTable<S: TensorElement>: Sendable {
             maxPool2d: { x, p in Tensor.maxPool2dReference(x, p) },
             maxPool2dValues: { x, p in Tensor.maxPool2dReference(x, p).output },
             maxPool2dBackward: { dy, argmax, shape in
-                Tensor.maxPool2dBackwardKernel(upstream: dy, argmax: argmax, inputShape: shape, split: split)
+                Tensor.maxPool2dBackwardKernel(
+                    upstream: dy, argmax: argmax, inputShape: shape, split: split)
             },
             avgPool2d: { x, p in Tensor.avgPool2dKernel(x, p) },
             avgPool2dBackward: { dy, shape, p in
                 Tensor.avgPool2dBackwardKernel(upstream: dy, inputShape: shape, p)
             },
-            adaptiveAvgPool2d: { x, h, w in Tensor.adaptiveAvgPool2dKernel(x, outHeight: h, outWidth: w) },
+            adaptiveAvgPool2d: { x, h, w in
+                Tensor.adaptiveAvgPool2dKernel(x, outHeight: h, outWidth: w)
+            },
             adaptiveAvgPool2dBackward: { dy, shape in
                 Tensor.adaptiveAvgPool2dBackwardKernel(upstream: dy, inputShape: shape)
             },
@@ -177,16 +181,20 @@ public struct KernelTable<S: TensorElement>: Sendable {
             },
             scaledPerChannel: { x, f in Tensor.scaledPerChannelKernel(x, f, split: split) },
             prelu: { x, a in Tensor.preluKernel(x, slope: a, split: split) },
-            preluBackward: { x, a, dy in Tensor.preluBackwardKernel(x, slope: a, upstream: dy, split: split) },
+            preluBackward: { x, a, dy in
+                Tensor.preluBackwardKernel(x, slope: a, upstream: dy, split: split)
+            },
             softmax: { x, axis, log in Tensor.softmaxKernel(x, axis: axis, log: log) },
             softmaxBackward: { y, dy, axis, log in
                 Tensor.softmaxBackwardKernel(output: y, upstream: dy, axis: axis, log: log)
             },
             crossEntropy: { z, labels in Tensor.crossEntropyKernel(logits: z, labels: labels) },
             crossEntropyBackward: { logp, labels, g in
-                Tensor.crossEntropyBackwardKernel(logProbabilities: logp, labels: labels, upstream: g)
+                Tensor.crossEntropyBackwardKernel(
+                    logProbabilities: logp, labels: labels, upstream: g)
             },
-            binaryCrossEntropy: { z, t in Tensor.binaryCrossEntropyWithLogitsKernel(z, targets: t) },
+            binaryCrossEntropy: { z, t in Tensor.binaryCrossEntropyWithLogitsKernel(z, targets: t)
+            },
             binaryCrossEntropyBackward: { z, t, g in
                 Tensor.binaryCrossEntropyWithLogitsBackwardKernel(z, targets: t, upstream: g)
             },
@@ -196,7 +204,9 @@ public struct KernelTable<S: TensorElement>: Sendable {
             l2NormalizedBackward: { x, dy, axis, eps in
                 Tensor.l2NormalizedBackwardKernel(x, upstream: dy, axis: axis, eps: eps)
             },
-            dropoutMask: { shape, p, generator in Tensor.dropoutMaskKernel(shape, p: p, generator: &generator) }
+            dropoutMask: { shape, p, generator in
+                Tensor.dropoutMaskKernel(shape, p: p, generator: &generator)
+            }
         )
     }
 }

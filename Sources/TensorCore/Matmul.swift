@@ -6,7 +6,9 @@ extension Tensor {
     /// Shapes: `op(a)` is `[m, k]`, `op(b)` is `[k, n]`, the result `[m, n]`.
     /// (The reference product, on the BLAS threads as they are set; `m`, `k`, `n` come from
     /// `matmulShape`.)
-    public static func matmulKernel(_ a: Tensor, _ b: Tensor, m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool) -> Tensor {
+    public static func matmulKernel(
+        _ a: Tensor, _ b: Tensor, m: Int, k: Int, n: Int, transposeA: Bool, transposeB: Bool
+    ) -> Tensor {
         Tensor(shape: [m, n]) { out in
             guard m > 0, n > 0 else { return }
             if k == 0 {
@@ -36,7 +38,10 @@ extension Tensor {
         let (kb, n) = transposeB ? (b[1], b[0]) : (b[0], b[1])
         guard ka == kb else {
             throw ShapeError(
-                "matmul", "inner sizes differ: \(describe(a))\(transposeA ? "ᵀ" : "") · \(describe(b))\(transposeB ? "ᵀ" : "")")
+                "matmul",
+                "inner sizes differ: \(describe(a))\(transposeA ? "ᵀ" : "") · " +
+                "\(describe(b))\(transposeB ? "ᵀ" : "")"
+            )
         }
         return (m, ka, n)
     }

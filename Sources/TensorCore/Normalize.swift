@@ -19,7 +19,9 @@ extension Tensor {
 
     /// `x / max(‖x‖₂, eps)` along `axis` (PyTorch's `F.normalize`).
     static func l2NormalizedKernel(_ x: Tensor, axis: Int, eps: Scalar) -> Tensor {
-        let a = requireShapes { () throws(ShapeError) in try Shape.axis(axis, rank: x.rank, operation: "l2_normalize") }
+        let a = requireShapes { () throws(ShapeError) in
+            try Shape.axis(axis, rank: x.rank, operation: "l2_normalize")
+        }
         let norms = x.norms(alongAxis: a)
         let (outer, n, inner) = x.split(around: a)
         return Tensor(shape: x.shape) { out in
@@ -35,8 +37,12 @@ extension Tensor {
     }
 
     /// Backward of `l2Normalized`: `(dy − y·Σ dy·y)/‖x‖` where `‖x‖ > eps`, else `dy/eps`.
-    static func l2NormalizedBackwardKernel(_ x: Tensor, upstream dy: Tensor, axis: Int, eps: Scalar) -> Tensor {
-        let a = requireShapes { () throws(ShapeError) in try Shape.axis(axis, rank: x.rank, operation: "l2_normalize_backward") }
+    static func l2NormalizedBackwardKernel(_ x: Tensor, upstream dy: Tensor, axis: Int, eps: Scalar)
+        -> Tensor
+    {
+        let a = requireShapes { () throws(ShapeError) in
+            try Shape.axis(axis, rank: x.rank, operation: "l2_normalize_backward")
+        }
         let norms = x.norms(alongAxis: a)
         let (outer, n, inner) = x.split(around: a)
         return Tensor(shape: x.shape) { out in
@@ -47,11 +53,18 @@ extension Tensor {
                             let norm = norms[o * inner + i]
                             if norm > eps {
                                 var dot: Scalar = 0
-                                for k in 0..<n { let j = (o * n + k) * inner + i; dot += pd[j] * p[j] }
+                                for k in 0..<n {
+                                    let j = (o * n + k) * inner + i; dot += pd[j] * p[j]
+                                }
                                 let dot2 = dot / (norm * norm)
-                                for k in 0..<n { let j = (o * n + k) * inner + i; out[j] = (pd[j] - p[j] * dot2) / norm }
+                                for k in 0..<n {
+                                    let j = (o * n + k) * inner + i;
+                                    out[j] = (pd[j] - p[j] * dot2) / norm
+                                }
                             } else {
-                                for k in 0..<n { let j = (o * n + k) * inner + i; out[j] = pd[j] / eps }
+                                for k in 0..<n {
+                                    let j = (o * n + k) * inner + i; out[j] = pd[j] / eps
+                                }
                             }
                         }
                     }
@@ -62,7 +75,9 @@ extension Tensor {
 
     /// A dropout mask: each element kept with probability `1 − p` and scaled by `1/(1 − p)`,
     /// otherwise 0. Drawn from `generator`, so the same seed gives the same mask.
-    static func dropoutMaskKernel(_ shape: [Int], p: Double, generator: inout RandomGenerator) -> Tensor {
+    static func dropoutMaskKernel(_ shape: [Int], p: Double, generator: inout RandomGenerator)
+        -> Tensor
+    {
         precondition(p >= 0 && p <= 1, "dropout: probability \(p) is outside [0, 1]")
         let keep: Scalar = p < 1 ? Scalar(1 / (1 - p)) : 0
         return Tensor(shape: shape) { out in

@@ -11,7 +11,9 @@ extension Conv2dGeometry {
                 let rows = max(y0, 0)..<min(y0 + kernelHeight, height)
                 for ox in 0..<outWidth {
                     let x0 = ox * stride - padding
-                    body(p, (p * outHeight + oy) * outWidth + ox, rows, max(x0, 0)..<min(x0 + kernelWidth, width))
+                    body(
+                        p, (p * outHeight + oy) * outWidth + ox, rows,
+                        max(x0, 0)..<min(x0 + kernelWidth, width))
                 }
             }
         }
@@ -27,20 +29,27 @@ extension Tensor {
             throw ShapeError(operation, "needs input [N, C, H, W], got \(describe(shape))")
         }
         guard padding * 2 <= kernel else {
-            throw ShapeError(operation, "padding \(padding) must be at most half the kernel \(kernel) (PyTorch's rule)")
+            throw ShapeError(
+                operation,
+                "padding \(padding) must be at most half the kernel \(kernel) (PyTorch's rule)")
         }
         return try Conv2dGeometry(
-            batch: shape[0], channels: shape[1], height: shape[2], width: shape[3], outChannels: shape[1],
-            kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding, operation: operation)
+            batch: shape[0], channels: shape[1], height: shape[2], width: shape[3],
+            outChannels: shape[1],
+            kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding,
+            operation: operation)
     }
 
     /// The reference max pooling: every window of every plane in turn; padding counts as −∞,
     /// a NaN wins its window, and the offset within its input plane of each maximum is the
     /// first in row-major order on ties.
-    static func maxPool2dReference(_ x: Tensor, _ p: PoolWindow) -> (output: Tensor, argmax: [Int32]) {
+    static func maxPool2dReference(_ x: Tensor, _ p: PoolWindow) -> (
+        output: Tensor, argmax: [Int32]
+    ) {
         let g = requireShapes { () throws(ShapeError) in
             try poolGeometry(
-                x.shape, kernel: p.kernel, stride: p.stride, padding: p.padding, operation: "max_pool2d")
+                x.shape, kernel: p.kernel, stride: p.stride, padding: p.padding,
+                operation: "max_pool2d")
         }
         var argmax = [Int32](repeating: 0, count: g.batch * g.inChannels * g.outPlane)
         let out = Tensor(shape: g.outputShape) { po in
@@ -60,7 +69,8 @@ extension Tensor {
     /// window by window (a NaN wins; the first maximum in row-major order on ties).
     @inlinable
     public static func maxPoolWindows(
-        _ g: Conv2dGeometry, plane: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
+        _ g: Conv2dGeometry, plane: Int, _ px: UnsafePointer<Scalar>,
+        _ po: UnsafeMutablePointer<Scalar>,
         _ pa: UnsafeMutablePointer<Int32>
     ) {
         let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
@@ -98,8 +108,11 @@ extension Tensor {
     static func maxPool2dBackwardKernel(
         upstream dy: Tensor, argmax: [Int32], inputShape: [Int], split: WorkSplitter
     ) -> Tensor {
-        precondition(inputShape.count == 4 && dy.rank == 4 && dy.count == argmax.count,
-                     "max_pool2d_backward: upstream \(describe(dy.shape)) does not match the recorded pooling")
+        precondition(
+            inputShape.count == 4 && dy.rank == 4 && dy.count == argmax.count,
+            "max_pool2d_backward: upstream \(describe(dy.shape)) does not match the recorded " +
+            "pooling"
+        )
         let planes = inputShape[0] * inputShape[1], inPlane = inputShape[2] * inputShape[3]
         let q = dy.shape[2] * dy.shape[3]
         var dx = [Scalar](repeating: 0, count: Shape.count(inputShape))
@@ -107,10 +120,16 @@ extension Tensor {
             dx.withUnsafeMutableBufferPointer { pdx in
                 argmax.withUnsafeBufferPointer { pa in
                     guard pdy.count > 0, pdx.count > 0 else { return }
-                    let (src, dst, arg) = (SendablePointer(pdy.start), SendableMutablePointer(pdx.start), SendablePointer(pa.start))
+                    let (src, dst, arg) = (
+                        SendablePointer(pdy.start), SendableMutablePointer(pdx.start),
+                        SendablePointer(pa.start)
+                    )
                     split.run(planes, planes * (inPlane + q)) { range in
                         for p in range {
-                            for t in 0..<q { dst.pointer[p * inPlane + Int(arg.pointer[p * q + t])] += src.pointer[p * q + t] }
+                            for t in 0..<q {
+                                dst.pointer[p * inPlane + Int(arg.pointer[p * q + t])] +=
+                                    src.pointer[p * q + t]
+                            }
                         }
                     }
                 }
@@ -124,7 +143,8 @@ extension Tensor {
     static func avgPool2dKernel(_ x: Tensor, _ window: PoolWindow) -> Tensor {
         let (kernel, stride, padding) = (window.kernel, window.stride, window.padding)
         let g = requireShapes { () throws(ShapeError) in
-            try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "avg_pool2d")
+            try poolGeometry(
+                x.shape, kernel: kernel, stride: stride, padding: padding, operation: "avg_pool2d")
         }
         let inPlane = g.height * g.width
         let scale = 1 / Scalar(kernel * kernel)
@@ -140,12 +160,20 @@ extension Tensor {
     }
 
     /// Backward of average pooling.
-    static func avgPool2dBackwardKernel(upstream dy: Tensor, inputShape: [Int], _ window: PoolWindow) -> Tensor {
+    static func avgPool2dBackwardKernel(
+        upstream dy: Tensor, inputShape: [Int], _ window: PoolWindow
+    ) -> Tensor {
         let (kernel, stride, padding) = (window.kernel, window.stride, window.padding)
         let g = requireShapes { () throws(ShapeError) in
-            try poolGeometry(inputShape, kernel: kernel, stride: stride, padding: padding, operation: "avg_pool2d_backward")
+            try poolGeometry(
+                inputShape, kernel: kernel, stride: stride, padding: padding,
+                operation: "avg_pool2d_backward")
         }
-        precondition(dy.shape == g.outputShape, "avg_pool2d_backward: upstream \(describe(dy.shape)) vs output \(describe(g.outputShape))")
+        precondition(
+            dy.shape == g.outputShape,
+            "avg_pool2d_backward: upstream \(describe(dy.shape)) vs output " +
+            "\(describe(g.outputShape))"
+        )
         let inPlane = g.height * g.width
         let scale = 1 / Scalar(kernel * kernel)
         var dx = [Scalar](repeating: 0, count: Shape.count(inputShape))
@@ -170,11 +198,16 @@ extension Tensor {
     static func adaptiveAvgPool2dKernel(_ x: Tensor, outHeight: Int, outWidth: Int) -> Tensor {
         requireShapes { () throws(ShapeError) in
             guard x.rank == 4, outHeight >= 1, outWidth >= 1 else {
-                throw ShapeError("adaptive_avg_pool2d", "needs input [N, C, H, W] and a positive output size, got \(describe(x.shape)) → \(outHeight)×\(outWidth)")
+                throw ShapeError(
+                    "adaptive_avg_pool2d",
+                    "needs input [N, C, H, W] and a positive output size, got " +
+                    "\(describe(x.shape)) → \(outHeight)×\(outWidth)"
+                )
             }
         }
         let h = x.shape[2], w = x.shape[3], planes = x.shape[0] * x.shape[1]
-        let rows = adaptiveBins(inSize: h, outSize: outHeight), cols = adaptiveBins(inSize: w, outSize: outWidth)
+        let rows = adaptiveBins(inSize: h, outSize: outHeight),
+            cols = adaptiveBins(inSize: w, outSize: outWidth)
         return Tensor(shape: [x.shape[0], x.shape[1], outHeight, outWidth]) { po in
             x.scalars.withUnsafeBufferPointer { px in
                 for p in 0..<planes {
@@ -182,7 +215,8 @@ extension Tensor {
                         for (ox, rx) in cols.enumerated() {
                             var acc: Scalar = 0
                             for iy in ry { for ix in rx { acc += px[p * h * w + iy * w + ix] } }
-                            po[(p * outHeight + oy) * outWidth + ox] = acc / Scalar(ry.count * rx.count)
+                            po[(p * outHeight + oy) * outWidth + ox] =
+                                acc / Scalar(ry.count * rx.count)
                         }
                     }
                 }
@@ -192,8 +226,11 @@ extension Tensor {
 
     /// Backward of adaptive average pooling.
     static func adaptiveAvgPool2dBackwardKernel(upstream dy: Tensor, inputShape: [Int]) -> Tensor {
-        precondition(inputShape.count == 4 && dy.rank == 4 && dy.shape[0...1] == inputShape[0...1],
-                     "adaptive_avg_pool2d_backward: upstream \(describe(dy.shape)) vs input \(describe(inputShape))")
+        precondition(
+            inputShape.count == 4 && dy.rank == 4 && dy.shape[0...1] == inputShape[0...1],
+            "adaptive_avg_pool2d_backward: upstream \(describe(dy.shape)) vs input " +
+            "\(describe(inputShape))"
+        )
         let h = inputShape[2], w = inputShape[3], oh = dy.shape[2], ow = dy.shape[3]
         let planes = inputShape[0] * inputShape[1]
         let rows = adaptiveBins(inSize: h, outSize: oh), cols = adaptiveBins(inSize: w, outSize: ow)

@@ -30,7 +30,9 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         return result
     }
 
-    @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 {
+        (x << k) | (x >> (64 - k))
+    }
 
     /// A uniform double in [0, 1) with 53 random bits.
     public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
@@ -80,7 +82,9 @@ extension Tensor {
     }
 
     /// PyTorch's default bias initialiser for a layer with `fanIn` inputs: uniform in `±1/√fanIn`.
-    public static func biasUniform(_ shape: [Int], fanIn: Int, generator: inout RandomGenerator) -> Tensor {
+    public static func biasUniform(_ shape: [Int], fanIn: Int, generator: inout RandomGenerator)
+        -> Tensor
+    {
         let bound = Scalar(1.0 / Double(max(fanIn, 1)).squareRoot())
         return uniform(shape, low: -bound, high: bound, generator: &generator)
     }

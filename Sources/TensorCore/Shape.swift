@@ -19,7 +19,9 @@ public enum Shape {
     }
 
     /// The broadcast shape of two shapes (NumPy rules: align on the right, sizes equal or 1).
-    public static func broadcast(_ a: [Int], _ b: [Int], operation: String = "broadcast") throws(ShapeError) -> [Int] {
+    public static func broadcast(_ a: [Int], _ b: [Int], operation: String = "broadcast")
+        throws(ShapeError) -> [Int]
+    {
         let rank = max(a.count, b.count)
         var result = [Int](repeating: 1, count: rank)
         for i in 0..<rank {
@@ -30,7 +32,8 @@ public enum Shape {
             } else if da == 1 {
                 result[i] = db
             } else {
-                throw ShapeError(operation, "shapes \(describe(a)) and \(describe(b)) do not broadcast")
+                throw ShapeError(
+                    operation, "shapes \(describe(a)) and \(describe(b)) do not broadcast")
             }
         }
         return result

@@ -13,12 +13,15 @@ public struct ShapeError: Error, CustomStringConvertible, Equatable, Sendable {
         self.message = message
     }
 
+    /// The error as printed: `operation: message`.
     public var description: String { "\(operation): \(message)" }
 }
 
 /// Formats a shape the way errors print it: `[2, 3, 4]`.
 @inlinable
-public func describe(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+public func describe(_ shape: [Int]) -> String {
+    "[" + shape.map(String.init).joined(separator: ", ") + "]"
+}
 
 /// Runs a shape validation and stops the program with its message if it fails.
 ///

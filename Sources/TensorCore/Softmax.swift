@@ -8,7 +8,9 @@ extension Tensor {
 
     /// Softmax (or log-softmax) along `axis`, shifted by the maximum for stability.
     static func softmaxKernel(_ x: Tensor, axis: Int, log: Bool = false) -> Tensor {
-        let a = requireShapes { () throws(ShapeError) in try Shape.axis(axis, rank: x.rank, operation: log ? "log_softmax" : "softmax") }
+        let a = requireShapes { () throws(ShapeError) in
+            try Shape.axis(axis, rank: x.rank, operation: log ? "log_softmax" : "softmax")
+        }
         let (outer, n, inner) = x.split(around: a)
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
@@ -23,7 +25,9 @@ extension Tensor {
                             let lz = Scalar.log(z) + m
                             for k in 0..<n { out[base + k * inner] = p[base + k * inner] - lz }
                         } else {
-                            for k in 0..<n { out[base + k * inner] = Scalar.exp(p[base + k * inner] - m) / z }
+                            for k in 0..<n {
+                                out[base + k * inner] = Scalar.exp(p[base + k * inner] - m) / z
+                            }
                         }
                     }
                 }
@@ -33,8 +37,12 @@ extension Tensor {
 
     /// Backward of softmax given its output `y`: `dx = y·(dy − Σ dy·y)`; of log-softmax:
     /// `dx = dy − softmax·Σ dy`.
-    static func softmaxBackwardKernel(output y: Tensor, upstream dy: Tensor, axis: Int, log: Bool) -> Tensor {
-        let a = requireShapes { () throws(ShapeError) in try Shape.axis(axis, rank: y.rank, operation: "softmax_backward") }
+    static func softmaxBackwardKernel(output y: Tensor, upstream dy: Tensor, axis: Int, log: Bool)
+        -> Tensor
+    {
+        let a = requireShapes { () throws(ShapeError) in
+            try Shape.axis(axis, rank: y.rank, operation: "softmax_backward")
+        }
         let (outer, n, inner) = y.split(around: a)
         return Tensor(shape: y.shape) { out in
             y.scalars.withUnsafeBufferPointer { py in
@@ -43,10 +51,16 @@ extension Tensor {
                         for i in 0..<inner {
                             let base = o * n * inner + i
                             var dot: Scalar = 0
-                            for k in 0..<n { dot += log ? pd[base + k * inner] : pd[base + k * inner] * py[base + k * inner] }
+                            for k in 0..<n {
+                                dot +=
+                                    log
+                                    ? pd[base + k * inner]
+                                    : pd[base + k * inner] * py[base + k * inner]
+                            }
                             for k in 0..<n {
                                 let j = base + k * inner
-                                out[j] = log ? pd[j] - Scalar.exp(py[j]) * dot : py[j] * (pd[j] - dot)
+                                out[j] =
+                                    log ? pd[j] - Scalar.exp(py[j]) * dot : py[j] * (pd[j] - dot)
                             }
                         }
                     }

@@ -15,10 +15,13 @@ public struct Tensor<Scalar: TensorElement>: Sendable {
     /// Creates a tensor from a shape and its elements in row-major order.
     /// - Precondition: the element count matches the shape.
     public init(shape: [Int], scalars: [Scalar]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(describe(shape))")
+        precondition(
+            shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(describe(shape))")
         precondition(
             Shape.count(shape) == scalars.count,
-            "Tensor: shape \(describe(shape)) needs \(Shape.count(shape)) elements, got \(scalars.count)")
+            "Tensor: shape \(describe(shape)) needs \(Shape.count(shape)) elements, got " +
+            "\(scalars.count)"
+        )
         self.shape = shape
         self.storage = scalars
     }
@@ -41,12 +44,16 @@ public struct Tensor<Scalar: TensorElement>: Sendable {
     ///
     /// `body` must initialise every element; kernels use this to avoid a zero fill.
     @inlinable
-    public init(shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+    public init(
+        shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Scalar>) -> Void
+    ) {
         let n = Shape.count(shape)
-        self.init(uncheckedShape: shape, scalars: [Scalar](unsafeUninitializedCapacity: n) { buffer, count in
-            body(buffer)
-            count = n
-        })
+        self.init(
+            uncheckedShape: shape,
+            scalars: [Scalar](unsafeUninitializedCapacity: n) { buffer, count in
+                body(buffer)
+                count = n
+            })
     }
 
     @usableFromInline
@@ -89,10 +96,13 @@ public struct Tensor<Scalar: TensorElement>: Sendable {
 
     /// The row-major offset of a multi-index, checked against the shape.
     public func offset(_ index: [Int]) -> Int {
-        precondition(index.count == rank, "index \(index) has rank \(index.count), tensor \(describe(shape))")
+        precondition(
+            index.count == rank, "index \(index) has rank \(index.count), tensor \(describe(shape))"
+        )
         var off = 0
         for (axis, i) in index.enumerated() {
-            precondition(i >= 0 && i < shape[axis], "index \(index) is out of bounds for \(describe(shape))")
+            precondition(
+                i >= 0 && i < shape[axis], "index \(index) is out of bounds for \(describe(shape))")
             off = off * shape[axis] + i
         }
         return off
@@ -120,13 +130,16 @@ public struct Tensor<Scalar: TensorElement>: Sendable {
     public static func validateReshape(_ from: [Int], _ to: [Int]) throws(ShapeError) {
         let unknown = to.filter { $0 == -1 }.count
         guard unknown <= 1, to.allSatisfy({ $0 >= -1 }) else {
-            throw ShapeError("reshape", "target \(describe(to)) may hold at most one -1 and no other negative size")
+            throw ShapeError(
+                "reshape",
+                "target \(describe(to)) may hold at most one -1 and no other negative size")
         }
         let known = to.filter { $0 != -1 }.reduce(1, *)
         let n = Shape.count(from)
         let ok = unknown == 1 ? (known > 0 && n % known == 0) : known == n
         guard ok else {
-            throw ShapeError("reshape", "cannot view \(describe(from)) (\(n) elements) as \(describe(to))")
+            throw ShapeError(
+                "reshape", "cannot view \(describe(from)) (\(n) elements) as \(describe(to))")
         }
     }
 
@@ -157,6 +170,7 @@ extension Tensor: Equatable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// The shape and up to the first 8 elements (`, …` when there are more): `Tensor[2](1.0, 2.0)`.
     public var description: String {
         let shown = scalars.prefix(8).map { "\($0)" }.joined(separator: ", ")
         return "Tensor\(describe(shape))(\(shown)\(count > 8 ? ", …" : ""))"

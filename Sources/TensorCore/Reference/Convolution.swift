@@ -56,7 +56,9 @@ extension Conv2dGeometry {
             guard dy.shape == g.outputShape else {
                 throw ShapeError(
                     "conv2d_backward",
-                    "upstream \(describe(dy.shape)) does not match output \(describe(g.outputShape))")
+                    "upstream \(describe(dy.shape)) does not match output " +
+                    "\(describe(g.outputShape))"
+                )
             }
         }
         return g
@@ -117,10 +119,13 @@ extension Tensor {
                             for n in 0..<g.batch {
                                 let dyn = pdy.start + n * co * q
                                 if needs.contains(.weight) {
-                                    g.im2col(px, n0: n, nb: 1, channels: 0..<g.inChannels, into: pc.start)
+                                    g.im2col(
+                                        px, n0: n, nb: 1, channels: 0..<g.inChannels, into: pc.start
+                                    )
                                     dw.withUnsafeMutableBufferPointer { pdw in
                                         Scalar.gemm(
-                                            transA: false, transB: true, m: co, n: k, k: q, alpha: 1,
+                                            transA: false, transB: true, m: co, n: k, k: q,
+                                            alpha: 1,
                                             a: dyn, lda: q, b: pc.start, ldb: q,
                                             beta: 1, c: pdw.start, ldc: k)
                                     }

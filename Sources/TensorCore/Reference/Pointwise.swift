@@ -2,15 +2,21 @@ import RealModule
 
 /// Elementwise binary operations with broadcasting.
 public enum BinaryOperation: Sendable, Equatable {
+    /// Addition, subtraction, multiplication and division.
     case add, sub, mul, div
 }
 
 /// Unary pointwise maps.
 public enum PointwiseOperation: Sendable, Equatable {
+    /// The parameterless maps: `max(x, 0)`, `σ(x)`, `tanh x`, `eˣ`, `ln x`, `√x`, `x²`, `−x`.
     case relu, sigmoid, tanh, exp, log, sqrt, square, negate
+    /// `x` for `x > 0`, else `slope·x`.
     case leakyRelu(slope: Double)
+    /// `xᵖ` for the exponent `p` (an integer power when `p` is a whole number).
     case pow(Double)
+    /// `x·s`.
     case scale(Double)
+    /// `x + s`.
     case shift(Double)
 }
 
@@ -71,7 +77,9 @@ extension Tensor {
     }
 
     /// The gradient of a pointwise map for upstream `g`.
-    public static func pointwiseGradientKernel(_ op: PointwiseGradient, _ g: Tensor, _ saved: Tensor) -> Tensor {
+    public static func pointwiseGradientKernel(
+        _ op: PointwiseGradient, _ g: Tensor, _ saved: Tensor
+    ) -> Tensor {
         switch op {
         case .relu: return g.zip(saved) { d, x in x > 0 ? d : 0 }
         case .leakyRelu(let slope):
