@@ -10,7 +10,8 @@ public func conv2d<S>(
 ) -> Variable<S> {
     let (input, w) = (x.value, weight.value)
     let prepared = weight.prepared {
-        Tensor.preparedConvolutionWeight($0, inputShape: input.shape, stride: stride, padding: padding)
+        Tensor.preparedConvolutionWeight(
+            $0, inputShape: input.shape, stride: stride, padding: padding)
     }
     let y = Tensor.conv2d(
         input, weight: w, bias: bias?.value, stride: stride, padding: padding, prepared: prepared)

@@ -41,7 +41,9 @@ public func batchNorm<S>(
     return Variable.recordDeferred(
         "batch_norm", kernel: .batchNorm(x: input, norm: norm, training: training), shape: x.shape,
         parents: [x, gamma, beta],
-        compute: { Tensor.batchNormApply(input, mean: mean, invStd: invStd, gamma: scale, beta: shift) }
+        compute: {
+            Tensor.batchNormApply(input, mean: mean, invStd: invStd, gamma: scale, beta: shift)
+        }
     ) { g, needs in
         let (sumDy, sumDyX) = Tensor.batchNormReductions(
             input, upstream: g, mean: mean, invStd: invStd)

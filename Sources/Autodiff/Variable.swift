@@ -93,7 +93,8 @@ public final class Variable<Scalar: TensorScalar> {
         let recording = GradMode.isEnabled && parents.contains(where: \.requiresGrad)
         return Variable(
             value: nil, deferral: Deferral(kernel: kernel, parents: parents, compute: compute),
-            shape: shape, operation: recording ? operation : "leaf", parents: recording ? parents : [],
+            shape: shape, operation: recording ? operation : "leaf",
+            parents: recording ? parents : [],
             requiresGrad: recording, pullback: recording ? pullback : nil)
     }
 
@@ -107,7 +108,8 @@ public final class Variable<Scalar: TensorScalar> {
             return nil
         }
         return Variable.record(
-            operation, value: fused.value, parents: deferral.parents + extra, pullback: fused.pullback)
+            operation, value: fused.value, parents: deferral.parents + extra,
+            pullback: fused.pullback)
     }
 
     /// Whether this node is a leaf of the graph.

@@ -8,10 +8,12 @@ public struct AdamCoefficients: Sendable {
     public var oneMinusBeta1: Double, beta2: Double, oneMinusBeta2: Double
     /// L2 weight decay added to the gradient.
     public var weightDecay: Double
+    /// Added to the bias-corrected `√v` in the update's denominator (stability term).
     public var eps: Double
     /// `√(1 − β2ᵗ)`.
     public var correction2Root: Double
 
+    /// Coefficients from their values, one parameter per stored property.
     public init(stepSize: Double, oneMinusBeta1: Double, beta2: Double, oneMinusBeta2: Double,
                 weightDecay: Double, eps: Double, correction2Root: Double) {
         self.stepSize = stepSize
@@ -28,20 +30,26 @@ extension Tensor {
     /// One Adam update in place: `g ← g + wd·p`, `m ← m + (1 − β1)(g − m)`,
     /// `v ← β2·v + (1 − β2)·g²`, `p ← p − stepSize · m / (√v/√(1 − β2ᵗ) + eps)`.
     static func adamUpdateKernel(
-        value: inout Tensor, m: inout Tensor, v: inout Tensor, gradient: Tensor, _ c: AdamCoefficients,
+        value: inout Tensor, m: inout Tensor, v: inout Tensor, gradient: Tensor,
+        _ c: AdamCoefficients,
         split: WorkSplitter
     ) {
-        let stepSize = Scalar(c.stepSize), b1 = Scalar(c.oneMinusBeta1), b2 = Scalar(c.beta2), c2 = Scalar(c.oneMinusBeta2)
+        let stepSize = Scalar(c.stepSize), b1 = Scalar(c.oneMinusBeta1), b2 = Scalar(c.beta2),
+            c2 = Scalar(c.oneMinusBeta2)
         let wd = Scalar(c.weightDecay), e = Scalar(c.eps), root = Scalar(c.correction2Root)
         value.withUnsafeMutableBufferPointer { pv in
             m.withUnsafeMutableBufferPointer { pm in
                 v.withUnsafeMutableBufferPointer { pvv in
                     gradient.scalars.withUnsafeBufferPointer { pg in
                         guard pv.count > 0 else { return }
-                        let (x, mean, square, g) = (SendableMutablePointer(pv.start), SendableMutablePointer(pm.start),
-                                                    SendableMutablePointer(pvv.start), SendablePointer(pg.start))
+                        let (x, mean, square, g) = (
+                            SendableMutablePointer(pv.start), SendableMutablePointer(pm.start),
+                            SendableMutablePointer(pvv.start), SendablePointer(pg.start)
+                        )
                         split.run(pv.count, 4 * pv.count) { range in
-                            let (pv, pm, pvv, pg) = (x.pointer, mean.pointer, square.pointer, g.pointer)
+                            let (pv, pm, pvv, pg) = (
+                                x.pointer, mean.pointer, square.pointer, g.pointer
+                            )
                             for i in range {
                                 let grad = pg[i] + wd * pv[i]
                                 pm[i] += b1 * (grad - pm[i])

@@ -70,7 +70,8 @@ extension Tensor where Scalar: TensorScalar {
         let shifts = (0..<c).map { b[$0] - norm.mean[$0] * scales[$0] }
         let (mean, invStd) = (norm.mean, norm.invStd)
         var slopeParts = [Double](repeating: 0, count: n * c)
-        var sums = [Double](repeating: 0, count: n * c), products = [Double](repeating: 0, count: n * c)
+        var sums = [Double](repeating: 0, count: n * c),
+            products = [Double](repeating: 0, count: n * c)
         let dz = Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { px in
                 dy.scalars.withUnsafeBufferPointer { pd in
@@ -94,7 +95,8 @@ extension Tensor where Scalar: TensorScalar {
                                             let z = x[t] * scale + shift
                                             y[t] = z > 0 ? d[t] : a * d[t]
                                         }
-                                        var a0: Scalar = 0, a1: Scalar = 0, a2: Scalar = 0, a3: Scalar = 0
+                                        var a0: Scalar = 0, a1: Scalar = 0, a2: Scalar = 0,
+                                            a3: Scalar = 0
                                         var t = 0
                                         while t + 4 <= s {
                                             a0 += d[t] * Swift.min(x[t] * scale + shift, 0)
@@ -109,7 +111,8 @@ extension Tensor where Scalar: TensorScalar {
                                         }
                                         sa.pointer[plane] = Double((a0 + a1) + (a2 + a3))
                                         let r = sumAndProduct(
-                                            UnsafePointer(y), x, s, mean: mean[ch], invStd: invStd[ch])
+                                            UnsafePointer(y), x, s, mean: mean[ch],
+                                            invStd: invStd[ch])
                                         ss.pointer[plane] = r.sum
                                         sp.pointer[plane] = r.product
                                     }

@@ -15,10 +15,14 @@ extension Conv2dGeometry {
     }
 
     /// Unfolds samples `[n0, n0 + nb)` of `x` into `cols[patchSize, nb·outPlane]`.
-    func im2col<S: TensorElement>(_ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, into cols: UnsafeMutablePointer<S>) {
+    func im2col<S: TensorElement>(
+        _ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, into cols: UnsafeMutablePointer<S>
+    ) {
         let xs = SendablePointer(x.start), count = x.count, out = SendableMutablePointer(cols)
         forEachChannelRange(nb: nb) { channels in
-            im2col(UnsafeBufferPointer(start: xs.pointer, count: count), n0: n0, nb: nb, channels: channels, into: out.pointer)
+            im2col(
+                UnsafeBufferPointer(start: xs.pointer, count: count), n0: n0, nb: nb,
+                channels: channels, into: out.pointer)
         }
     }
 
@@ -26,16 +30,25 @@ extension Conv2dGeometry {
     /// runs beside it (the batch is not already split), since it writes disjoint rows.
     func forEachChannelRange(nb: Int, _ body: @Sendable (Range<Int>) -> Void) {
         let work = patchSize * nb * outPlane
-        guard workerCount == 1, KernelThreads.count >= 2, inChannels >= 2, work >= 1 << 18 else { return body(0..<inChannels) }
+        guard workerCount == 1, KernelThreads.count >= 2, inChannels >= 2, work >= 1 << 18 else {
+            return body(0..<inChannels)
+        }
         let half = inChannels / 2
-        DispatchQueue.concurrentPerform(iterations: 2) { i in body(i == 0 ? 0..<half : half..<inChannels) }
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            body(i == 0 ? 0..<half : half..<inChannels)
+        }
     }
 
     /// Folds `cols[patchSize, nb·outPlane]` back, adding into samples `[n0, n0 + nb)` of `dx`.
-    func col2im<S: TensorElement>(_ cols: UnsafePointer<S>, n0: Int, nb: Int, into dx: UnsafeMutableBufferPointer<S>) {
-        let source = SendablePointer(cols), target = SendableMutablePointer(dx.start), count = dx.count
+    func col2im<S: TensorElement>(
+        _ cols: UnsafePointer<S>, n0: Int, nb: Int, into dx: UnsafeMutableBufferPointer<S>
+    ) {
+        let source = SendablePointer(cols), target = SendableMutablePointer(dx.start),
+            count = dx.count
         forEachChannelRange(nb: nb) { channels in
-            col2im(source.pointer, n0: n0, nb: nb, channels: channels, into: UnsafeMutableBufferPointer(start: target.pointer, count: count))
+            col2im(
+                source.pointer, n0: n0, nb: nb, channels: channels,
+                into: UnsafeMutableBufferPointer(start: target.pointer, count: count))
         }
     }
 }
@@ -67,18 +80,24 @@ extension Tensor {
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
                 out.withUnsafeMutableBufferPointer { po in
-                    let (xs, ws, os) = (SendablePointer(px.start), SendablePointer(pw.start), SendableMutablePointer(po.start))
+                    let (xs, ws, os) = (
+                        SendablePointer(px.start), SendablePointer(pw.start),
+                        SendableMutablePointer(po.start)
+                    )
                     let count = px.count
                     if winograd, let transformed {
                         transformed.scalars.withUnsafeBufferPointer { pu in
                             WinogradPlan(g).forward(
-                                x: xs.pointer, weight: ws.pointer, transformed: pu.start, out: os.pointer)
+                                x: xs.pointer, weight: ws.pointer, transformed: pu.start,
+                                out: os.pointer)
                         }
                     } else if winograd {
                         WinogradPlan(g).forward(x: xs.pointer, weight: ws.pointer, out: os.pointer)
                     } else {
                         g.forEachSampleRange { range in
-                            g.forwardSamples(range, x: xs.pointer, count: count, weight: ws.pointer, out: os.pointer)
+                            g.forwardSamples(
+                                range, x: xs.pointer, count: count, weight: ws.pointer,
+                                out: os.pointer)
                         }
                     }
                     if let bias {
@@ -110,8 +129,11 @@ extension Tensor {
         let needBias = needs.contains(.bias)
         let winograd = algorithm == .winograd && WinogradPlan.supports(g)
         if x.count == 0 || dy.count == 0 {
-            return (needInput ? Tensor.zeros(x.shape) : nil, needWeight ? Tensor.zeros(weight.shape) : nil,
-                    needBias ? Tensor.zeros([g.outChannels]) : nil)
+            return (
+                needInput ? Tensor.zeros(x.shape) : nil,
+                needWeight ? Tensor.zeros(weight.shape) : nil,
+                needBias ? Tensor.zeros([g.outChannels]) : nil
+            )
         }
         let k = g.patchSize, q = g.outPlane, co = g.outChannels
         var dx = needInput ? [Scalar](repeating: 0, count: x.count) : []
@@ -128,8 +150,10 @@ extension Tensor {
                                 (transformed?.scalars ?? []).withUnsafeBufferPointer { pu in
                                     WinogradPlan(g).backward(
                                         x: px.start, weight: pw.start,
-                                        transformed: transformed == nil ? nil : pu.start, dy: pdy.start,
-                                        dx: needInput ? pdx.start : nil, dw: needWeight ? pdw.start : nil)
+                                        transformed: transformed == nil ? nil : pu.start,
+                                        dy: pdy.start,
+                                        dx: needInput ? pdx.start : nil,
+                                        dw: needWeight ? pdw.start : nil)
                                 }
                             }
                         }
@@ -142,15 +166,18 @@ extension Tensor {
                     dy.scalars.withUnsafeBufferPointer { pdy in
                         dx.withUnsafeMutableBufferPointer { pdx in
                             dw.withUnsafeMutableBufferPointer { pdw in
-                                let xs = SendablePointer(px.start), ws = SendablePointer(pw.start), dys = SendablePointer(pdy.start)
+                                let xs = SendablePointer(px.start), ws = SendablePointer(pw.start),
+                                    dys = SendablePointer(pdy.start)
                                 let dxs = needInput ? SendableMutablePointer(pdx.start) : nil
                                 let dws = needWeight ? SendableMutablePointer(pdw.start) : nil
                                 let wcount = weight.count, count = px.count
                                 g.forEachSampleRange { range in
                                     let worker = g.worker(of: range)
                                     g.backwardSamples(
-                                        range, x: xs.pointer, count: count, weight: ws.pointer, dy: dys.pointer,
-                                        dx: dxs?.pointer, dw: dws.map { $0.pointer + worker * wcount })
+                                        range, x: xs.pointer, count: count, weight: ws.pointer,
+                                        dy: dys.pointer,
+                                        dx: dxs?.pointer,
+                                        dw: dws.map { $0.pointer + worker * wcount })
                                 }
                             }
                         }
@@ -206,7 +233,9 @@ extension Conv2dGeometry {
         guard workerCount == 2 else { return body(0..<batch) }
         BLASThreads.fit(m: 1, n: 1, k: 1)  // one thread per product while both workers run
         let half = (batch + 1) / 2
-        DispatchQueue.concurrentPerform(iterations: 2) { i in body(i == 0 ? 0..<half : half..<batch) }
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            body(i == 0 ? 0..<half : half..<batch)
+        }
     }
 
     /// The unfolded input `[patchSize, nb·outPlane]` of samples `[n0, n0 + nb)`: the sample's
@@ -227,7 +256,8 @@ extension Conv2dGeometry {
 
     /// The forward products of samples `range` into `out`.
     func forwardSamples<S: TensorElement>(
-        _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>, out: UnsafeMutablePointer<S>
+        _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>,
+        out: UnsafeMutablePointer<S>
     ) {
         let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
         var cols = scratch(S.self, isPointwise && chunk == 1 ? 0 : k * chunk * q)
@@ -240,9 +270,15 @@ extension Conv2dGeometry {
                     let nb = min(chunk, range.upperBound - n0)
                     let colsPtr = unfolded(input, n0: n0, nb: nb, into: pc)
                     let target = nb == 1 ? out + n0 * co * q : pp.start
-                    S.product(serial: workerCount == 2, transA: false, transB: false, m: co, n: nb * q, k: k, a: weight, lda: k,
-                           b: colsPtr, ldb: nb * q, beta: 0, c: target, ldc: nb * q)
-                    if nb > 1 { scatterSamples(UnsafePointer(pp.start), n0: n0, nb: nb, rows: co, q: q, into: out, accumulate: false) }
+                    S.product(
+                        serial: workerCount == 2, transA: false, transB: false, m: co, n: nb * q,
+                        k: k, a: weight, lda: k,
+                        b: colsPtr, ldb: nb * q, beta: 0, c: target, ldc: nb * q)
+                    if nb > 1 {
+                        scatterSamples(
+                            UnsafePointer(pp.start), n0: n0, nb: nb, rows: co, q: q, into: out,
+                            accumulate: false)
+                    }
                     n0 += nb
                 }
             }
@@ -252,7 +288,8 @@ extension Conv2dGeometry {
     /// The backward products of samples `range`: input gradients into `dx` (when given),
     /// weight gradients added into `dw` (when given).
     func backwardSamples<S: TensorElement>(
-        _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>, dy: UnsafePointer<S>,
+        _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>,
+        dy: UnsafePointer<S>,
         dx: UnsafeMutablePointer<S>?, dw: UnsafeMutablePointer<S>?
     ) {
         let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
@@ -273,20 +310,30 @@ extension Conv2dGeometry {
                     }
                     if let dw {
                         let colsPtr = unfolded(input, n0: n0, nb: nb, into: pc)
-                        S.product(serial: workerCount == 2, transA: false, transB: true, m: co, n: k, k: nb * q, a: dyPtr, lda: nb * q,
-                               b: colsPtr, ldb: nb * q, beta: 1, c: dw, ldc: k)
+                        S.product(
+                            serial: workerCount == 2, transA: false, transB: true, m: co, n: k,
+                            k: nb * q, a: dyPtr, lda: nb * q,
+                            b: colsPtr, ldb: nb * q, beta: 1, c: dw, ldc: k)
                     }
                     if let dx, isPointwise && nb == 1 {
                         // Straight into the sample's gradient (which starts at zero).
-                        S.product(serial: workerCount == 2, transA: true, transB: false, m: k, n: q, k: co, a: weight, lda: k,
-                               b: dyPtr, ldb: q, beta: 1, c: dx + n0 * k * q, ldc: q)
+                        S.product(
+                            serial: workerCount == 2, transA: true, transB: false, m: k, n: q,
+                            k: co, a: weight, lda: k,
+                            b: dyPtr, ldb: q, beta: 1, c: dx + n0 * k * q, ldc: q)
                     } else if let dx {
-                        S.product(serial: workerCount == 2, transA: true, transB: false, m: k, n: nb * q, k: co, a: weight, lda: k,
-                               b: dyPtr, ldb: nb * q, beta: 0, c: pc.start, ldc: nb * q)
+                        S.product(
+                            serial: workerCount == 2, transA: true, transB: false, m: k, n: nb * q,
+                            k: co, a: weight, lda: k,
+                            b: dyPtr, ldb: nb * q, beta: 0, c: pc.start, ldc: nb * q)
                         if isPointwise {
-                            scatterSamples(UnsafePointer(pc.start), n0: n0, nb: nb, rows: k, q: q, into: dx, accumulate: true)
+                            scatterSamples(
+                                UnsafePointer(pc.start), n0: n0, nb: nb, rows: k, q: q, into: dx,
+                                accumulate: true)
                         } else {
-                            col2im(UnsafePointer(pc.start), n0: n0, nb: nb, into: UnsafeMutableBufferPointer(start: dx, count: count))
+                            col2im(
+                                UnsafePointer(pc.start), n0: n0, nb: nb,
+                                into: UnsafeMutableBufferPointer(start: dx, count: count))
                         }
                     }
                     n0 += nb

@@ -23,7 +23,8 @@ public struct FusedKernels<S: TensorScalar>: Sendable {
     /// A convolution weight in the form the chosen algorithm computes with, for an input of
     /// this shape, or nil when that algorithm uses the weight as it is: (weight, input
     /// shape, settings).
-    public var preparedConvolutionWeight: @Sendable (Tensor<S>, [Int], ConvolutionSettings) -> Tensor<S>?
+    public var preparedConvolutionWeight:
+        @Sendable (Tensor<S>, [Int], ConvolutionSettings) -> Tensor<S>?
     /// The convolution with its weight already prepared: (input, weight, bias, settings,
     /// prepared weight).
     public var conv2dPrepared: @Sendable (
@@ -55,7 +56,8 @@ public struct FusedKernels<S: TensorScalar>: Sendable {
             conv2dPrepared: { x, w, b, c, prepared in
                 let g = Conv2dGeometry.checked(x, weight: w, bias: b, c)
                 return Tensor.conv2dFast(
-                    x, weight: w, bias: b, c, algorithm: KernelChoice.convolution(g), transformed: prepared)
+                    x, weight: w, bias: b, c, algorithm: KernelChoice.convolution(g),
+                    transformed: prepared)
             },
             conv2dBackwardPrepared: { x, w, dy, c, needs, prepared in
                 let g = Conv2dGeometry.checked(x, weight: w, bias: nil, c)
@@ -65,7 +67,8 @@ public struct FusedKernels<S: TensorScalar>: Sendable {
             },
             batchNormPReLUBackward: { x, dy, n, a, training, needInput in
                 Tensor.batchNormPReLUBackwardFast(
-                    x, upstream: dy, n, slope: a, training: training, needInput: needInput, split: split)
+                    x, upstream: dy, n, slope: a, training: training, needInput: needInput,
+                    split: split)
             }
         )
     }
@@ -104,8 +107,9 @@ public enum KernelChoice {
         _ w: Tensor<S>, inputShape: [Int], _ c: ConvolutionSettings
     ) -> Tensor<S>? {
         guard S.self == Float.self,
-              let g = try? Conv2dGeometry(input: inputShape, weight: w.shape, stride: c.stride, padding: c.padding),
-              convolution(g) == .winograd
+            let g = try? Conv2dGeometry(
+                input: inputShape, weight: w.shape, stride: c.stride, padding: c.padding),
+            convolution(g) == .winograd
         else { return nil }
         return WinogradPlan.transformedWeights(w)
     }
@@ -121,11 +125,14 @@ public enum KernelChoice {
         }
         table.conv2dBackward = { x, w, dy, c, needs in
             let g = Conv2dGeometry.checked(x, weight: w, bias: nil, c)
-            return Tensor.conv2dBackwardFast(x, weight: w, upstream: dy, c, needs, algorithm: convolution(g))
+            return Tensor.conv2dBackwardFast(
+                x, weight: w, upstream: dy, c, needs, algorithm: convolution(g))
         }
         table.maxPool2d = { x, p in Tensor.maxPool2dFast(x, p) }
         table.maxPool2dValues = { x, p in Tensor.maxPool2dValuesFast(x, p) }
-        table.pointwise = { op, x in op == .sigmoid ? Tensor<Float>.sigmoidFast(x) : reference.pointwise(op, x) }
+        table.pointwise = { op, x in
+            op == .sigmoid ? Tensor<Float>.sigmoidFast(x) : reference.pointwise(op, x)
+        }
         return table
     }
 }
@@ -144,7 +151,8 @@ public enum ForcedConvolution {
 
     /// The forward pass of `algorithm` in `Double`.
     public static func forward(
-        _ x: Tensor<Double>, weight: Tensor<Double>, bias: Tensor<Double>?, _ c: ConvolutionSettings,
+        _ x: Tensor<Double>, weight: Tensor<Double>, bias: Tensor<Double>?,
+        _ c: ConvolutionSettings,
         algorithm: ConvolutionAlgorithm
     ) -> Tensor<Double> {
         Tensor.conv2dFast(x, weight: weight, bias: bias, c, algorithm: algorithm)

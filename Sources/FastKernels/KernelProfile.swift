@@ -60,12 +60,15 @@ public final class KernelProfile: @unchecked Sendable {
         _ body: () -> T
     ) -> T {
         guard let profile = current else { return body() }
-        let key = profile.byShape ? [name, shape()].filter { !$0.isEmpty }.joined(separator: " ") : name
+        let key =
+            profile.byShape ? [name, shape()].filter { !$0.isEmpty }.joined(separator: " ") : name
         let clock = ContinuousClock()
         let start = clock.now
         let result = body()
         let d = clock.now - start
-        profile.add(key, seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, flops: flops())
+        profile.add(
+            key, seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18,
+            flops: flops())
         return result
     }
 }

@@ -3,17 +3,23 @@ import TensorCore
 extension Tensor {
     /// Max pooling with a square window; padding counts as −∞. Returns the output and, for
     /// each output element, the offset within its input plane of the maximum (first on ties).
-    public static func maxPool2dFast(_ x: Tensor, _ window: PoolWindow) -> (output: Tensor, argmax: [Int32]) {
+    public static func maxPool2dFast(_ x: Tensor, _ window: PoolWindow) -> (
+        output: Tensor, argmax: [Int32]
+    ) {
         let (kernel, stride, padding) = (window.kernel, window.stride, window.padding)
         let g = requireShapes { () throws(ShapeError) in
-            try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
+            try poolGeometry(
+                x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
         }
         var argmax = [Int32](repeating: 0, count: g.batch * g.inChannels * g.outPlane)
         let out = Tensor(shape: g.outputShape) { po in
             x.scalars.withUnsafeBufferPointer { px in
                 argmax.withUnsafeMutableBufferPointer { pa in
                     guard px.count > 0, po.count > 0 else { return }
-                    let (src, dst, arg) = (SendablePointer(px.start), SendableMutablePointer(po.start), SendableMutablePointer(pa.start))
+                    let (src, dst, arg) = (
+                        SendablePointer(px.start), SendableMutablePointer(po.start),
+                        SendableMutablePointer(pa.start)
+                    )
                     let plane = g.height * g.width
                     ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
                         // Two lines: the column maxima, then (split) their even and odd columns.
@@ -24,13 +30,17 @@ extension Tensor {
                                 for p in planes {
                                     // A NaN must win its window (as in PyTorch): planes with one
                                     // take the window-by-window loop that tests for it.
-                                    let input = UnsafeBufferPointer(start: src.pointer + p * plane, count: plane)
+                                    let input = UnsafeBufferPointer(
+                                        start: src.pointer + p * plane, count: plane)
                                     if input.contains(where: { $0.isNaN }) {
-                                        maxPoolWindows(g, plane: p, src.pointer, dst.pointer, arg.pointer)
+                                        maxPoolWindows(
+                                            g, plane: p, src.pointer, dst.pointer, arg.pointer)
                                     } else {
                                         maxPoolSeparableWithPositions(
-                                            g, plane: p, src.pointer, dst.pointer, arg.pointer, line: pl.start, lineRows: pr.start,
-                                            split: pl.start + g.width, splitRows: pr.start + g.width)
+                                            g, plane: p, src.pointer, dst.pointer, arg.pointer,
+                                            line: pl.start, lineRows: pr.start,
+                                            split: pl.start + g.width, splitRows: pr.start + g.width
+                                        )
                                     }
                                 }
                             }
@@ -50,7 +60,8 @@ extension Tensor {
     public static func maxPool2dValuesFast(_ x: Tensor, _ window: PoolWindow) -> Tensor {
         let (kernel, stride, padding) = (window.kernel, window.stride, window.padding)
         let g = requireShapes { () throws(ShapeError) in
-            try poolGeometry(x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
+            try poolGeometry(
+                x.shape, kernel: kernel, stride: stride, padding: padding, operation: "max_pool2d")
         }
         return Tensor(shape: g.outputShape) { po in
             x.scalars.withUnsafeBufferPointer { px in
@@ -59,7 +70,9 @@ extension Tensor {
                 ParallelWork.split(g.batch * g.inChannels, elements: x.count) { planes in
                     var line = [Scalar](repeating: 0, count: g.width + 1)
                     line.withUnsafeMutableBufferPointer { pl in
-                        for p in planes { maxPoolSeparable(g, plane: p, src.pointer, dst.pointer, line: pl.start) }
+                        for p in planes {
+                            maxPoolSeparable(g, plane: p, src.pointer, dst.pointer, line: pl.start)
+                        }
                     }
                 }
             }
@@ -75,7 +88,8 @@ extension Tensor {
     /// `line` holds `width` scalars.
     @inline(__always)
     static func maxPoolSeparable(
-        _ g: Conv2dGeometry, plane p: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
+        _ g: Conv2dGeometry, plane p: Int, _ px: UnsafePointer<Scalar>,
+        _ po: UnsafeMutablePointer<Scalar>,
         line: UnsafeMutablePointer<Scalar>
     ) {
         let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
@@ -99,16 +113,22 @@ extension Tensor {
                 y += 1
             }
             let out = output + oy * ow
-            for ox in 0..<lo { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
+            for ox in 0..<lo {
+                out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w)
+            }
             if k == 3 {
                 for ox in lo..<hi {
                     let x0 = ox * stride - padding
                     out[ox] = maxKeepingNaN(maxKeepingNaN(line[x0], line[x0 + 1]), line[x0 + 2])
                 }
             } else {
-                for ox in lo..<hi { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
+                for ox in lo..<hi {
+                    out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w)
+                }
             }
-            for ox in hi..<ow { out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w) }
+            for ox in hi..<ow {
+                out[ox] = clippedMax(line, from: ox * stride - padding, k, limit: w)
+            }
         }
     }
 
@@ -141,7 +161,9 @@ extension Tensor {
             let out = output + oy * ow
             out[0] = odds > 0 ? maxKeepingNaN(even[0], odd[0]) : even[0]
             if odds > 1 {
-                for ox in 1..<odds { out[ox] = maxKeepingNaN(maxKeepingNaN(odd[ox - 1], even[ox]), odd[ox]) }
+                for ox in 1..<odds {
+                    out[ox] = maxKeepingNaN(maxKeepingNaN(odd[ox - 1], even[ox]), odd[ox])
+                }
             }
             // An odd width ends with a window of two columns.
             if evens > odds && odds > 0 { out[odds] = maxKeepingNaN(odd[odds - 1], even[odds]) }
@@ -150,7 +172,9 @@ extension Tensor {
 
     /// The maximum of `row[start ..< start + k]` clipped to `0 ..< limit` (NaN wins).
     @inline(__always)
-    static func clippedMax(_ row: UnsafePointer<Scalar>, from start: Int, _ k: Int, limit: Int) -> Scalar {
+    static func clippedMax(_ row: UnsafePointer<Scalar>, from start: Int, _ k: Int, limit: Int)
+        -> Scalar
+    {
         let a = max(start, 0), b = min(start + k, limit)
         var m = row[a]
         var i = a + 1
@@ -165,8 +189,10 @@ extension Tensor {
     /// smallest row, then the leftmost column.
     @inline(__always)
     static func maxPoolSeparableWithPositions(
-        _ g: Conv2dGeometry, plane p: Int, _ px: UnsafePointer<Scalar>, _ po: UnsafeMutablePointer<Scalar>,
-        _ pa: UnsafeMutablePointer<Int32>, line: UnsafeMutablePointer<Scalar>, lineRows: UnsafeMutablePointer<Int32>,
+        _ g: Conv2dGeometry, plane p: Int, _ px: UnsafePointer<Scalar>,
+        _ po: UnsafeMutablePointer<Scalar>,
+        _ pa: UnsafeMutablePointer<Int32>, line: UnsafeMutablePointer<Scalar>,
+        lineRows: UnsafeMutablePointer<Int32>,
         split: UnsafeMutablePointer<Scalar>, splitRows: UnsafeMutablePointer<Int32>
     ) {
         let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
@@ -198,7 +224,8 @@ extension Tensor {
                 // The DDL pool: windows of columns (2ox − 1, 2ox, 2ox + 1), eight outputs at
                 // a time from 1 up to the last whole group; the rest by the loop below.
                 done = pickAcrossThreeColumns(
-                    line, lineRows, width: w, outputs: ow, into: out, positions: at, split: split, splitRows: splitRows)
+                    line, lineRows, width: w, outputs: ow, into: out, positions: at, split: split,
+                    splitRows: splitRows)
             }
             for ox in 0..<ow where ox < 1 || ox >= done {
                 let x0 = ox * stride - padding
@@ -214,7 +241,8 @@ extension Tensor {
                     x += 1
                 }
                 out[ox] = best
-                at[ox] = bestRow &* Int32(truncatingIfNeeded: w) &+ Int32(truncatingIfNeeded: bestColumn)
+                at[ox] =
+                    bestRow &* Int32(truncatingIfNeeded: w) &+ Int32(truncatingIfNeeded: bestColumn)
             }
         }
     }
@@ -225,9 +253,11 @@ extension Tensor {
 /// eight lanes at a time (written with SIMD types so it compiles to blends, not branches).
 @inline(__always)
 func keepLarger<S: TensorElement>(
-    _ line: UnsafeMutablePointer<S>, _ rows: UnsafeMutablePointer<Int32>, _ next: UnsafePointer<S>, row: Int32, count: Int
+    _ line: UnsafeMutablePointer<S>, _ rows: UnsafeMutablePointer<Int32>, _ next: UnsafePointer<S>,
+    row: Int32, count: Int
 ) {
-    let l = UnsafeMutableRawPointer(line), n = UnsafeRawPointer(next), r = UnsafeMutableRawPointer(rows)
+    let l = UnsafeMutableRawPointer(line), n = UnsafeRawPointer(next),
+        r = UnsafeMutableRawPointer(rows)
     let rowVector = SIMD8<Int32>(repeating: row)
     var x = 0
     while x + 8 <= count {
@@ -235,8 +265,11 @@ func keepLarger<S: TensorElement>(
         let b = n.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self)
         let rs = r.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Int32>.self)
         let better = b .> a
-        l.storeBytes(of: a.replacing(with: b, where: better), toByteOffset: 4 * x, as: SIMD8<Float>.self)
-        r.storeBytes(of: rs.replacing(with: rowVector, where: better), toByteOffset: 4 * x, as: SIMD8<Int32>.self)
+        l.storeBytes(
+            of: a.replacing(with: b, where: better), toByteOffset: 4 * x, as: SIMD8<Float>.self)
+        r.storeBytes(
+            of: rs.replacing(with: rowVector, where: better), toByteOffset: 4 * x,
+            as: SIMD8<Int32>.self)
         x += 8
     }
     let lf = l.assumingMemoryBound(to: Float.self), nf = n.assumingMemoryBound(to: Float.self)
@@ -254,7 +287,8 @@ func keepLarger<S: TensorElement>(
 /// not write.
 @inline(__always)
 func pickAcrossThreeColumns<S: TensorElement>(
-    _ line: UnsafeMutablePointer<S>, _ rows: UnsafeMutablePointer<Int32>, width w: Int, outputs ow: Int,
+    _ line: UnsafeMutablePointer<S>, _ rows: UnsafeMutablePointer<Int32>, width w: Int,
+    outputs ow: Int,
     into out: UnsafeMutablePointer<S>, positions: UnsafeMutablePointer<Int32>,
     split: UnsafeMutablePointer<S>, splitRows: UnsafeMutablePointer<Int32>
 ) -> Int {
@@ -264,7 +298,8 @@ func pickAcrossThreeColumns<S: TensorElement>(
     guard groups > 0 else { return 1 }
     let values = UnsafeMutableRawPointer(line).assumingMemoryBound(to: Float.self)
     let evens = (w + 1) / 2
-    let even = UnsafeMutableRawPointer(split).assumingMemoryBound(to: Float.self), odd = even + evens
+    let even = UnsafeMutableRawPointer(split).assumingMemoryBound(to: Float.self),
+        odd = even + evens
     let evenRows = splitRows, oddRows = splitRows + evens
     for m in 0..<(w / 2) {
         even[m] = values[2 * m]; odd[m] = values[2 * m + 1]

@@ -38,7 +38,9 @@ public enum ParallelWork {
             return body(0..<count)
         }
         let half = count / 2
-        DispatchQueue.concurrentPerform(iterations: 2) { i in body(i == 0 ? 0..<half : half..<count) }
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            body(i == 0 ? 0..<half : half..<count)
+        }
     }
 
     /// `split` as the reference kernels take it.

@@ -6,23 +6,35 @@ import TensorCore
 
 extension Tensor where Scalar: TensorScalar {
     /// A unary pointwise map (ReLU, sigmoid, exp, log, sqrt, square, pow, …).
-    public static func pointwise(_ op: PointwiseOperation, _ x: Tensor) -> Tensor { KernelProfile.measure("pointwise") { Scalar.kernels.pointwise(op, x) } }
+    public static func pointwise(_ op: PointwiseOperation, _ x: Tensor) -> Tensor {
+        KernelProfile.measure("pointwise") { Scalar.kernels.pointwise(op, x) }
+    }
 
     /// The gradient of a pointwise map for upstream `g`; `saved` is the map's input or output
     /// as `PointwiseGradient` says.
-    public static func pointwiseGradient(_ op: PointwiseGradient, upstream g: Tensor, saved: Tensor) -> Tensor {
-        KernelProfile.measure("pointwise_backward") { Scalar.kernels.pointwiseGradient(op, g, saved) }
+    public static func pointwiseGradient(_ op: PointwiseGradient, upstream g: Tensor, saved: Tensor)
+        -> Tensor
+    {
+        KernelProfile.measure("pointwise_backward") {
+            Scalar.kernels.pointwiseGradient(op, g, saved)
+        }
     }
 
     /// Elementwise binary operation with broadcasting.
-    public static func binary(_ op: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor { KernelProfile.measure("binary") { Scalar.kernels.binary(op, a, b) } }
+    public static func binary(_ op: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
+        KernelProfile.measure("binary") { Scalar.kernels.binary(op, a, b) }
+    }
 
     /// Sums this tensor down to `target`, a shape it was broadcast from (the backward of
     /// broadcasting). Axes of size 1 in `target` and missing leading axes are summed over.
-    public func summed(toShape target: [Int]) -> Tensor { KernelProfile.measure("sum_to_shape") { Scalar.kernels.summed(self, target) } }
+    public func summed(toShape target: [Int]) -> Tensor {
+        KernelProfile.measure("sum_to_shape") { Scalar.kernels.summed(self, target) }
+    }
 
     /// Adds `other` (same shape) into this tensor in place.
-    public mutating func addInPlace(_ other: Tensor) { KernelProfile.measure("accumulate") { Scalar.kernels.addInPlace(&self, other) } }
+    public mutating func addInPlace(_ other: Tensor) {
+        KernelProfile.measure("accumulate") { Scalar.kernels.addInPlace(&self, other) }
+    }
 
     /// 2-D convolution (cross-correlation, as PyTorch) of `x[N, C, H, W]` with
     /// `weight[Cout, C, kh, kw]` and an optional `bias[Cout]`. `prepared` is the weight in the
@@ -67,7 +79,9 @@ extension Tensor where Scalar: TensorScalar {
             if needWeight { needs.insert(.weight) }
             if needBias { needs.insert(.bias) }
             let c = ConvolutionSettings(stride: stride, padding: padding)
-            if let prepared { return Scalar.fused.conv2dBackwardPrepared(x, weight, dy, c, needs, prepared) }
+            if let prepared {
+                return Scalar.fused.conv2dBackwardPrepared(x, weight, dy, c, needs, prepared)
+            }
             return Scalar.kernels.conv2dBackward(x, weight, dy, c, needs)
         }
     }
@@ -80,47 +94,78 @@ extension Tensor where Scalar: TensorScalar {
     ) -> (output: Tensor, argmax: [Int32]) {
         let window = PoolWindow(kernel: kernel, stride: stride, padding: padding)
         return KernelProfile.measure("max_pool2d") {
-            positions ? Scalar.kernels.maxPool2d(x, window) : (Scalar.kernels.maxPool2dValues(x, window), [])
+            positions
+                ? Scalar.kernels.maxPool2d(x, window)
+                : (Scalar.kernels.maxPool2dValues(x, window), [])
         }
     }
 
     /// Backward of max pooling: routes each upstream element to its recorded maximum.
-    public static func maxPool2dBackward(upstream dy: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
-        KernelProfile.measure("max_pool2d_backward") { Scalar.kernels.maxPool2dBackward(dy, argmax, inputShape) }
+    public static func maxPool2dBackward(upstream dy: Tensor, argmax: [Int32], inputShape: [Int])
+        -> Tensor
+    {
+        KernelProfile.measure("max_pool2d_backward") {
+            Scalar.kernels.maxPool2dBackward(dy, argmax, inputShape)
+        }
     }
 
     /// Average pooling with a square window (`count_include_pad=True`: the divisor is `kernel²`).
-    public static func avgPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
-        KernelProfile.measure("avg_pool2d") { Scalar.kernels.avgPool2d(x, PoolWindow(kernel: kernel, stride: stride, padding: padding)) }
+    public static func avgPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor
+    {
+        KernelProfile.measure("avg_pool2d") {
+            Scalar.kernels.avgPool2d(
+                x, PoolWindow(kernel: kernel, stride: stride, padding: padding))
+        }
     }
 
     /// Backward of average pooling.
-    public static func avgPool2dBackward(upstream dy: Tensor, inputShape: [Int], kernel: Int, stride: Int, padding: Int) -> Tensor {
-        KernelProfile.measure("avg_pool2d_backward") { Scalar.kernels.avgPool2dBackward(dy, inputShape, PoolWindow(kernel: kernel, stride: stride, padding: padding)) }
+    public static func avgPool2dBackward(
+        upstream dy: Tensor, inputShape: [Int], kernel: Int, stride: Int, padding: Int
+    ) -> Tensor {
+        KernelProfile.measure("avg_pool2d_backward") {
+            Scalar.kernels.avgPool2dBackward(
+                dy, inputShape, PoolWindow(kernel: kernel, stride: stride, padding: padding))
+        }
     }
 
-    /// Adaptive average pooling of `x[N, C, H, W]` to `[N, C, outHeight, outWidth]` (PyTorch's bins).
+    /// Adaptive average pooling of `x[N, C, H, W]` to `[N, C, outHeight, outWidth]`
+    /// (PyTorch's bins).
     public static func adaptiveAvgPool2d(_ x: Tensor, outHeight: Int, outWidth: Int) -> Tensor {
-        KernelProfile.measure("adaptive_avg_pool2d") { Scalar.kernels.adaptiveAvgPool2d(x, outHeight, outWidth) }
+        KernelProfile.measure("adaptive_avg_pool2d") {
+            Scalar.kernels.adaptiveAvgPool2d(x, outHeight, outWidth)
+        }
     }
 
     /// Backward of adaptive average pooling.
     public static func adaptiveAvgPool2dBackward(upstream dy: Tensor, inputShape: [Int]) -> Tensor {
-        KernelProfile.measure("adaptive_avg_pool2d_backward") { Scalar.kernels.adaptiveAvgPool2dBackward(dy, inputShape) }
+        KernelProfile.measure("adaptive_avg_pool2d_backward") {
+            Scalar.kernels.adaptiveAvgPool2dBackward(dy, inputShape)
+        }
     }
 
     /// Mean and biased variance per channel (axis 1), accumulated in `Double` by two passes.
-    public func channelStatistics() -> ChannelStatistics<Scalar> { KernelProfile.measure("batch_norm_statistics") { Scalar.kernels.channelStatistics(self) } }
+    public func channelStatistics() -> ChannelStatistics<Scalar> {
+        KernelProfile.measure("batch_norm_statistics") { Scalar.kernels.channelStatistics(self) }
+    }
 
     /// `y = (x − mean)·invStd·γ + β` per channel.
-    public static func batchNormApply(_ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor) -> Tensor {
-        KernelProfile.measure("batch_norm") { Scalar.kernels.batchNormApply(x, ChannelNormalization(mean: mean, invStd: invStd, gamma: gamma, beta: beta)) }
+    public static func batchNormApply(
+        _ x: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, beta: Tensor
+    ) -> Tensor {
+        KernelProfile.measure("batch_norm") {
+            Scalar.kernels.batchNormApply(
+                x, ChannelNormalization(mean: mean, invStd: invStd, gamma: gamma, beta: beta))
+        }
     }
 
     /// Per-channel `Σ dy` and `Σ dy·x̂` with `x̂ = (x − mean)·invStd`, accumulated in `Double`.
-    public static func batchNormReductions(_ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar]) -> (sumDy: [Double], sumDyXhat: [Double]) {
+    public static func batchNormReductions(
+        _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar]
+    ) -> (sumDy: [Double], sumDyXhat: [Double]) {
         KernelProfile.measure("batch_norm_backward") {
-            let n = ChannelNormalization(mean: mean, invStd: invStd, gamma: Tensor.zeros([mean.count]), beta: Tensor.zeros([mean.count]))
+            let n = ChannelNormalization(
+                mean: mean, invStd: invStd, gamma: Tensor.zeros([mean.count]),
+                beta: Tensor.zeros([mean.count]))
             let sums = Scalar.kernels.batchNormReductions(x, dy, n)
             return (sums.sumDy, sums.sumDyXhat)
         }
@@ -129,40 +174,59 @@ extension Tensor where Scalar: TensorScalar {
     /// Input gradient of batch norm in training mode:
     /// `dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))`.
     public static func batchNormTrainingInputGradient(
-        _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor, sumDy: [Double], sumDyXhat: [Double]
+        _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor,
+        sumDy: [Double], sumDyXhat: [Double]
     ) -> Tensor {
-        KernelProfile.measure("batch_norm_backward") { Scalar.kernels.batchNormTrainingInputGradient(
+        KernelProfile.measure("batch_norm_backward") {
+            Scalar.kernels.batchNormTrainingInputGradient(
                 x, dy, ChannelNormalization(mean: mean, invStd: invStd, gamma: gamma, beta: gamma),
-                BatchNormSums(sumDy: sumDy, sumDyXhat: sumDyXhat)) }
+                BatchNormSums(sumDy: sumDy, sumDyXhat: sumDyXhat))
+        }
     }
 
     /// Multiplies each channel (axis 1) by its factor.
-    public static func scaledPerChannel(_ x: Tensor, _ factors: [Scalar]) -> Tensor { KernelProfile.measure("batch_norm_backward") { Scalar.kernels.scaledPerChannel(x, factors) } }
+    public static func scaledPerChannel(_ x: Tensor, _ factors: [Scalar]) -> Tensor {
+        KernelProfile.measure("batch_norm_backward") { Scalar.kernels.scaledPerChannel(x, factors) }
+    }
 
     /// `max(x, 0) + a·min(x, 0)` with one shared slope or one per channel (axis 1).
-    public static func prelu(_ x: Tensor, slope: Tensor) -> Tensor { KernelProfile.measure("prelu") { Scalar.kernels.prelu(x, slope) } }
+    public static func prelu(_ x: Tensor, slope: Tensor) -> Tensor {
+        KernelProfile.measure("prelu") { Scalar.kernels.prelu(x, slope) }
+    }
 
     /// Gradients of PReLU: `dx = dy·(x > 0 ? 1 : a)`, `da = Σ_{x ≤ 0} dy·x` (per slope).
-    public static func preluBackward(_ x: Tensor, slope: Tensor, upstream dy: Tensor) -> (input: Tensor, slope: Tensor) {
+    public static func preluBackward(_ x: Tensor, slope: Tensor, upstream dy: Tensor) -> (
+        input: Tensor, slope: Tensor
+    ) {
         KernelProfile.measure("prelu_backward") { Scalar.kernels.preluBackward(x, slope, dy) }
     }
 
     /// Softmax (or log-softmax) along `axis`, shifted by the maximum for stability.
-    public static func softmax(_ x: Tensor, axis: Int, log: Bool = false) -> Tensor { KernelProfile.measure("softmax") { Scalar.kernels.softmax(x, axis, log) } }
+    public static func softmax(_ x: Tensor, axis: Int, log: Bool = false) -> Tensor {
+        KernelProfile.measure("softmax") { Scalar.kernels.softmax(x, axis, log) }
+    }
 
     /// Backward of softmax (given its output) or log-softmax.
-    public static func softmaxBackward(output y: Tensor, upstream dy: Tensor, axis: Int, log: Bool) -> Tensor {
-        KernelProfile.measure("softmax_backward") { Scalar.kernels.softmaxBackward(y, dy, axis, log) }
+    public static func softmaxBackward(output y: Tensor, upstream dy: Tensor, axis: Int, log: Bool)
+        -> Tensor
+    {
+        KernelProfile.measure("softmax_backward") {
+            Scalar.kernels.softmaxBackward(y, dy, axis, log)
+        }
     }
 
     /// Softmax cross-entropy of `logits[N, K]`, mean over the labelled samples (−1 = missing;
     /// 0 when none is labelled). Returns the loss, the labelled count and the log-probabilities.
-    public static func crossEntropy(logits: Tensor, labels: [Int]) -> (loss: Scalar, labelled: Int, logProbabilities: Tensor) {
+    public static func crossEntropy(logits: Tensor, labels: [Int]) -> (
+        loss: Scalar, labelled: Int, logProbabilities: Tensor
+    ) {
         Scalar.kernels.crossEntropy(logits, labels)
     }
 
     /// Logits gradient of `crossEntropy` scaled by the upstream scalar `g`.
-    public static func crossEntropyBackward(logProbabilities logp: Tensor, labels: [Int], upstream g: Scalar) -> Tensor {
+    public static func crossEntropyBackward(
+        logProbabilities logp: Tensor, labels: [Int], upstream g: Scalar
+    ) -> Tensor {
         Scalar.kernels.crossEntropyBackward(logp, labels, g)
     }
 
@@ -172,36 +236,56 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Gradients of `binaryCrossEntropyWithLogits` scaled by `g`.
-    public static func binaryCrossEntropyWithLogitsBackward(_ x: Tensor, targets t: Tensor, upstream g: Scalar) -> (logits: Tensor, targets: Tensor) {
+    public static func binaryCrossEntropyWithLogitsBackward(
+        _ x: Tensor, targets t: Tensor, upstream g: Scalar
+    ) -> (logits: Tensor, targets: Tensor) {
         Scalar.kernels.binaryCrossEntropyBackward(x, t, g)
     }
 
     /// Concatenation along `axis` (axis 1 joins channels).
-    public static func concat(_ parts: [Tensor], axis: Int) -> Tensor { KernelProfile.measure("concat") { Scalar.kernels.concat(parts, axis) } }
+    public static func concat(_ parts: [Tensor], axis: Int) -> Tensor {
+        KernelProfile.measure("concat") { Scalar.kernels.concat(parts, axis) }
+    }
 
     /// Splits along `axis` into pieces of the given sizes (the backward of `concat`).
-    public func split(sizes: [Int], axis: Int) -> [Tensor] { KernelProfile.measure("split") { Scalar.kernels.split(self, sizes, axis) } }
+    public func split(sizes: [Int], axis: Int) -> [Tensor] {
+        KernelProfile.measure("split") { Scalar.kernels.split(self, sizes, axis) }
+    }
 
     /// `x / max(‖x‖₂, eps)` along `axis` (PyTorch's `F.normalize`).
-    public static func l2Normalized(_ x: Tensor, axis: Int, eps: Scalar) -> Tensor { KernelProfile.measure("l2_normalize") { Scalar.kernels.l2Normalized(x, axis, eps) } }
+    public static func l2Normalized(_ x: Tensor, axis: Int, eps: Scalar) -> Tensor {
+        KernelProfile.measure("l2_normalize") { Scalar.kernels.l2Normalized(x, axis, eps) }
+    }
 
     /// Backward of `l2Normalized`.
-    public static func l2NormalizedBackward(_ x: Tensor, upstream dy: Tensor, axis: Int, eps: Scalar) -> Tensor {
-        KernelProfile.measure("l2_normalize_backward") { Scalar.kernels.l2NormalizedBackward(x, dy, axis, eps) }
+    public static func l2NormalizedBackward(
+        _ x: Tensor, upstream dy: Tensor, axis: Int, eps: Scalar
+    ) -> Tensor {
+        KernelProfile.measure("l2_normalize_backward") {
+            Scalar.kernels.l2NormalizedBackward(x, dy, axis, eps)
+        }
     }
 
     /// A dropout mask: each element kept with probability `1 − p` and scaled by `1/(1 − p)`,
     /// otherwise 0; drawn from `generator`.
-    public static func dropoutMask(_ shape: [Int], p: Double, generator: inout RandomGenerator) -> Tensor {
+    public static func dropoutMask(_ shape: [Int], p: Double, generator: inout RandomGenerator)
+        -> Tensor
+    {
         Scalar.kernels.dropoutMask(shape, p, &generator)
     }
 }
 
 extension Tensor where Scalar: TensorScalar {
     /// One Adam step on a parameter `value` with its moment estimates `m` and `v`.
-    public static func adamUpdate(value: inout Tensor, m: inout Tensor, v: inout Tensor, gradient: Tensor, _ c: AdamCoefficients) {
-        precondition(value.shape == gradient.shape && m.shape == value.shape && v.shape == value.shape,
-                     "adamUpdate: parameter \(describe(value.shape)), gradient \(describe(gradient.shape)), moments \(describe(m.shape)), \(describe(v.shape))")
+    public static func adamUpdate(
+        value: inout Tensor, m: inout Tensor, v: inout Tensor, gradient: Tensor,
+        _ c: AdamCoefficients
+    ) {
+        precondition(
+            value.shape == gradient.shape && m.shape == value.shape && v.shape == value.shape,
+            "adamUpdate: parameter \(describe(value.shape)), gradient \(describe(gradient.shape)), "
+                + "moments \(describe(m.shape)), \(describe(v.shape))"
+        )
         KernelProfile.measure("adam") { Scalar.fused.adamUpdate(&value, &m, &v, gradient, c) }
     }
 }
@@ -209,8 +293,10 @@ extension Tensor where Scalar: TensorScalar {
 /// Multiply-adds of a convolution counted as two operations each: `2·N·Cout·Ho·Wo·Cin·kh·kw`.
 func convolutionFlops(_ input: [Int], _ weight: [Int], _ stride: Int, _ padding: Int) -> Double {
     guard input.count == 4, weight.count == 4, stride > 0 else { return 0 }
-    let ho = (input[2] + 2 * padding - weight[2]) / stride + 1, wo = (input[3] + 2 * padding - weight[3]) / stride + 1
-    return 2 * Double(input[0]) * Double(weight[0]) * Double(ho * wo) * Double(weight[1] * weight[2] * weight[3])
+    let ho = (input[2] + 2 * padding - weight[2]) / stride + 1,
+        wo = (input[3] + 2 * padding - weight[3]) / stride + 1
+    return 2 * Double(input[0]) * Double(weight[0]) * Double(ho * wo)
+        * Double(weight[1] * weight[2] * weight[3])
 }
 
 extension Tensor where Scalar: TensorScalar {
@@ -264,13 +350,16 @@ extension Tensor where Scalar: TensorScalar {
     /// threads as the product's size warrants.
     ///
     /// Shapes: `op(a)` is `[m, k]`, `op(b)` is `[k, n]`, the result `[m, n]`.
-    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+    public static func matmul(
+        _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
+    ) -> Tensor {
         let (m, k, n) = requireShapes { () throws(ShapeError) in
             try matmulShape(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB)
         }
         return KernelProfile.measure("matmul", flops: 2 * Double(m) * Double(n) * Double(k)) {
             BLASThreads.fit(m: m, n: n, k: k)
-            return matmulKernel(a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB)
+            return matmulKernel(
+                a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB)
         }
     }
 }

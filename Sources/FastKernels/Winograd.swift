@@ -36,7 +36,8 @@ struct WinogradPlan: Sendable {
         // Enough tiles that the products are not thin (and the weight-gradient sum in the
         // transformed domain, 16·K·C, is not re-read too often), few enough to stay in cache.
         let perTile = 16 * (g.inChannels + g.outChannels)
-        let tiles = max(WinogradPlan.minimumChunkTiles, WinogradPlan.chunkElements / max(perTile, 1))
+        let tiles = max(
+            WinogradPlan.minimumChunkTiles, WinogradPlan.chunkElements / max(perTile, 1))
         unitsPerChunk = max(1, (tiles + tilesWide - 1) / tilesWide)
     }
 
@@ -60,7 +61,8 @@ struct WinogradPlan: Sendable {
     /// and each half has at least a minimum chunk of tiles; otherwise one, whose products
     /// BLAS threads itself.
     var workerCount: Int {
-        KernelThreads.count >= 2 && g.batch >= 2 && g.batch * tilesHigh * tilesWide >= 2 * WinogradPlan.minimumChunkTiles ? 2 : 1
+        KernelThreads.count >= 2 && g.batch >= 2
+            && g.batch * tilesHigh * tilesWide >= 2 * WinogradPlan.minimumChunkTiles ? 2 : 1
     }
 
     /// Runs `body(worker, samples)` for each worker's share of the batch.
@@ -68,7 +70,9 @@ struct WinogradPlan: Sendable {
         guard workerCount == 2 else { return body(0, 0..<g.batch) }
         let half = (g.batch + 1) / 2
         BLASThreads.fit(m: 1, n: 1, k: 1)  // one thread per product while both workers run
-        DispatchQueue.concurrentPerform(iterations: 2) { i in body(i, i == 0 ? 0..<half : half..<g.batch) }
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            body(i, i == 0 ? 0..<half : half..<g.batch)
+        }
     }
 
     /// Calls `body(u0, u1)` for consecutive chunks of the units of samples `samples`.
@@ -87,27 +91,37 @@ struct WinogradPlan: Sendable {
 
 extension WinogradPlan {
     /// `U_ξ[k, c] = (G g_kc Gᵀ)_ξ` for every kernel of `weight[K, C, 3, 3]`; `u` is `[16, K, C]`.
-    func transformWeights<S: TensorElement>(_ weight: UnsafePointer<S>, into u: UnsafeMutablePointer<S>) {
+    func transformWeights<S: TensorElement>(
+        _ weight: UnsafePointer<S>, into u: UnsafeMutablePointer<S>
+    ) {
         let kc = g.outChannels * g.inChannels, ws = weightStride
         let half: S = 0.5
         for i in 0..<kc {
             let w = weight + 9 * i
             // G g: rows (g0, ½(g0 + g1 + g2), ½(g0 − g1 + g2), g2), per column.
             let a0 = w[0], a1 = w[1], a2 = w[2]
-            let b0 = half * (w[0] + w[3] + w[6]), b1 = half * (w[1] + w[4] + w[7]), b2 = half * (w[2] + w[5] + w[8])
-            let c0 = half * (w[0] - w[3] + w[6]), c1 = half * (w[1] - w[4] + w[7]), c2 = half * (w[2] - w[5] + w[8])
+            let b0 = half * (w[0] + w[3] + w[6]), b1 = half * (w[1] + w[4] + w[7]),
+                b2 = half * (w[2] + w[5] + w[8])
+            let c0 = half * (w[0] - w[3] + w[6]), c1 = half * (w[1] - w[4] + w[7]),
+                c2 = half * (w[2] - w[5] + w[8])
             let d0 = w[6], d1 = w[7], d2 = w[8]
             // (G g) Gᵀ: the same combination along each row.
             let o = u + i
-            o[0] = a0; o[ws] = half * (a0 + a1 + a2); o[2 * ws] = half * (a0 - a1 + a2); o[3 * ws] = a2
-            o[4 * ws] = b0; o[5 * ws] = half * (b0 + b1 + b2); o[6 * ws] = half * (b0 - b1 + b2); o[7 * ws] = b2
-            o[8 * ws] = c0; o[9 * ws] = half * (c0 + c1 + c2); o[10 * ws] = half * (c0 - c1 + c2); o[11 * ws] = c2
-            o[12 * ws] = d0; o[13 * ws] = half * (d0 + d1 + d2); o[14 * ws] = half * (d0 - d1 + d2); o[15 * ws] = d2
+            o[0] = a0; o[ws] = half * (a0 + a1 + a2)
+            o[2 * ws] = half * (a0 - a1 + a2); o[3 * ws] = a2
+            o[4 * ws] = b0; o[5 * ws] = half * (b0 + b1 + b2)
+            o[6 * ws] = half * (b0 - b1 + b2); o[7 * ws] = b2
+            o[8 * ws] = c0; o[9 * ws] = half * (c0 + c1 + c2)
+            o[10 * ws] = half * (c0 - c1 + c2); o[11 * ws] = c2
+            o[12 * ws] = d0; o[13 * ws] = half * (d0 + d1 + d2)
+            o[14 * ws] = half * (d0 - d1 + d2); o[15 * ws] = d2
         }
     }
 
     /// `weight[k, c] = Gᵀ ∂U_kc G`: a `[16, K, C]` gradient back to `[K, C, 3, 3]`.
-    func untransformWeightGradient<S: TensorElement>(_ du: UnsafePointer<S>, into dw: UnsafeMutablePointer<S>) {
+    func untransformWeightGradient<S: TensorElement>(
+        _ du: UnsafePointer<S>, into dw: UnsafeMutablePointer<S>
+    ) {
         let kc = g.outChannels * g.inChannels, ws = weightStride
         let half: S = 0.5
         for i in 0..<kc {
@@ -118,7 +132,8 @@ extension WinogradPlan {
             let r00 = x[0] + s0, r01 = x[ws] + s1, r02 = x[2 * ws] + s2, r03 = x[3 * ws] + s3
             let r10 = half * (x[4 * ws] - x[8 * ws]), r11 = half * (x[5 * ws] - x[9 * ws])
             let r12 = half * (x[6 * ws] - x[10 * ws]), r13 = half * (x[7 * ws] - x[11 * ws])
-            let r20 = s0 + x[12 * ws], r21 = s1 + x[13 * ws], r22 = s2 + x[14 * ws], r23 = s3 + x[15 * ws]
+            let r20 = s0 + x[12 * ws], r21 = s1 + x[13 * ws], r22 = s2 + x[14 * ws],
+                r23 = s3 + x[15 * ws]
             // (Gᵀ X) G: the same combination along each row.
             let out = dw + 9 * i
             let t0 = half * (r01 + r02), t1 = half * (r11 + r12), t2 = half * (r21 + r22)
@@ -131,7 +146,8 @@ extension WinogradPlan {
     /// `V_ξ[c, j] = (Bᵀ d B)_ξ` for the tiles of units `[u0, u1)` of `x[N, C, H, W]`; `v` is
     /// `[16, C, P]` with `P = (u1 − u0)·tilesWide`. `rows` holds 8·(tilesWide + 1) scalars.
     func transformInput<S: TensorElement>(
-        _ x: UnsafePointer<S>, units u0: Int, _ u1: Int, into v: UnsafeMutablePointer<S>, rows: UnsafeMutablePointer<S>
+        _ x: UnsafePointer<S>, units u0: Int, _ u1: Int, into v: UnsafeMutablePointer<S>,
+        rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, stride16 = inputStride(p)
         let width = g.width, height = g.height, plane = height * width, pad = g.padding
@@ -149,17 +165,24 @@ extension WinogradPlan {
                         odd.update(repeating: 0, count: len)
                         continue
                     }
-                    deinterleave(src + iy * width, width: width, offset: -pad, count: len, even: even, odd: odd)
+                    deinterleave(
+                        src + iy * width, width: width, offset: -pad, count: len, even: even,
+                        odd: odd)
                 }
                 let e0 = rows, o0 = rows + len, e1 = rows + 2 * len, o1 = rows + 3 * len
-                let e2 = rows + 4 * len, o2 = rows + 5 * len, e3 = rows + 6 * len, o3 = rows + 7 * len
+                let e2 = rows + 4 * len, o2 = rows + 5 * len, e3 = rows + 6 * len,
+                    o3 = rows + 7 * len
                 let out = v + c * p + (u - u0) * tw
                 for t in 0..<tw {
                     // Bᵀ d: row combinations (d0 − d2, d1 + d2, d2 − d1, d1 − d3), per column.
-                    let a0 = e0[t] - e2[t], a1 = o0[t] - o2[t], a2 = e0[t + 1] - e2[t + 1], a3 = o0[t + 1] - o2[t + 1]
-                    let b0 = e1[t] + e2[t], b1 = o1[t] + o2[t], b2 = e1[t + 1] + e2[t + 1], b3 = o1[t + 1] + o2[t + 1]
-                    let c0 = e2[t] - e1[t], c1 = o2[t] - o1[t], c2 = e2[t + 1] - e1[t + 1], c3 = o2[t + 1] - o1[t + 1]
-                    let d0 = e1[t] - e3[t], d1 = o1[t] - o3[t], d2 = e1[t + 1] - e3[t + 1], d3 = o1[t + 1] - o3[t + 1]
+                    let a0 = e0[t] - e2[t], a1 = o0[t] - o2[t], a2 = e0[t + 1] - e2[t + 1],
+                        a3 = o0[t + 1] - o2[t + 1]
+                    let b0 = e1[t] + e2[t], b1 = o1[t] + o2[t], b2 = e1[t + 1] + e2[t + 1],
+                        b3 = o1[t + 1] + o2[t + 1]
+                    let c0 = e2[t] - e1[t], c1 = o2[t] - o1[t], c2 = e2[t + 1] - e1[t + 1],
+                        c3 = o2[t + 1] - o1[t + 1]
+                    let d0 = e1[t] - e3[t], d1 = o1[t] - o3[t], d2 = e1[t + 1] - e3[t + 1],
+                        d3 = o1[t + 1] - o3[t + 1]
                     // (Bᵀ d) B: the same combination along each row.
                     out[t] = a0 - a2
                     out[stride16 + t] = a1 + a2
@@ -185,7 +208,8 @@ extension WinogradPlan {
     /// `∂M_ξ[k, j] = (A ∂Y Aᵀ)_ξ` for the tiles of units `[u0, u1)` of `dy[N, K, Ho, Wo]`
     /// (zero beyond the output); `dm` is `[16, K, P]`. `rows` holds 4·tilesWide scalars.
     func transformOutputGradient<S: TensorElement>(
-        _ dy: UnsafePointer<S>, units u0: Int, _ u1: Int, into dm: UnsafeMutablePointer<S>, rows: UnsafeMutablePointer<S>
+        _ dy: UnsafePointer<S>, units u0: Int, _ u1: Int, into dm: UnsafeMutablePointer<S>,
+        rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
         let ow = g.outWidth, oh = g.outHeight, plane = oh * ow
@@ -201,7 +225,8 @@ extension WinogradPlan {
                         odd.update(repeating: 0, count: tw)
                         continue
                     }
-                    deinterleave(src + oy * ow, width: ow, offset: 0, count: tw, even: even, odd: odd)
+                    deinterleave(
+                        src + oy * ow, width: ow, offset: 0, count: tw, even: even, odd: odd)
                 }
                 let e0 = rows, o0 = rows + tw, e1 = rows + 2 * tw, o1 = rows + 3 * tw
                 let out = dm + k * p + (u - u0) * tw
@@ -235,7 +260,8 @@ extension WinogradPlan {
     /// `y = Aᵀ M A` for the tiles of units `[u0, u1)`, written into `out[N, K, Ho, Wo]`
     /// (the parts of edge tiles beyond the output are dropped). `rows` holds 4·tilesWide.
     func untransformOutput<S: TensorElement>(
-        _ m: UnsafePointer<S>, units u0: Int, _ u1: Int, into out: UnsafeMutablePointer<S>, rows: UnsafeMutablePointer<S>
+        _ m: UnsafePointer<S>, units u0: Int, _ u1: Int, into out: UnsafeMutablePointer<S>,
+        rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
         let ow = g.outWidth, oh = g.outHeight, plane = oh * ow
@@ -270,7 +296,8 @@ extension WinogradPlan {
     /// (overlapping tiles add up; parts outside the input are dropped). `rows` holds
     /// 16·(tilesWide + 1) + 2·tilesWide + 4 scalars.
     func untransformInputGradient<S: TensorElement>(
-        _ dv: UnsafePointer<S>, units u0: Int, _ u1: Int, into dx: UnsafeMutablePointer<S>, rows: UnsafeMutablePointer<S>
+        _ dv: UnsafePointer<S>, units u0: Int, _ u1: Int, into dx: UnsafeMutablePointer<S>,
+        rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = inputStride(p)
         let width = g.width, height = g.height, plane = height * width, pad = g.padding
@@ -293,10 +320,14 @@ extension WinogradPlan {
                     let d0 = -x[12 * s], d1 = -x[13 * s], d2 = -x[14 * s], d3 = -x[15 * s]
                     // (B X) Bᵀ: the same along each row; tile[4r + j] is row r, column j.
                     let o = tile + t
-                    o[0] = a0; o[len] = a1 - a2 + a3; o[2 * len] = a1 + a2 - a0; o[3 * len] = -a3
-                    o[4 * len] = b0; o[5 * len] = b1 - b2 + b3; o[6 * len] = b1 + b2 - b0; o[7 * len] = -b3
-                    o[8 * len] = c0; o[9 * len] = c1 - c2 + c3; o[10 * len] = c1 + c2 - c0; o[11 * len] = -c3
-                    o[12 * len] = d0; o[13 * len] = d1 - d2 + d3; o[14 * len] = d1 + d2 - d0; o[15 * len] = -d3
+                    o[0] = a0; o[len] = a1 - a2 + a3
+                    o[2 * len] = a1 + a2 - a0; o[3 * len] = -a3
+                    o[4 * len] = b0; o[5 * len] = b1 - b2 + b3
+                    o[6 * len] = b1 + b2 - b0; o[7 * len] = -b3
+                    o[8 * len] = c0; o[9 * len] = c1 - c2 + c3
+                    o[10 * len] = c1 + c2 - c0; o[11 * len] = -c3
+                    o[12 * len] = d0; o[13 * len] = d1 - d2 + d3
+                    o[14 * len] = d1 + d2 - d0; o[15 * len] = -d3
                 }
                 let base = dx + (n * g.inChannels + c) * plane
                 for r in 0..<4 {
@@ -325,7 +356,8 @@ extension WinogradPlan {
 /// `even[m]` and `odd[m]`, with zeros for columns outside the row.
 @inline(__always)
 func deinterleave<S: TensorElement>(
-    _ row: UnsafePointer<S>, width: Int, offset: Int, count: Int, even: UnsafeMutablePointer<S>, odd: UnsafeMutablePointer<S>
+    _ row: UnsafePointer<S>, width: Int, offset: Int, count: Int, even: UnsafeMutablePointer<S>,
+    odd: UnsafeMutablePointer<S>
 ) {
     // m is interior when both 2m + offset ≥ 0 and 2m + 1 + offset ≤ width − 1.
     let lo = min(count, max(0, (-offset + 1) / 2))
@@ -349,7 +381,9 @@ func deinterleave<S: TensorElement>(
 
 /// Writes `even[m]`, `odd[m]` to columns `2m`, `2m + 1` of a row of `width`.
 @inline(__always)
-func interleave<S: TensorElement>(even: UnsafePointer<S>, odd: UnsafePointer<S>, into row: UnsafeMutablePointer<S>, width: Int) {
+func interleave<S: TensorElement>(
+    even: UnsafePointer<S>, odd: UnsafePointer<S>, into row: UnsafeMutablePointer<S>, width: Int
+) {
     let pairs = width / 2
     for m in 0..<pairs {
         row[2 * m] = even[m]
@@ -404,14 +438,20 @@ extension WinogradPlan {
                         rows.withUnsafeMutableBufferPointer { pr in
                             forEachChunk(of: samples) { u0, u1 in
                                 let p = (u1 - u0) * tilesWide
-                                transformInput(xs.pointer, units: u0, u1, into: pv.baseAddress!, rows: pr.baseAddress!)
+                                transformInput(
+                                    xs.pointer, units: u0, u1, into: pv.baseAddress!,
+                                    rows: pr.baseAddress!)
                                 for xi in 0..<16 {
-                                    S.product(serial: serial, transA: false, transB: false, m: g.outChannels, n: p, k: g.inChannels,
-                                         a: us.pointer + xi * weightStride, lda: g.inChannels,
-                                         b: pv.baseAddress! + xi * inputStride(p), ldb: p, beta: 0,
-                                         c: pm.baseAddress! + xi * outputStride(p), ldc: p)
+                                    S.product(
+                                        serial: serial, transA: false, transB: false,
+                                        m: g.outChannels, n: p, k: g.inChannels,
+                                        a: us.pointer + xi * weightStride, lda: g.inChannels,
+                                        b: pv.baseAddress! + xi * inputStride(p), ldb: p, beta: 0,
+                                        c: pm.baseAddress! + xi * outputStride(p), ldc: p)
                                 }
-                                untransformOutput(pm.baseAddress!, units: u0, u1, into: os.pointer, rows: pr.baseAddress!)
+                                untransformOutput(
+                                    pm.baseAddress!, units: u0, u1, into: os.pointer,
+                                    rows: pr.baseAddress!)
                             }
                         }
                     }
@@ -429,14 +469,17 @@ extension WinogradPlan {
         let workers = workerCount
         let transform = dx != nil && transformed == nil
         var u = scratch(S.self, transform ? 16 * weightStride : 0)
-        if transform { u.withUnsafeMutableBufferPointer { transformWeights(weight, into: $0.baseAddress!) } }
+        if transform {
+            u.withUnsafeMutableBufferPointer { transformWeights(weight, into: $0.baseAddress!) }
+        }
         var du = [S](repeating: 0, count: dw == nil ? 0 : 16 * weightStride * workers)
         let serial = workers == 2
         let (xs, dys) = (SendablePointer(x), SendablePointer(dy))
         let dxs = dx.map { SendableMutablePointer($0) }
         u.withUnsafeBufferPointer { pu in
             du.withUnsafeMutableBufferPointer { pdu in
-                let us = (transformed ?? (transform ? pu.baseAddress.map { UnsafePointer($0) } : nil))
+                let us =
+                    (transformed ?? (transform ? pu.baseAddress.map { UnsafePointer($0) } : nil))
                     .map { SendablePointer($0) }
                 let dus = pdu.baseAddress.map { SendableMutablePointer($0) }
                 forEachWorker { worker, samples in
@@ -450,23 +493,34 @@ extension WinogradPlan {
                                 let vb = pv.baseAddress!, mb = pm.baseAddress!, rb = pr.baseAddress!
                                 forEachChunk(of: samples) { u0, u1 in
                                     let p = (u1 - u0) * tilesWide
-                                    transformOutputGradient(dys.pointer, units: u0, u1, into: mb, rows: rb)
+                                    transformOutputGradient(
+                                        dys.pointer, units: u0, u1, into: mb, rows: rb)
                                     if let dus {
-                                        transformInput(xs.pointer, units: u0, u1, into: vb, rows: rb)
+                                        transformInput(
+                                            xs.pointer, units: u0, u1, into: vb, rows: rb)
                                         let target = dus.pointer + worker * 16 * weightStride
                                         for xi in 0..<16 {
-                                            S.product(serial: serial, transA: false, transB: true, m: g.outChannels, n: g.inChannels, k: p,
-                                                 a: mb + xi * outputStride(p), lda: p, b: vb + xi * inputStride(p), ldb: p,
-                                                 beta: 1, c: target + xi * weightStride, ldc: g.inChannels)
+                                            S.product(
+                                                serial: serial, transA: false, transB: true,
+                                                m: g.outChannels, n: g.inChannels, k: p,
+                                                a: mb + xi * outputStride(p), lda: p,
+                                                b: vb + xi * inputStride(p), ldb: p,
+                                                beta: 1, c: target + xi * weightStride,
+                                                ldc: g.inChannels)
                                         }
                                     }
                                     if let dxs, let us {
                                         for xi in 0..<16 {
-                                            S.product(serial: serial, transA: true, transB: false, m: g.inChannels, n: p, k: g.outChannels,
-                                                 a: us.pointer + xi * weightStride, lda: g.inChannels, b: mb + xi * outputStride(p), ldb: p,
-                                                 beta: 0, c: vb + xi * inputStride(p), ldc: p)
+                                            S.product(
+                                                serial: serial, transA: true, transB: false,
+                                                m: g.inChannels, n: p, k: g.outChannels,
+                                                a: us.pointer + xi * weightStride,
+                                                lda: g.inChannels, b: mb + xi * outputStride(p),
+                                                ldb: p,
+                                                beta: 0, c: vb + xi * inputStride(p), ldc: p)
                                         }
-                                        untransformInputGradient(vb, units: u0, u1, into: dxs.pointer, rows: rb)
+                                        untransformInputGradient(
+                                            vb, units: u0, u1, into: dxs.pointer, rows: rb)
                                     }
                                 }
                             }

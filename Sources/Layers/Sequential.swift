@@ -16,6 +16,7 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
         layers.reduce(x) { y, item in item.layer(y, mode: mode) }
     }
 
+    /// The children's state entries, in order, each name prefixed with its child's name.
     public func stateEntries() -> [StateEntry<Scalar>] {
         layers.flatMap { item in item.layer.stateEntries().map { $0.prefixed(item.name) } }
     }
