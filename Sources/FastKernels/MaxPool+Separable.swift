@@ -32,7 +32,7 @@ extension Tensor {
                                     // take the window-by-window loop that tests for it.
                                     let input = UnsafeBufferPointer(
                                         start: src.pointer + p * plane, count: plane)
-                                    if input.contains(where: { $0.isNaN }) {
+                                    if input.contains(where: { $0 != $0 }) {  // a NaN
                                         maxPoolWindows(
                                             g, plane: p, src.pointer, dst.pointer, arg.pointer)
                                     } else {
@@ -79,9 +79,11 @@ extension Tensor {
         }
     }
 
-    /// `max` where a NaN wins (either side), with a select rather than a branch.
+    /// `max` where a NaN wins (either side), with a select rather than a branch. NaN is
+    /// tested as `b != b`, which compiles to one unordered compare; `isNaN` on the generic
+    /// scalar compiled here to bit-pattern tests, six instructions more per element.
     @inline(__always)
-    static func maxKeepingNaN(_ a: Scalar, _ b: Scalar) -> Scalar { b > a || b.isNaN ? b : a }
+    static func maxKeepingNaN(_ a: Scalar, _ b: Scalar) -> Scalar { b > a || b != b ? b : a }
 
     /// One plane of `maxPool2dValuesKernel`: for each output row, the maximum over the
     /// window's rows (contiguous, vectorised), then over each window's columns of that line.
