@@ -45,14 +45,12 @@ public func batchNorm<S>(
             Tensor.batchNormApply(input, mean: mean, invStd: invStd, gamma: scale, beta: shift)
         }
     ) { g, needs in
-        let (sumDy, sumDyX) = Tensor.batchNormReductions(
-            input, upstream: g, mean: mean, invStd: invStd)
+        let sums = Tensor.batchNormReductions(input, upstream: g, norm)
+        let (sumDy, sumDyX) = (sums.sumDy, sums.sumDyXhat)
         var dx: Tensor<S>? = nil
         if needs[0] {
             if training {
-                dx = Tensor.batchNormTrainingInputGradient(
-                    input, upstream: g, mean: mean, invStd: invStd, gamma: scale, sumDy: sumDy,
-                    sumDyXhat: sumDyX)
+                dx = Tensor.batchNormTrainingInputGradient(input, upstream: g, norm, sums)
             } else {
                 dx = Tensor.scaledPerChannel(g, zip(scale.scalars, invStd).map { $0 * $1 })
             }

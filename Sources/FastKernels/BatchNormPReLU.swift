@@ -8,19 +8,10 @@ extension Tensor {
         _ x: Tensor, _ norm: ChannelNormalization<Scalar>, slope a: Scalar, split: WorkSplitter
     ) -> Tensor {
         requireShapes { () throws(ShapeError) in
-            try validateBatchNorm(x.shape, channels: norm.gamma.count)
-            guard norm.beta.count == norm.gamma.count, norm.mean.count == norm.gamma.count,
-                  norm.invStd.count == norm.gamma.count
-            else {
-                throw ShapeError(
-                    "batch_norm_prelu",
-                    "γ, β and statistics must all have \(norm.gamma.count) channels")
-            }
+            try norm.validate(for: x.shape, operation: "batch_norm_prelu")
         }
         let (n, c, s) = x.channelLayout()
-        let g = norm.gamma.scalars, b = norm.beta.scalars
-        let scales = (0..<c).map { norm.invStd[$0] * g[$0] }
-        let shifts = (0..<c).map { b[$0] - norm.mean[$0] * scales[$0] }
+        let (scales, shifts) = norm.affine
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
                 guard p.count > 0 else { return }
@@ -65,9 +56,8 @@ extension Tensor where Scalar: TensorScalar {
         training: Bool, needInput: Bool, split: WorkSplitter
     ) -> BatchNormPReLUGradients<Scalar> {
         let (n, c, s) = x.channelLayout()
-        let g = norm.gamma.scalars, b = norm.beta.scalars
-        let scales = (0..<c).map { norm.invStd[$0] * g[$0] }
-        let shifts = (0..<c).map { b[$0] - norm.mean[$0] * scales[$0] }
+        let g = norm.gamma.scalars
+        let (scales, shifts) = norm.affine
         let (mean, invStd) = (norm.mean, norm.invStd)
         var slopeParts = [Double](repeating: 0, count: n * c)
         var sums = [Double](repeating: 0, count: n * c),

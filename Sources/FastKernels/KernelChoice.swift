@@ -91,6 +91,9 @@ extension Double: TensorScalar {
 /// The one place that chooses a fast kernel: which entries of `Float`'s table are replaced,
 /// and, per call, which algorithm a convolution takes.
 public enum KernelChoice {
+    /// Whether `S` runs the fast kernels (`Float`); `Double` runs the reference ones.
+    public static func runsFastKernels<S: TensorScalar>(_: S.Type) -> Bool { S.self == Float.self }
+
     /// The convolution algorithm for a geometry. Winograd pays only for 3×3 stride-1
     /// kernels over maps of 8×8 or more with 32 input channels or more: smaller maps make
     /// thin products for their transformed kernels (16·K·C), and fewer channels a tiny inner
@@ -106,7 +109,7 @@ public enum KernelChoice {
     static func preparedConvolutionWeight<S: TensorScalar>(
         _ w: Tensor<S>, inputShape: [Int], _ c: ConvolutionSettings
     ) -> Tensor<S>? {
-        guard S.self == Float.self,
+        guard runsFastKernels(S.self),
             let g = try? Conv2dGeometry(
                 input: inputShape, weight: w.shape, stride: c.stride, padding: c.padding),
             convolution(g) == .winograd

@@ -28,7 +28,7 @@ public enum KernelFusion {
     /// Whether an op of this kind should be held back for its consumer: in `Float` only, so
     /// `Double` (the checks) runs every op by its reference kernel.
     public static func defers<S: TensorScalar>(_ kernel: DeferredKernel<S>) -> Bool {
-        S.self == Float.self
+        KernelChoice.runsFastKernels(S.self)
     }
 
     /// The fused op for `consumer` applied to the held-back output of `producer`, or nil

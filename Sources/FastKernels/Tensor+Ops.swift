@@ -160,27 +160,21 @@ extension Tensor where Scalar: TensorScalar {
 
     /// Per-channel `Σ dy` and `Σ dy·x̂` with `x̂ = (x − mean)·invStd`, accumulated in `Double`.
     public static func batchNormReductions(
-        _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar]
-    ) -> (sumDy: [Double], sumDyXhat: [Double]) {
+        _ x: Tensor, upstream dy: Tensor, _ norm: ChannelNormalization<Scalar>
+    ) -> BatchNormSums {
         KernelProfile.measure("batch_norm_backward") {
-            let n = ChannelNormalization(
-                mean: mean, invStd: invStd, gamma: Tensor.zeros([mean.count]),
-                beta: Tensor.zeros([mean.count]))
-            let sums = Scalar.kernels.batchNormReductions(x, dy, n)
-            return (sums.sumDy, sums.sumDyXhat)
+            Scalar.kernels.batchNormReductions(x, dy, norm)
         }
     }
 
     /// Input gradient of batch norm in training mode:
     /// `dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))`.
     public static func batchNormTrainingInputGradient(
-        _ x: Tensor, upstream dy: Tensor, mean: [Scalar], invStd: [Scalar], gamma: Tensor,
-        sumDy: [Double], sumDyXhat: [Double]
+        _ x: Tensor, upstream dy: Tensor, _ norm: ChannelNormalization<Scalar>,
+        _ sums: BatchNormSums
     ) -> Tensor {
         KernelProfile.measure("batch_norm_backward") {
-            Scalar.kernels.batchNormTrainingInputGradient(
-                x, dy, ChannelNormalization(mean: mean, invStd: invStd, gamma: gamma, beta: gamma),
-                BatchNormSums(sumDy: sumDy, sumDyXhat: sumDyXhat))
+            Scalar.kernels.batchNormTrainingInputGradient(x, dy, norm, sums)
         }
     }
 

@@ -76,22 +76,11 @@ extension Tensor {
     static func batchNormApplyKernel(
         _ x: Tensor, _ norm: ChannelNormalization<Scalar>, split: WorkSplitter
     ) -> Tensor {
-        let (mean, invStd, gamma, beta) = (norm.mean, norm.invStd, norm.gamma, norm.beta)
         requireShapes { () throws(ShapeError) in
-            try validateBatchNorm(x.shape, channels: gamma.count)
-            guard beta.count == gamma.count, mean.count == gamma.count, invStd.count == gamma.count
-            else {
-                throw ShapeError(
-                    "batch_norm",
-                    "γ \(describe(gamma.shape)), β \(describe(beta.shape)) and statistics must " +
-                    "all have \(gamma.count) channels"
-                )
-            }
+            try norm.validate(for: x.shape, operation: "batch_norm")
         }
         let (n, c, s) = x.channelLayout()
-        let g = gamma.scalars, bt = beta.scalars
-        let scales = (0..<c).map { invStd[$0] * g[$0] }
-        let shifts = (0..<c).map { bt[$0] - mean[$0] * scales[$0] }
+        let (scales, shifts) = norm.affine
         return Tensor(shape: x.shape) { out in
             x.scalars.withUnsafeBufferPointer { p in
                 guard p.count > 0 else { return }

@@ -38,6 +38,29 @@ public struct ChannelNormalization<S: TensorElement>: Sendable {
     }
 }
 
+extension ChannelNormalization {
+    /// Checks the normalisation against an input of `shape` (`[N, C, …]`), naming `operation`.
+    public func validate(for shape: [Int], operation: String) throws(ShapeError) {
+        try Tensor<S>.validateBatchNorm(shape, channels: gamma.count)
+        guard beta.count == gamma.count, mean.count == gamma.count, invStd.count == gamma.count
+        else {
+            throw ShapeError(
+                operation,
+                "γ \(describe(gamma.shape)), β \(describe(beta.shape)) and statistics must "
+                    + "all have \(gamma.count) channels")
+        }
+    }
+
+    /// The normalisation as `x·scale + shift` per channel: `scale = invStd·γ`,
+    /// `shift = β − mean·scale`. Every kernel that normalises takes these, so fused kernels
+    /// agree with the plain one bit for bit.
+    public var affine: (scales: [S], shifts: [S]) {
+        let g = gamma.scalars, b = beta.scalars
+        let scales = (0..<g.count).map { invStd[$0] * g[$0] }
+        return (scales, (0..<g.count).map { b[$0] - mean[$0] * scales[$0] })
+    }
+}
+
 /// The per-channel sums batch norm's backward needs: `Σ dy` and `Σ dy·x̂`, in `Double`.
 public struct BatchNormSums: Sendable {
     /// `Σ dy` per channel.
