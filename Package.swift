@@ -5,7 +5,51 @@
 // Layers up), GradCheck (on Autodiff), FaceData (on HDF5Files) and FaceDatasets (on FaceData
 // and CImageCodecs; used by Reproduction), FixtureCheck (on Training and GradCheck; used by
 // DDLCommands).
+import Foundation
 import PackageDescription
+
+// The CPU the kernel targets (TensorCore, FastKernels) are compiled for. Swift compiles for the
+// baseline of the architecture (SSE2 on x86-64) unless told otherwise, so the kernels' SIMD code
+// and loops run at a quarter of AVX2's width. On an x86-64 Linux host with AVX2 and FMA they are
+// compiled for `haswell` (x86-64-v3); DDL_TARGET_CPU names another LLVM CPU, or `generic` for
+// the baseline (for a binary that must run on older CPUs, or when another package depends on
+// this one: SwiftPM refuses unsafe flags in a versioned dependency). Results do not change:
+// Swift contracts no multiply-add and reorders no floating-point sum, so the same operations run
+// in wider registers (the README says how this was checked).
+let kernelCPU: String? = {
+    if let name = ProcessInfo.processInfo.environment["DDL_TARGET_CPU"] {
+        return name.isEmpty || name == "generic" ? nil : name
+    }
+    #if os(Linux) && arch(x86_64)
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return nil }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    return ["avx2", "fma", "bmi2", "f16c", "movbe"].allSatisfy(flags.contains) ? "haswell" : nil
+    #else
+    return nil
+    #endif
+}()
+let kernelSettings: [SwiftSetting] = kernelCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// The `ddl` executable, compiled for the baseline, checks at start that the CPU has what the
+// kernels were compiled for, and stops with an error naming the missing flags and the way to
+// rebuild (a binary copied to an older node would otherwise die of an illegal instruction).
+let kernelCheck: [SwiftSetting] = {
+    guard let cpu = kernelCPU?.lowercased() else { return [] }
+    let avx512 = [
+        "skylake-avx512", "skx", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
+        "icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids",
+        "graniterapids", "znver4", "znver5",
+    ]
+    let avx2 = [
+        "haswell", "core-avx2", "broadwell", "skylake", "alderlake", "raptorlake", "meteorlake",
+        "arrowlake", "znver1", "znver2", "znver3",
+    ]
+    if avx512.contains(cpu) {
+        return [.define("DDL_KERNELS_NEED_AVX512"), .define("DDL_KERNELS_NEED_AVX2")]
+    }
+    return avx2.contains(cpu) ? [.define("DDL_KERNELS_NEED_AVX2")] : []
+}()
 
 let package = Package(
     name: "ddl-swift",
@@ -47,12 +91,13 @@ let package = Package(
             dependencies: [
                 "COpenBLAS",
                 .product(name: "RealModule", package: "swift-numerics"),
-            ]
+            ],
+            swiftSettings: kernelSettings
         ),
         // Fast kernels: Winograd, SIMD pooling, two-thread work, BLAS thread policy, fused
         // kernels, the profiler, and the one place (KernelChoice) that picks them; the ops the
         // layers above call. Double runs the reference kernels unchanged.
-        .target(name: "FastKernels", dependencies: ["TensorCore"]),
+        .target(name: "FastKernels", dependencies: ["TensorCore"], swiftSettings: kernelSettings),
         // HDF5 files: named tensors, groups and attributes. Knows nothing of layers.
         .target(name: "HDF5Files", dependencies: ["CHDF5", "FastKernels", "TensorCore"]),
         // Reverse-mode autodiff: the graph and one backward per op, written with core kernels.
@@ -88,7 +133,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "ddl", dependencies: ["DDLCommands"]),
+        .executableTarget(name: "ddl", dependencies: ["DDLCommands"], swiftSettings: kernelCheck),
         .testTarget(name: "TensorCoreTests", dependencies: ["FastKernels", "TensorCore"]),
         .testTarget(name: "FastKernelsTests", dependencies: ["FastKernels", "TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "FastKernels", "TensorCore", "GradCheck"]),

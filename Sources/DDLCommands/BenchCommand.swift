@@ -89,13 +89,19 @@ public struct BenchCommand: ParsableCommand {
                     + items.joined(separator: ", ") + "]}")
         } else {
             print(
-                "threads: \(BLASThreads.count) (BLAS, \(BLASThreads.core) kernels), float32, "
+                "threads: \(BLASThreads.count) (BLAS, \(kernels)), float32, "
                     + "median of \(repeats)"
             )
             for r in rows {
                 print("\(r.name): \(format(r.seconds * 1000)) ms, \(format(r.gflops)) GFLOP/s")
             }
         }
+    }
+
+    /// The kernel family for the report, with the note when ddl chose it.
+    var kernels: String {
+        let family = "\(BLASThreads.core) kernels"
+        return BLASCoreStartup.note.map { "\(family), \($0)" } ?? family
     }
 
     struct Row { let name: String; let seconds: Double; let gflops: Double }
@@ -108,6 +114,7 @@ public struct BenchCommand: ParsableCommand {
                 "\"implementation\": \"swift\"", "\"config\": \"\(config)\"",
                 "\"threads\": \(BLASThreads.count)",
                 "\"blas_core\": \"\(BLASThreads.core)\"",
+                "\"blas_core_note\": \"\(BLASCoreStartup.note ?? "")\"",
                 "\"batch\": \(r.batch)", "\"train_step_seconds\": \(r.trainSeconds)",
                 "\"train_images_per_second\": \(Double(r.batch) / r.trainSeconds)",
                 "\"inference_seconds\": \(r.inferenceSeconds)",
@@ -125,7 +132,7 @@ public struct BenchCommand: ParsableCommand {
         }
         print(
             "config \(config): batch \(r.batch), \(BLASThreads.count) BLAS threads "
-                + "(\(BLASThreads.core) kernels), float32, median of \(repeats)"
+                + "(\(kernels)), float32, median of \(repeats)"
         )
         print(
             "training step: \(format(r.trainSeconds * 1000)) ms, "

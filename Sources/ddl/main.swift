@@ -1,4 +1,5 @@
 import DDLCommands
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,6 +16,21 @@ import Glibc
 // come from the heap and are reused, and freed memory is kept up to 1 GiB, instead of every
 // large tensor being mapped afresh and faulted in page by page on first touch (glibc's
 // threshold starts at 128 KiB), a cost every training step would pay again.
+// The kernel targets may be compiled for this machine's CPU (Package.swift, DDL_TARGET_CPU):
+// a binary taken to a CPU without those instructions stops here with an error saying so,
+// before any kernel runs, instead of on an illegal instruction later.
+#if DDL_KERNELS_NEED_AVX512
+let kernelFlags = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"]
+#elseif DDL_KERNELS_NEED_AVX2
+let kernelFlags = ["avx2", "fma", "bmi2", "f16c", "movbe"]
+#else
+let kernelFlags: [String] = []
+#endif
+if let error = CPUFeatures.kernelError(needed: kernelFlags) {
+    FileHandle.standardError.write(Data((error + "\n").utf8))
+    exit(70)
+}
+
 #if canImport(Glibc)
 var restart = false
 if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
@@ -23,6 +39,14 @@ if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
 if getenv("GLIBC_TUNABLES") == nil {
     let tunables = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
     restart = setenv("GLIBC_TUNABLES", tunables, 1) == 0 || restart
+}
+// OPENBLAS_CORETYPE: OpenBLAS 0.3.21 does not know some newer CPUs and falls back to its SSE3
+// kernels on them, two to three times slower than the AVX2 or AVX-512 kernels the CPU can run
+// (`BLASCoreChoice`); ddl then asks for those. A value the user set is kept.
+if let core = BLASCoreStartup.replacement() {
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    setenv(BLASCoreStartup.noteVariable, BLASCoreStartup.restartNote, 1)
+    restart = true
 }
 if restart {
     execv("/proc/self/exe", CommandLine.unsafeArgv)
