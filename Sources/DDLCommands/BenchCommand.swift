@@ -11,11 +11,11 @@ public struct BenchCommand: ParsableCommand {
         abstract: "Measure training and inference speed, or one kernel (build with -c release).",
         discussion: """
             --config paper|quick times one full DDL training step (a frozen DFEM, a D step on L_AD,
-            a DDM step on the joint loss, Adam) and inference, at the paper's configuration
-            (batch 16 or --batch, 90×90, width 64, paper preset) or the main job's (width 8, 36×36): images
-            per second, peak resident memory, the step's convolution and product rate against
-            this machine's gemm, and with --profile the time per kernel. bench/compare runs the
-            PyTorch reference beside it.
+            a DDM step on the joint loss, Adam) and inference, at the paper's configuration (batch
+            16 or --batch, 90×90, width 64, paper preset) or the main job's (width 8, 36×36): images
+            per second, peak resident memory, the step's convolution and product rate against this
+            machine's gemm, and with --profile the time per kernel. bench/compare runs the PyTorch
+            reference beside it.
             --op conv2d times a convolution forward and backward at a ResNet-like shape, unfolded
             and by Winograd (3×3), next to the gemm at the shape of its main product; --op maxpool
             times the DDL pool with and without the positions of the maxima. Medians of --repeats
@@ -31,14 +31,21 @@ public struct BenchCommand: ParsableCommand {
     @Flag(help: "With --config, print where the step's time goes, per kernel.")
     public var profile = false
     /// Whether the profile records each convolution geometry apart (`--by-shape`).
-    @Flag(name: .customLong("by-shape"), help: "With --profile, time each convolution geometry apart.")
+    @Flag(
+        name: .customLong("by-shape"),
+        help: "With --profile, time each convolution geometry apart.")
     public var byShape = false
 
     /// The kernel to measure (`--op`).
     @Option(help: "A kernel to measure.")
     public var op: BenchOp = .conv2d
     /// The batch size (`--batch-size`).
-    @Option(name: .customLong("batch-size"), help: "Batch size (with --config, of the training step: 16 as the paper's RAF-DB runs, 8 as its other databases').")
+    @Option(
+        name: .customLong("batch-size"),
+        help: """
+            Batch size (with --config, of the training step: 16 as the paper's RAF-DB runs, 8 \
+            as its other databases').
+            """)
     public var batch: Int = 16
     /// Input and output channels (`--channels`).
     @Option(help: "Input and output channels.") public var channels: Int = 64

@@ -14,9 +14,18 @@ public enum ClusterMode: String, EnumerableFlag, Sendable {
     /// The help of each flag (`--plan`, `--worker`, `--collect`).
     public static func help(for value: ClusterMode) -> ArgumentHelp? {
         switch value {
-        case .plan: return "Write OUT/plan.jsonl (one line per run, DFEM and trunk pre-training) and print the runs and the estimated hours from one measured step; train nothing."
-        case .worker: return "Work through OUT/plan.jsonl with any number of other workers sharing OUT (claims in OUT/claims); exit when nothing is left."
-        case .collect: return "Print and write the table from the finished runs in OUT, listing the missing ones; train nothing."
+        case .plan: return """
+            Write OUT/plan.jsonl (one line per run, DFEM and trunk pre-training) and print the \
+            runs and the estimated hours from one measured step; train nothing.
+            """
+        case .worker: return """
+            Work through OUT/plan.jsonl with any number of other workers sharing OUT (claims in \
+            OUT/claims); exit when nothing is left.
+            """
+        case .collect: return """
+            Print and write the table from the finished runs in OUT, listing the missing ones; \
+            train nothing.
+            """
         }
     }
 }
@@ -26,10 +35,16 @@ public struct ClusterArguments: ParsableArguments {
     /// `--plan`, `--worker` or `--collect` (none: train serially).
     @Flag(exclusivity: .exclusive) public var mode: ClusterMode?
     /// With `--worker`: seconds without a heartbeat after which a claim is taken over.
-    @Option(help: "With --worker: seconds without a heartbeat after which another worker's claim is taken over.")
+    @Option(help: """
+        With --worker: seconds without a heartbeat after which another worker's claim is taken \
+        over.
+        """)
     public var heartbeatTimeout: Double = 600
     /// With `--worker`: seconds between looks at the plan while waiting.
-    @Option(help: "With --worker: seconds between looks at the plan while every open unit waits for another worker.")
+    @Option(help: """
+        With --worker: seconds between looks at the plan while every open unit waits for another \
+        worker.
+        """)
     public var poll: Double = 10
 
     /// The defaults.

@@ -196,7 +196,10 @@ public struct LayoutArguments: ParsableArguments {
     @Option(help: "oulu-casia: the sub-tree read below --root.")
     public var ouluFolder: String = "VL/Strong"
     /// The `--skip-bad` flag.
-    @Flag(help: "Skip bad input (corrupt image, unknown label, missing file, empty folder) with a warning instead of stopping.")
+    @Flag(help: """
+        Skip bad input (corrupt image, unknown label, missing file, empty folder) with a warning \
+        instead of stopping.
+        """)
     public var skipBad = false
 
     /// Empty options, for ArgumentParser to fill in from the command line.

@@ -27,13 +27,22 @@ public struct ExperimentArguments: ParsableArguments {
     /// `--preset`: paper or official.
     @Option(help: "paper or official.") public var preset: Preset = .paper
     /// The `--scale` option.
-    @Option(help: "quick (minutes: width 8, 8 epochs, 3 folds, 40×40 faces), paper (width 64, 40 epochs, 10 folds), or tiny (seconds, for smoke tests: width 2, 2 epochs, 2 folds, 20×20 faces).")
+    @Option(help: """
+        quick (minutes: width 8, 8 epochs, 3 folds, 40×40 faces), paper (width 64, 40 epochs, 10 \
+        folds), or tiny (seconds, for smoke tests: width 2, 2 epochs, 2 folds, 20×20 faces).
+        """)
     public var scale: ScaleChoice = .quick
     /// The `--seeds` option.
-    @Option(help: "Seeds per fold (1…N), the same for every variant: seed × fold is one paired run (default: the scale's, 3 quick, 1 paper).")
+    @Option(help: """
+        Seeds per fold (1…N), the same for every variant: seed × fold is one paired run (default: \
+        the scale's, 3 quick, 1 paper).
+        """)
     public var seeds: Int?
     /// The `--trunk` option.
-    @Option(help: "Where S_g starts: 'pretrain' (pre-trained once on DATA_ROOT/AffectNet/train.h5, or on a large synthetic set), 'scratch', or a checkpoint whose trunk.* entries to load.")
+    @Option(help: """
+        Where S_g starts: 'pretrain' (pre-trained once on DATA_ROOT/AffectNet/train.h5, or on a \
+        large synthetic set), 'scratch', or a checkpoint whose trunk.* entries to load.
+        """)
     public var trunk: String = "pretrain"
     /// `--out`: Results folder.
     @Option(help: "Results folder.") public var out: String = "runs/reproduce"

@@ -70,7 +70,9 @@ public struct ModelOptions: ParsableArguments {
     /// `--width`: Width w (64 in the paper).
     @Option(help: "Width w (64 in the paper).") public var width: Int = 64
     /// The `--input` option.
-    @Option(help: "Input side (90 in the paper). Training: the crop side, so give one of --input and --crop.")
+    @Option(help: """
+        Input side (90 in the paper). Training: the crop side, so give one of --input and --crop.
+        """)
     public var input: Int?
     /// `--classes`: Expression classes (default 7; training takes the data's count unless set).
     @Option(help: "Expression classes (default 7; training takes the data's count unless set).")

@@ -33,10 +33,17 @@ public enum PreprocessingChoice: String, ExpressibleByArgument, CaseIterable, Se
 /// overrides the preset's value).
 public struct PreprocessingArguments: ParsableArguments {
     /// The `--preprocess` option.
-    @Option(help: "The official preset's preprocessing for a database: \(PreprocessingChoice.allCases.map(\.rawValue).joined(separator: ", ")) (resize to 1.1× the side; grayscale for CK+ and MMI; ±30° rotation and colour jitter 0.4 for SFEW). Default: none.")
+    @Option(help: """
+        The official preset's preprocessing for a database: \
+        \(PreprocessingChoice.allCases.map(\.rawValue).joined(separator: ", ")) (resize to 1.1× \
+        the side; grayscale for CK+ and MMI; ±30° rotation and colour jitter 0.4 for SFEW). \
+        Default: none.
+        """)
     public var preprocess: PreprocessingChoice = .none
     /// The `--resize` option.
-    @Option(help: "Resize every image to this side (bilinear) before the crop, e.g. 110 for 100×100 faces.")
+    @Option(help: """
+        Resize every image to this side (bilinear) before the crop, e.g. 110 for 100×100 faces.
+        """)
     public var resize: Int?
     /// `--grayscale`: Grayscale (BT.601 luma) replicated to three channels.
     @Flag(help: "Grayscale (BT.601 luma) replicated to three channels.")
@@ -45,7 +52,10 @@ public struct PreprocessingArguments: ParsableArguments {
     @Option(help: "Rotate each training image by an angle drawn in [−DEGREES, DEGREES], 0…180.")
     public var rotate: Double?
     /// The `--jitter` option.
-    @Option(help: "Colour jitter strength j in [0, 1): brightness, contrast and saturation factors drawn in [1 − j, 1 + j] per training image.")
+    @Option(help: """
+        Colour jitter strength j in [0, 1): brightness, contrast and saturation factors drawn in \
+        [1 − j, 1 + j] per training image.
+        """)
     public var jitter: Double?
 
     /// Empty options, for ArgumentParser to fill in from the command line.

@@ -137,16 +137,17 @@ extension ReproduceCommand {
             abstract: "Table 2: the baselines and DDL variants on every database, paired over "
                 + "seeds and folds.",
             discussion: """
-                With --data-root DIR, reads the prepared databases (DIR/CK+/faces.h5, DIR/MMI/faces.h5,
-                DIR/Oulu-CASIA/faces.h5, DIR/RAF-DB/{train,test}.h5, DIR/SFEW/{train,test}.h5 and
-                DIR/disturbance.h5 for the DFEMs; DIR/AffectNet/train.h5 pre-trains the trunk; see
-                docs/DATASETS.md). Without it, runs two synthetic stand-ins (a lab-like and a wild-like
-                database, marked †) whose training faces are confounded with strength --confound
-                (docs/SYNTHETIC.md). Every variant runs with the same seeds on the same folds; each cell
-                is the mean ± 95% CI over its runs, and a second table gives each variant's paired
-                difference to baseline_mat. Runs are stored under --out/runs/ by the digest of their
-                settings, data and code version, and reused only when all are unchanged. Writes
-                table2.md, table2.csv, table2-runs.csv and results.json to --out.
+                With --data-root DIR, reads the prepared databases (DIR/CK+/faces.h5,
+                DIR/MMI/faces.h5, DIR/Oulu-CASIA/faces.h5, DIR/RAF-DB/{train,test}.h5,
+                DIR/SFEW/{train,test}.h5 and DIR/disturbance.h5 for the DFEMs;
+                DIR/AffectNet/train.h5 pre-trains the trunk; see docs/DATASETS.md). Without it, runs
+                two synthetic stand-ins (a lab-like and a wild-like database, marked †) whose
+                training faces are confounded with strength --confound (docs/SYNTHETIC.md). Every
+                variant runs with the same seeds on the same folds; each cell is the mean ± 95% CI
+                over its runs, and a second table gives each variant's paired difference to
+                baseline_mat. Runs are stored under --out/runs/ by the digest of their settings,
+                data and code version, and reused only when all are unchanged. Writes table2.md,
+                table2.csv, table2-runs.csv and results.json to --out.
                 """
         )
         /// `--data-root`: Folder of prepared databases (none: synthetic stand-ins).
@@ -165,7 +166,9 @@ extension ReproduceCommand {
         /// The `LossWeightArguments` option group.
         @OptionGroup public var weights: LossWeightArguments
         /// The `--confound` option.
-        @Option(help: "Confound ρ of the synthetic stand-ins' training faces, 0…1 (ignored with --data-root).")
+        @Option(help: """
+            Confound ρ of the synthetic stand-ins' training faces, 0…1 (ignored with --data-root).
+            """)
         public var confound: Double = SyntheticDatabases.defaultConfound
         /// The `ClusterArguments` option group.
         @OptionGroup public var cluster: ClusterArguments
@@ -237,11 +240,11 @@ extension ReproduceCommand {
             abstract: "Which loss term does what: the full DDL variant, λ1 = 0, λ2 = 0 and both "
                 + "0, beside baseline_mat.",
             discussion: """
-                Runs baseline_mat and --variant with the paper's weights (λ1 = 1, λ2 = 0.05), with the
-                adversarial term off (λ1 = 0), the attention-transfer term off (λ2 = 0), and both off,
-                on the same databases, seeds and folds as table2, with the same paired statistics
-                (differences to baseline_mat). Writes ablation.md, ablation.csv, ablation-runs.csv and
-                ablation.json to --out; runs shared with table2 are reused.
+                Runs baseline_mat and --variant with the paper's weights (λ1 = 1, λ2 = 0.05), with
+                the adversarial term off (λ1 = 0), the attention-transfer term off (λ2 = 0), and
+                both off, on the same databases, seeds and folds as table2, with the same paired
+                statistics (differences to baseline_mat). Writes ablation.md, ablation.csv,
+                ablation-runs.csv and ablation.json to --out; runs shared with table2 are reused.
                 """
         )
         /// `--data-root`: Folder of prepared databases (none: synthetic stand-ins).
@@ -255,7 +258,9 @@ extension ReproduceCommand {
         /// The `ExperimentArguments` option group.
         @OptionGroup public var experiment: ExperimentArguments
         /// The `--confound` option.
-        @Option(help: "Confound ρ of the synthetic stand-ins' training faces, 0…1 (ignored with --data-root).")
+        @Option(help: """
+            Confound ρ of the synthetic stand-ins' training faces, 0…1 (ignored with --data-root).
+            """)
         public var confound: Double = SyntheticDatabases.defaultConfound
 
         /// An empty command, for ArgumentParser to fill in from the command line.

@@ -16,7 +16,10 @@ public struct SyntheticArguments: ParsableArguments {
     @Option(help: "Synthetic disturbance-labelled images.")
     public var syntheticDisturbance: Int = 1400
     /// The `--strength` option.
-    @Option(help: "How strongly pose, light, identity, age, race and gender disturb the faces, 0…1 (0.2 ≈ in-the-lab, 1 ≈ in-the-wild).")
+    @Option(help: """
+        How strongly pose, light, identity, age, race and gender disturb the faces, 0…1 (0.2 ≈ \
+        in-the-lab, 1 ≈ in-the-wild).
+        """)
     public var strength: Double = 1
     /// The `--identities` option.
     @Option(
@@ -26,10 +29,17 @@ public struct SyntheticArguments: ParsableArguments {
     /// `--data-seed`: Seed of the synthetic data.
     @Option(help: "Seed of the synthetic data.") public var dataSeed: UInt64 = 0
     /// The `--confound` option.
-    @Option(help: "Confound ρ of the training split, 0…1: the probability, per factor, that pose, light and identity group take the expression's preferred value (the test split is always independent).")
+    @Option(help: """
+        Confound ρ of the training split, 0…1: the probability, per factor, that pose, light and \
+        identity group take the expression's preferred value (the test split is always \
+        independent).
+        """)
     public var confound: Double = 0
     /// The `--cue-gain` option.
-    @Option(help: "How far expressions move brows, lids and mouth from rest, relative to the prototypes (0 < gain ≤ 4).")
+    @Option(help: """
+        How far expressions move brows, lids and mouth from rest, relative to the prototypes (0 < \
+        gain ≤ 4).
+        """)
     public var cueGain: Double = 2
 
     /// Empty options, for ArgumentParser to fill in from the command line.

@@ -29,10 +29,16 @@ public struct PretrainDFEMCommand: ParsableCommand {
     @OptionGroup(title: "Preprocessing (before the crop; rotation and jitter in training only)")
     public var preprocessing: PreprocessingArguments
     /// The `--trunk` option.
-    @Option(help: "A checkpoint whose trunk (trunk.* entries, e.g. from `ddl pretrain-trunk`) starts the DFEM's trunk.")
+    @Option(help: """
+        A checkpoint whose trunk (trunk.* entries, e.g. from `ddl pretrain-trunk`) starts the \
+        DFEM's trunk.
+        """)
     public var trunk: String?
     /// The `--hold-out` option.
-    @Option(help: "Fraction of the subjects (and, for identity, of the other subjects' faces) held out to score each factor after every epoch; 0 trains on everything.")
+    @Option(help: """
+        Fraction of the subjects (and, for identity, of the other subjects' faces) held out to \
+        score each factor after every epoch; 0 trains on everything.
+        """)
     public var holdOut: Double = 0.125
 
     /// An empty command, for ArgumentParser to fill in from the command line.
@@ -278,7 +284,10 @@ public struct EvaluateCommand: ParsableCommand {
     /// The `DataArguments` option group.
     @OptionGroup public var data: DataArguments
     /// The `--json` flag.
-    @Flag(help: "Print JSON (snake_case keys): accuracy, mean class accuracy, per-class results and the confusion matrix by class name, checkpoint epoch, data digest.")
+    @Flag(help: """
+        Print JSON (snake_case keys): accuracy, mean class accuracy, per-class results and the \
+        confusion matrix by class name, checkpoint epoch, data digest.
+        """)
     public var json = false
     /// `--confusion`: Also draw the confusion matrix as a PNG.
     @Option(name: .customLong("confusion"), help: "Also draw the confusion matrix as a PNG.")

@@ -29,7 +29,10 @@ public struct TrainingArguments: ParsableArguments {
     @Option(help: "Seed of weights, shuffles, crops, flips and dropout.")
     public var seed: UInt64 = 0
     /// The `--crop` option.
-    @Option(help: "Training crop, which is the network input: a side in pixels (at least 16, at most the image side) or a fraction of the image side in (0, 1], e.g. 0.9 (the default: 90 of 100).", transform: CropArgument.parse)
+    @Option(help: """
+        Training crop, which is the network input: a side in pixels (at least 16, at most the \
+        image side) or a fraction of the image side in (0, 1], e.g. 0.9 (the default: 90 of 100).
+        """, transform: CropArgument.parse)
     public var crop: CropArgument?
     /// `--no-flip`: No horizontal flips.
     @Flag(help: "No horizontal flips.") public var noFlip = false
@@ -175,7 +178,10 @@ public enum CropArgument: Sendable, Equatable, CustomStringConvertible {
 /// synthetic disturbed faces made in memory.
 public struct DataArguments: ParsableArguments {
     /// The `--data` option.
-    @Option(help: "Folder with train.h5, test.h5 and disturbance.h5 (as `ddl synth` or `ddl data prepare` write them).")
+    @Option(help: """
+        Folder with train.h5, test.h5 and disturbance.h5 (as `ddl synth` or `ddl data prepare` \
+        write them).
+        """)
     public var data: String?
     /// `--train`: Expression training set (face-set file).
     @Option(help: "Expression training set (face-set file).") public var train: String?
