@@ -25,6 +25,7 @@ let kernelCPU: String? = {
         let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
     else { return nil }
     let flags = Set(line.split(separator: " ").map(String.init))
+    // The same flags as CPUFeatures.avx2Kernels, which `ddl` checks at start.
     return ["avx2", "fma", "bmi2", "f16c", "movbe"].allSatisfy(flags.contains) ? "haswell" : nil
     #else
     return nil

@@ -5,6 +5,12 @@ import Foundation
 /// the CPU has what the kernel targets were compiled for (Package.swift's `DDL_TARGET_CPU`).
 /// This file's target is compiled for the baseline CPU, so the check itself runs anywhere.
 public enum CPUFeatures {
+    /// What kernels compiled for `haswell` need (x86-64-v3). Package.swift compiles for
+    /// `haswell` only on a host with these flags; the two lists must agree.
+    public static let avx2Kernels = ["avx2", "fma", "bmi2", "f16c", "movbe"]
+    /// What kernels compiled for an AVX-512 CPU (Skylake-SP or newer) need.
+    public static let avx512Kernels = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"]
+
     /// The flags of the first processor listed in `cpuinfo` (its `flags` line, x86), or an
     /// empty set when there is none.
     public static func flags(cpuinfo: String) -> Set<String> {
@@ -19,13 +25,13 @@ public enum CPUFeatures {
     }
 
     /// This machine's flags, or nil when `/proc/cpuinfo` cannot be read or lists none
-    /// (not Linux, not x86): then nothing is checked or chosen.
-    public static var current: Set<String>? {
+    /// (not Linux, not x86): then nothing is checked or chosen. Read once per process.
+    public static let current: Set<String>? = {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
         else { return nil }
         let found = flags(cpuinfo: text)
         return found.isEmpty ? nil : found
-    }
+    }()
 
     /// The flags of `needed` that `flags` lacks, in `needed`'s order.
     public static func missing(_ needed: [String], from flags: Set<String>) -> [String] {

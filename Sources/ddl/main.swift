@@ -4,7 +4,22 @@ import Foundation
 import Glibc
 #endif
 
-// Two settings that the C libraries read only when the process starts, so `ddl` sets them
+// The kernel targets may be compiled for this machine's CPU (Package.swift, DDL_TARGET_CPU):
+// a binary taken to a CPU without those instructions stops here with an error saying so,
+// before any kernel runs, instead of on an illegal instruction later.
+#if DDL_KERNELS_NEED_AVX512
+let kernelFlags = CPUFeatures.avx512Kernels
+#elseif DDL_KERNELS_NEED_AVX2
+let kernelFlags = CPUFeatures.avx2Kernels
+#else
+let kernelFlags: [String] = []
+#endif
+if let error = CPUFeatures.kernelError(needed: kernelFlags) {
+    FileHandle.standardError.write(Data((error + "\n").utf8))
+    exit(70)
+}
+
+// Settings that the C libraries read only when the process starts, so `ddl` sets them
 // and starts itself again, once; a value already in the environment is left as it is.
 //
 // OPENBLAS_THREAD_TIMEOUT=4: OpenBLAS keeps its idle threads spinning for about 2^28 cycles
@@ -16,21 +31,8 @@ import Glibc
 // come from the heap and are reused, and freed memory is kept up to 1 GiB, instead of every
 // large tensor being mapped afresh and faulted in page by page on first touch (glibc's
 // threshold starts at 128 KiB), a cost every training step would pay again.
-// The kernel targets may be compiled for this machine's CPU (Package.swift, DDL_TARGET_CPU):
-// a binary taken to a CPU without those instructions stops here with an error saying so,
-// before any kernel runs, instead of on an illegal instruction later.
-#if DDL_KERNELS_NEED_AVX512
-let kernelFlags = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"]
-#elseif DDL_KERNELS_NEED_AVX2
-let kernelFlags = ["avx2", "fma", "bmi2", "f16c", "movbe"]
-#else
-let kernelFlags: [String] = []
-#endif
-if let error = CPUFeatures.kernelError(needed: kernelFlags) {
-    FileHandle.standardError.write(Data((error + "\n").utf8))
-    exit(70)
-}
-
+//
+// OPENBLAS_CORETYPE: see below.
 #if canImport(Glibc)
 var restart = false
 if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
