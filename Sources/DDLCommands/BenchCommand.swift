@@ -84,7 +84,8 @@ public struct BenchCommand: ParsableCommand {
         switch op {
         case .gemm: rows = [gemmRow()]
         case .maxpool: rows = [poolRow(positions: true), poolRow(positions: false)]
-        case .conv2d: rows = [gemmRow(), convRow(.unfold), convRow(.winograd)]
+        case .conv2d:
+            rows = [gemmRow()] + ConvolutionAlgorithm.allCases.flatMap { convRows($0) }
         }
         if json {
             let items = rows.map {
@@ -224,7 +225,8 @@ public struct BenchCommand: ParsableCommand {
 
     /// conv2d forward + backward (input and weight) with stride 1 and same padding, by one
     /// algorithm; GFLOP/s count the direct convolution's arithmetic (effective for Winograd).
-    func convRow(_ algorithm: ConvolutionAlgorithm) -> Row {
+    /// The forward pass and the forward and backward passes of one convolution algorithm.
+    func convRows(_ algorithm: ConvolutionAlgorithm) -> [Row] {
         var g = RandomGenerator(seed: 2)
         let x = Tensor<Float>.normal([batch, channels, size, size], generator: &g)
         let w = Tensor<Float>.kaimingUniform([channels, channels, kernel, kernel], generator: &g)
@@ -232,17 +234,29 @@ public struct BenchCommand: ParsableCommand {
         let out = size + 2 * pad - kernel + 1
         let dy = Tensor<Float>.normal([batch, channels, out, out], generator: &g)
         let c = ConvolutionSettings(stride: 1, padding: pad)
-        let t = median {
+        let forward = median {
+            _ = ForcedConvolution.forward(x, weight: w, bias: nil, c, algorithm: algorithm)
+        }
+        let prepared = ForcedConvolution.preparedWeight(w, c, algorithm: algorithm)
+        let kept = median {
+            _ = ForcedConvolution.forward(
+                x, weight: w, bias: nil, c, algorithm: algorithm, prepared: prepared)
+        }
+        let both = median {
             _ = ForcedConvolution.forward(x, weight: w, bias: nil, c, algorithm: algorithm)
             _ = ForcedConvolution.backward(
                 x, weight: w, upstream: dy, c, [.input, .weight], algorithm: algorithm)
         }
-        let flops = 3 * 2 * Double(batch * channels * out * out * channels * kernel * kernel)
-        let name = algorithm == .unfold || kernel != 3 ? "unfold" : "winograd"
-        return Row(
-            name:
-                "conv2d fwd+bwd \(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel), \(name)",
-            seconds: t, gflops: flops / t / 1e9)
+        let flops = 2 * Double(batch * channels * out * out * channels * kernel * kernel)
+        let name = kernel != 3 ? "unfold" : "\(algorithm)"
+        let shape = "\(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel), \(name)"
+        return [
+            Row(name: "conv2d fwd \(shape)", seconds: forward, gflops: flops / forward / 1e9),
+            Row(
+                name: "conv2d fwd, weight kept \(shape)", seconds: kept,
+                gflops: flops / kept / 1e9),
+            Row(name: "conv2d fwd+bwd \(shape)", seconds: both, gflops: 3 * flops / both / 1e9),
+        ]
     }
 
     func format(_ x: Double) -> String { String((x * 100).rounded() / 100) }

@@ -59,6 +59,24 @@ public enum ConvolutionAlgorithm: Sendable, Equatable, CaseIterable {
     case unfold
     /// Winograd F(2×2, 3×3) (`WinogradPlan`), for 3×3 stride-1 kernels.
     case winograd
+    /// Winograd F(4×4, 3×3) (`WinogradPlan`, `Winograd+F4x4.swift`), for 3×3 stride-1
+    /// kernels: fewer multiplications than F(2×2, 3×3) on maps of 12×12 or more.
+    case winograd4x4
+
+    /// The Winograd tile size of this algorithm, or nil when it is not a Winograd one.
+    var winogradTile: WinogradTile? {
+        switch self {
+        case .unfold: nil
+        case .winograd: .f2
+        case .winograd4x4: .f4
+        }
+    }
+
+    /// The plan of this algorithm for `g`, when it is a Winograd one and `g` is 3×3 stride 1.
+    func winogradPlan(_ g: Conv2dGeometry) -> WinogradPlan? {
+        guard let tile = winogradTile, WinogradPlan.supports(g) else { return nil }
+        return WinogradPlan(g, tile: tile)
+    }
 }
 
 extension Tensor {
@@ -73,7 +91,11 @@ extension Tensor {
         algorithm: ConvolutionAlgorithm, transformed: Tensor? = nil
     ) -> Tensor {
         let g = Conv2dGeometry.checked(x, weight: weight, bias: bias, c)
-        let winograd = algorithm == .winograd && WinogradPlan.supports(g)
+        let plan = algorithm.winogradPlan(g)
+        // A prepared weight made for another tile size (another input size) is not used.
+        let transformed = transformed.flatMap {
+            $0.count == plan?.transformedWeightCount ? $0 : nil
+        }
         let k = g.patchSize, q = g.outPlane, co = g.outChannels
         var out = Tensor(shape: g.outputShape) { _ in }
         guard x.count > 0, out.count > 0 else { return Tensor.zeros(g.outputShape) }
@@ -85,14 +107,14 @@ extension Tensor {
                         SendableMutablePointer(po.start)
                     )
                     let count = px.count
-                    if winograd, let transformed {
+                    if let plan, let transformed {
                         transformed.scalars.withUnsafeBufferPointer { pu in
-                            WinogradPlan(g).forward(
+                            plan.forward(
                                 x: xs.pointer, weight: ws.pointer, transformed: pu.start,
                                 out: os.pointer)
                         }
-                    } else if winograd {
-                        WinogradPlan(g).forward(x: xs.pointer, weight: ws.pointer, out: os.pointer)
+                    } else if let plan {
+                        plan.forward(x: xs.pointer, weight: ws.pointer, out: os.pointer)
                     } else {
                         g.forEachSampleRange { range in
                             g.forwardSamples(
@@ -127,7 +149,10 @@ extension Tensor {
         let g = Conv2dGeometry.checked(x, weight: weight, upstream: dy, c)
         let needInput = needs.contains(.input), needWeight = needs.contains(.weight)
         let needBias = needs.contains(.bias)
-        let winograd = algorithm == .winograd && WinogradPlan.supports(g)
+        let plan = algorithm.winogradPlan(g), winograd = plan != nil
+        let transformed = transformed.flatMap {
+            $0.count == plan?.transformedWeightCount ? $0 : nil
+        }
         if x.count == 0 || dy.count == 0 {
             return (
                 needInput ? Tensor.zeros(x.shape) : nil,
@@ -148,7 +173,7 @@ extension Tensor {
                         dx.withUnsafeMutableBufferPointer { pdx in
                             dw.withUnsafeMutableBufferPointer { pdw in
                                 (transformed?.scalars ?? []).withUnsafeBufferPointer { pu in
-                                    WinogradPlan(g).backward(
+                                    plan!.backward(
                                         x: px.start, weight: pw.start,
                                         transformed: transformed == nil ? nil : pu.start,
                                         dy: pdy.start,

@@ -94,13 +94,22 @@ public enum KernelChoice {
     /// Whether `S` runs the fast kernels (`Float`); `Double` runs the reference ones.
     public static func runsFastKernels<S: TensorScalar>(_: S.Type) -> Bool { S.self == Float.self }
 
-    /// The convolution algorithm for a geometry. Winograd pays only for 3×3 stride-1
-    /// kernels over maps of 8×8 or more with 32 input channels or more: smaller maps make
-    /// thin products for their transformed kernels (16·K·C), and fewer channels a tiny inner
-    /// size for which the transforms cost as much as they save (both measured with
-    /// `ddl bench --op conv2d` and the training-step benchmark).
+    /// The convolution algorithm for a geometry, as measured with `ddl bench --op conv2d`
+    /// and the training-step benchmark. Winograd pays only for 3×3 stride-1 kernels over
+    /// maps of 6×6 or more with 8 input channels or more: smaller maps make thin products
+    /// for their transformed kernels, and fewer channels a tiny inner size for which the
+    /// transforms cost as much as they save. F(4×4, 3×3) takes over from F(2×2, 3×3) where
+    /// its 4×4 tiles waste little of the map, so that it needs at least 1.6 times fewer
+    /// multiplications (12×12, 23×23, 36×36, 45×45, 90×90; not 18×18, whose last tile row
+    /// and column are half empty): its transforms cost more per tile.
     public static func convolution(_ g: Conv2dGeometry) -> ConvolutionAlgorithm {
-        WinogradPlan.supports(g) && g.outPlane >= 64 && g.inChannels >= 32 ? .winograd : .unfold
+        guard WinogradPlan.supports(g) && g.outPlane >= 36 && g.inChannels >= 8 else {
+            return .unfold
+        }
+        let f2 = WinogradPlan(g, tile: .f2), f4 = WinogradPlan(g, tile: .f4)
+        let products2 = 16 * f2.tilesHigh * f2.tilesWide
+        let products4 = 36 * f4.tilesHigh * f4.tilesWide
+        return 10 * products2 >= 16 * products4 ? .winograd4x4 : .winograd
     }
 
     /// The Winograd form of a 3×3 weight for an input of `inputShape`, when this scalar runs
@@ -112,9 +121,9 @@ public enum KernelChoice {
         guard runsFastKernels(S.self),
             let g = try? Conv2dGeometry(
                 input: inputShape, weight: w.shape, stride: c.stride, padding: c.padding),
-            convolution(g) == .winograd
+            let tile = convolution(g).winogradTile
         else { return nil }
-        return WinogradPlan.transformedWeights(w)
+        return WinogradPlan.transformedWeights(w, tile: tile)
     }
 
     /// `Float`'s table: the reference kernels with their per-element work on two threads,
@@ -150,6 +159,26 @@ public enum ForcedConvolution {
         algorithm: ConvolutionAlgorithm
     ) -> Tensor<Float> {
         Tensor.conv2dFast(x, weight: weight, bias: bias, c, algorithm: algorithm)
+    }
+
+    /// The weight in the form `algorithm` computes with (its Winograd transform), or nil when
+    /// `algorithm` uses the weight as it is: what the model keeps between calls.
+    public static func preparedWeight(
+        _ weight: Tensor<Float>, _ c: ConvolutionSettings, algorithm: ConvolutionAlgorithm
+    ) -> Tensor<Float>? {
+        guard let tile = algorithm.winogradTile, weight.rank == 4, weight.shape[2] == 3,
+            weight.shape[3] == 3, c.stride == 1
+        else { return nil }
+        return WinogradPlan.transformedWeights(weight, tile: tile)
+    }
+
+    /// The forward pass of `algorithm` with its weight prepared (`preparedWeight`).
+    public static func forward(
+        _ x: Tensor<Float>, weight: Tensor<Float>, bias: Tensor<Float>?, _ c: ConvolutionSettings,
+        algorithm: ConvolutionAlgorithm, prepared: Tensor<Float>?
+    ) -> Tensor<Float> {
+        Tensor.conv2dFast(
+            x, weight: weight, bias: bias, c, algorithm: algorithm, transformed: prepared)
     }
 
     /// The forward pass of `algorithm` in `Double`.

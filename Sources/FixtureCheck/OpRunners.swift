@@ -52,10 +52,12 @@ struct OpRunner: ComponentRunner {
             switch c.algorithm {
             case nil: algorithm = nil
             case "winograd": algorithm = .winograd
+            case "winograd4x4": algorithm = .winograd4x4
             case "unfold": algorithm = .unfold
             case let other?:
                 throw fixture.error(
-                    "/@config", "unknown convolution algorithm '\(other)' (winograd or unfold)")
+                    "/@config",
+                    "unknown convolution algorithm '\(other)' (winograd, winograd4x4 or unfold)")
             }
             return .conv2d(
                 stride: c.stride ?? 1, padding: c.padding ?? 0, bias: hasBias, algorithm: algorithm)

@@ -32,6 +32,14 @@ extension OpCase {
             [.init("x", [3, 2, 10, 12]), .init("weight", [2, 2, 3, 3])],
             .conv2d(stride: 1, padding: 0, bias: false, algorithm: .winograd)),
         OpCase(
+            "conv2d", "3×3 s1 p1, Winograd F(4×4) 11×9",
+            [.init("x", [2, 2, 11, 9]), .init("weight", [3, 2, 3, 3]), .init("bias", [3])],
+            .conv2d(stride: 1, padding: 1, bias: true, algorithm: .winograd4x4)),
+        OpCase(
+            "conv2d", "3×3 s1 p0, Winograd F(4×4) 10×14",
+            [.init("x", [1, 3, 10, 14]), .init("weight", [2, 3, 3, 3])],
+            .conv2d(stride: 1, padding: 0, bias: false, algorithm: .winograd4x4)),
+        OpCase(
             "conv2d", "3×3 s2 p1, 23→12",
             [.init("x", [2, 2, 23, 23]), .init("weight", [3, 2, 3, 3])],
             .conv2d(stride: 2, padding: 1, bias: false)),

@@ -5,9 +5,9 @@ import TensorCore
 /// Every kernel `Float`'s table takes from the fast layer, held against the reference kernel
 /// of the tensor core: in Float and in Double (each fast kernel is generic, so its Double form
 /// is checked even though Double runs the reference), on odd shapes, at the sizes where a
-/// fast path switches on (Winograd's 8×8 maps and 32 channels, the SIMD pool's ten output
-/// columns, two-thread work from `ParallelWork.minimumElements`), with one thread and with
-/// two forced (`KernelThreads.with`), so both paths run on any machine.
+/// fast path switches on (Winograd's 36-output maps and 8 channels, F(4×4, 3×3)'s 12×12, the
+/// SIMD pool's ten output columns, two-thread work from `ParallelWork.minimumElements`), with
+/// one thread and with two forced (`KernelThreads.with`), so both paths run on any machine.
 @Suite("Fast kernels against the reference")
 struct FastVersusReferenceTests {
     static let threadCounts = [1, 2]
@@ -19,7 +19,8 @@ struct FastVersusReferenceTests {
         // [N, C, H, W], Cout, kernel, stride
         ([2, 3, 7, 9], 4, 3, 1), ([3, 32, 8, 8], 5, 3, 1), ([1, 33, 11, 9], 3, 3, 1),
         ([5, 2, 13, 8], 2, 3, 2), ([2, 6, 12, 12], 7, 1, 1), ([3, 4, 33, 33], 3, 1, 1),
-        ([2, 5, 9, 10], 3, 5, 2), ([4, 40, 12, 12], 8, 3, 1),
+        ([2, 5, 9, 10], 3, 5, 2), ([4, 40, 12, 12], 8, 3, 1), ([3, 8, 6, 6], 5, 3, 1),
+        ([2, 9, 13, 12], 4, 3, 1),
     ]
 
     func checkConvolution<S: TensorScalar>(
@@ -66,15 +67,20 @@ struct FastVersusReferenceTests {
     }
 
     @Test func winogradIsTakenWhereTheChoiceSaysAndTheResultsDiffer() {
-        // The choice: 3×3 stride 1, an 8×8 output map or more, 32 input channels or more.
+        // The choice: 3×3 stride 1, 36 outputs per map or more, 8 input channels or more;
+        // F(4×4, 3×3) where it needs 1.6 times fewer multiplications than F(2×2, 3×3).
         let c = ConvolutionSettings(stride: 1, padding: 1)
         func choice(_ shape: [Int]) -> ConvolutionAlgorithm {
             let x = Tensor<Float>.zeros(shape), w = Tensor<Float>.zeros([4, shape[1], 3, 3])
             return KernelChoice.convolution(Conv2dGeometry.checked(x, weight: w, bias: nil, c))
         }
-        #expect(choice([1, 32, 8, 8]) == .winograd)
-        #expect(choice([1, 31, 8, 8]) == .unfold)
-        #expect(choice([1, 32, 7, 8]) == .unfold)
+        #expect(choice([1, 8, 6, 6]) == .winograd)
+        #expect(choice([1, 7, 6, 6]) == .unfold)
+        #expect(choice([1, 8, 5, 7]) == .unfold)
+        #expect(choice([1, 8, 18, 18]) == .winograd)  // 81·16 vs 25·36 products: 1.44
+        #expect(choice([1, 8, 12, 12]) == .winograd4x4)  // 36·16 vs 9·36: 1.78
+        #expect(choice([1, 8, 45, 45]) == .winograd4x4)  // 529·16 vs 144·36: 1.63
+        #expect(choice([1, 8, 12, 13]) == .winograd)  // 42·16 vs 12·36: 1.56
         // Winograd really runs: it rounds differently from unfolding.
         var g = RandomGenerator(seed: 42)
         let x = Tensor<Double>.normal([2, 32, 8, 8], generator: &g)
@@ -100,8 +106,8 @@ struct FastVersusReferenceTests {
         let r1 = Tensor.conv2dBackward(x, weight: w, upstream: dy, stride: 1, padding: 1,
                                        needInput: true, needWeight: true, needBias: false, prepared: prepared)
         #expect(r0.input == r1.input && r0.weight == r1.weight)
-        // Unfolding (7×7 maps) and Double (the reference) prepare nothing.
-        #expect(Tensor.preparedConvolutionWeight(w, inputShape: [3, 32, 7, 7], stride: 1, padding: 1) == nil)
+        // Unfolding (5×5 maps) and Double (the reference) prepare nothing.
+        #expect(Tensor.preparedConvolutionWeight(w, inputShape: [3, 32, 5, 5], stride: 1, padding: 1) == nil)
         let wd = w.converted(to: Double.self)
         #expect(Tensor.preparedConvolutionWeight(wd, inputShape: x.shape, stride: 1, padding: 1) == nil)
     }
