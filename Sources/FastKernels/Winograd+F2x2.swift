@@ -68,6 +68,7 @@ extension WinogradPlan {
         let tw = tilesWide, p = (u1 - u0) * tw, stride16 = inputStride(p)
         let width = g.width, height = g.height, plane = height * width, pad = g.padding
         let len = tw + 1
+        let lanes = TileLanes<S>(vectors: vectorLanes)
         for c in 0..<g.inChannels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
@@ -85,38 +86,19 @@ extension WinogradPlan {
                         src + iy * width, width: width, offset: -pad, count: len, even: even,
                         odd: odd)
                 }
-                let e0 = rows, o0 = rows + len, e1 = rows + 2 * len, o1 = rows + 3 * len
-                let e2 = rows + 4 * len, o2 = rows + 5 * len, e3 = rows + 6 * len,
-                    o3 = rows + 7 * len
                 let out = v + c * p + (u - u0) * tw
-                for t in 0..<tw {
-                    // Bᵀ d: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3), per column.
-                    let a0 = e0[t] - e2[t], a1 = o0[t] - o2[t], a2 = e0[t + 1] - e2[t + 1],
-                        a3 = o0[t + 1] - o2[t + 1]
-                    let b0 = e1[t] + e2[t], b1 = o1[t] + o2[t], b2 = e1[t + 1] + e2[t + 1],
-                        b3 = o1[t + 1] + o2[t + 1]
-                    let c0 = e2[t] - e1[t], c1 = o2[t] - o1[t], c2 = e2[t + 1] - e1[t + 1],
-                        c3 = o2[t + 1] - o1[t + 1]
-                    let d0 = e1[t] - e3[t], d1 = o1[t] - o3[t], d2 = e1[t + 1] - e3[t + 1],
-                        d3 = o1[t + 1] - o3[t + 1]
-                    // (Bᵀ d) B: the same combination along each row.
-                    out[t] = a0 - a2
-                    out[stride16 + t] = a1 + a2
-                    out[2 * stride16 + t] = a2 - a1
-                    out[3 * stride16 + t] = a1 - a3
-                    out[4 * stride16 + t] = b0 - b2
-                    out[5 * stride16 + t] = b1 + b2
-                    out[6 * stride16 + t] = b2 - b1
-                    out[7 * stride16 + t] = b1 - b3
-                    out[8 * stride16 + t] = c0 - c2
-                    out[9 * stride16 + t] = c1 + c2
-                    out[10 * stride16 + t] = c2 - c1
-                    out[11 * stride16 + t] = c1 - c3
-                    out[12 * stride16 + t] = d0 - d2
-                    out[13 * stride16 + t] = d1 + d2
-                    out[14 * stride16 + t] = d2 - d1
-                    out[15 * stride16 + t] = d1 - d3
-                }
+                lanes.forEach(
+                    tw,
+                    scalar: { t in
+                        f2InputTile(
+                            ScalarLane<S>.self, rows: rows, len: len, out: out, stride: stride16,
+                            t: t)
+                    },
+                    vector: { t in
+                        f2InputTile(
+                            SIMD8<Float>.self, rows: floatView(rows), len: len,
+                            out: floatView(out), stride: stride16, t: t)
+                    })
             }
         }
     }
@@ -129,6 +111,7 @@ extension WinogradPlan {
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
         let ow = g.outWidth, oh = g.outHeight, plane = oh * ow
+        let lanes = TileLanes<S>(vectors: vectorLanes)
         for k in 0..<g.outChannels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
@@ -144,31 +127,18 @@ extension WinogradPlan {
                     deinterleave(
                         src + oy * ow, width: ow, offset: 0, count: tw, even: even, odd: odd)
                 }
-                let e0 = rows, o0 = rows + tw, e1 = rows + 2 * tw, o1 = rows + 3 * tw
                 let out = dm + k * p + (u - u0) * tw
-                for t in 0..<tw {
-                    // A ∂Y: rows (y0, y0 + y1, y0 − y1, −y1); then the same along each row.
-                    let r00 = e0[t], r01 = o0[t]
-                    let r10 = e0[t] + e1[t], r11 = o0[t] + o1[t]
-                    let r20 = e0[t] - e1[t], r21 = o0[t] - o1[t]
-                    let r30 = -e1[t], r31 = -o1[t]
-                    out[t] = r00
-                    out[s + t] = r00 + r01
-                    out[2 * s + t] = r00 - r01
-                    out[3 * s + t] = -r01
-                    out[4 * s + t] = r10
-                    out[5 * s + t] = r10 + r11
-                    out[6 * s + t] = r10 - r11
-                    out[7 * s + t] = -r11
-                    out[8 * s + t] = r20
-                    out[9 * s + t] = r20 + r21
-                    out[10 * s + t] = r20 - r21
-                    out[11 * s + t] = -r21
-                    out[12 * s + t] = r30
-                    out[13 * s + t] = r30 + r31
-                    out[14 * s + t] = r30 - r31
-                    out[15 * s + t] = -r31
-                }
+                lanes.forEach(
+                    tw,
+                    scalar: { t in
+                        f2OutputGradientTile(
+                            ScalarLane<S>.self, rows: rows, len: tw, out: out, stride: s, t: t)
+                    },
+                    vector: { t in
+                        f2OutputGradientTile(
+                            SIMD8<Float>.self, rows: floatView(rows), len: tw,
+                            out: floatView(out), stride: s, t: t)
+                    })
             }
         }
     }
@@ -182,25 +152,22 @@ extension WinogradPlan {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
         let ow = g.outWidth, oh = g.outHeight, plane = oh * ow
         let y00 = rows, y01 = rows + tw, y10 = rows + 2 * tw, y11 = rows + 3 * tw
+        let lanes = TileLanes<S>(vectors: vectorLanes)
         for k in 0..<g.outChannels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = m + k * p + (u - u0) * tw
-                for t in 0..<tw {
-                    // Aᵀ M: rows (m0 + m1 + m2, m1 − m2 − m3); then the same along each row.
-                    let s0 = src[t] + src[4 * s + t] + src[8 * s + t]
-                    let s1 = src[s + t] + src[5 * s + t] + src[9 * s + t]
-                    let s2 = src[2 * s + t] + src[6 * s + t] + src[10 * s + t]
-                    let s3 = src[3 * s + t] + src[7 * s + t] + src[11 * s + t]
-                    let q0 = src[4 * s + t] - src[8 * s + t] - src[12 * s + t]
-                    let q1 = src[5 * s + t] - src[9 * s + t] - src[13 * s + t]
-                    let q2 = src[6 * s + t] - src[10 * s + t] - src[14 * s + t]
-                    let q3 = src[7 * s + t] - src[11 * s + t] - src[15 * s + t]
-                    y00[t] = s0 + s1 + s2
-                    y01[t] = s1 - s2 - s3
-                    y10[t] = q0 + q1 + q2
-                    y11[t] = q1 - q2 - q3
-                }
+                lanes.forEach(
+                    tw,
+                    scalar: { t in
+                        f2OutputTile(
+                            ScalarLane<S>.self, from: src, stride: s, rows: rows, len: tw, t: t)
+                    },
+                    vector: { t in
+                        f2OutputTile(
+                            SIMD8<Float>.self, from: floatView(reading: src), stride: s,
+                            rows: floatView(rows), len: tw, t: t)
+                    })
                 let dst = out + (n * g.outChannels + k) * plane + 2 * ty * ow
                 interleave(even: y00, odd: y01, into: dst, width: ow)
                 if 2 * ty + 1 < oh { interleave(even: y10, odd: y11, into: dst + ow, width: ow) }
@@ -221,30 +188,22 @@ extension WinogradPlan {
         // tile[r][col] for t in 0..<tw, with a zero at t = tw; then one line of 2·tw + 2.
         let tile = rows, line = rows + 16 * len
         for i in 0..<16 { tile[i * len + tw] = 0 }
+        let lanes = TileLanes<S>(vectors: vectorLanes)
         for c in 0..<g.inChannels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = dv + c * p + (u - u0) * tw
-                for t in 0..<tw {
-                    // B X: rows (X0, X1 − X2 + X3, −X0 + X1 + X2, −X3), per column j.
-                    let x = src + t
-                    let a0 = x[0], a1 = x[s], a2 = x[2 * s], a3 = x[3 * s]
-                    let b0 = x[4 * s] - x[8 * s] + x[12 * s], b1 = x[5 * s] - x[9 * s] + x[13 * s]
-                    let b2 = x[6 * s] - x[10 * s] + x[14 * s], b3 = x[7 * s] - x[11 * s] + x[15 * s]
-                    let c0 = x[4 * s] + x[8 * s] - x[0], c1 = x[5 * s] + x[9 * s] - x[s]
-                    let c2 = x[6 * s] + x[10 * s] - x[2 * s], c3 = x[7 * s] + x[11 * s] - x[3 * s]
-                    let d0 = -x[12 * s], d1 = -x[13 * s], d2 = -x[14 * s], d3 = -x[15 * s]
-                    // (B X) Bᵀ: the same along each row; tile[4r + j] is row r, column j.
-                    let o = tile + t
-                    o[0] = a0; o[len] = a1 - a2 + a3
-                    o[2 * len] = a1 + a2 - a0; o[3 * len] = -a3
-                    o[4 * len] = b0; o[5 * len] = b1 - b2 + b3
-                    o[6 * len] = b1 + b2 - b0; o[7 * len] = -b3
-                    o[8 * len] = c0; o[9 * len] = c1 - c2 + c3
-                    o[10 * len] = c1 + c2 - c0; o[11 * len] = -c3
-                    o[12 * len] = d0; o[13 * len] = d1 - d2 + d3
-                    o[14 * len] = d1 + d2 - d0; o[15 * len] = -d3
-                }
+                lanes.forEach(
+                    tw,
+                    scalar: { t in
+                        f2InputGradientTile(
+                            ScalarLane<S>.self, from: src, stride: s, tile: tile, len: len, t: t)
+                    },
+                    vector: { t in
+                        f2InputGradientTile(
+                            SIMD8<Float>.self, from: floatView(reading: src), stride: s,
+                            tile: floatView(tile), len: len, t: t)
+                    })
                 let base = dx + (n * g.inChannels + c) * plane
                 for r in 0..<4 {
                     let iy = 2 * ty - pad + r
@@ -266,6 +225,108 @@ extension WinogradPlan {
             }
         }
     }
+}
+
+/// `Bᵀ d B` for tile `t` of a tile row (or the `L.width` tiles from `t`): `rows` holds the
+/// even and odd columns of the tile row's four input rows (`len` apart, in the order even 0,
+/// odd 0, even 1, …); the 16 positions go to `out`, `stride` apart.
+@inline(__always)
+func f2InputTile<L: WinogradLanes>(
+    _: L.Type, rows: UnsafePointer<L.Element>, len: Int, out: UnsafeMutablePointer<L.Element>,
+    stride: Int, t: Int
+) {
+    func at(_ k: Int, _ shift: Int) -> L { L(loadingFrom: rows + k * len + t + shift) }
+    let e0 = at(0, 0), o0 = at(1, 0), e1 = at(2, 0), o1 = at(3, 0)
+    let e2 = at(4, 0), o2 = at(5, 0), e3 = at(6, 0), o3 = at(7, 0)
+    let e0n = at(0, 1), o0n = at(1, 1), e1n = at(2, 1), o1n = at(3, 1)
+    let e2n = at(4, 1), o2n = at(5, 1), e3n = at(6, 1), o3n = at(7, 1)
+    // Bᵀ d: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3), per column.
+    let a0 = e0 - e2, a1 = o0 - o2, a2 = e0n - e2n, a3 = o0n - o2n
+    let b0 = e1 + e2, b1 = o1 + o2, b2 = e1n + e2n, b3 = o1n + o2n
+    let c0 = e2 - e1, c1 = o2 - o1, c2 = e2n - e1n, c3 = o2n - o1n
+    let d0 = e1 - e3, d1 = o1 - o3, d2 = e1n - e3n, d3 = o1n - o3n
+    // (Bᵀ d) B: the same combination along each row.
+    let o = out + t
+    (a0 - a2).store(to: o); (a1 + a2).store(to: o + stride)
+    (a2 - a1).store(to: o + 2 * stride); (a1 - a3).store(to: o + 3 * stride)
+    (b0 - b2).store(to: o + 4 * stride); (b1 + b2).store(to: o + 5 * stride)
+    (b2 - b1).store(to: o + 6 * stride); (b1 - b3).store(to: o + 7 * stride)
+    (c0 - c2).store(to: o + 8 * stride); (c1 + c2).store(to: o + 9 * stride)
+    (c2 - c1).store(to: o + 10 * stride); (c1 - c3).store(to: o + 11 * stride)
+    (d0 - d2).store(to: o + 12 * stride); (d1 + d2).store(to: o + 13 * stride)
+    (d2 - d1).store(to: o + 14 * stride); (d1 - d3).store(to: o + 15 * stride)
+}
+
+/// `A ∂Y Aᵀ` for output tile `t` (or the `L.width` tiles from `t`): `rows` holds the even
+/// and odd columns of the tile row's two output-gradient rows (`len` apart: even 0, odd 0,
+/// even 1, odd 1); the 16 positions go to `out`, `stride` apart.
+@inline(__always)
+func f2OutputGradientTile<L: WinogradLanes>(
+    _: L.Type, rows: UnsafePointer<L.Element>, len: Int, out: UnsafeMutablePointer<L.Element>,
+    stride s: Int, t: Int
+) {
+    func at(_ k: Int) -> L { L(loadingFrom: rows + k * len + t) }
+    let e0 = at(0), o0 = at(1), e1 = at(2), o1 = at(3)
+    // A ∂Y: rows (y0, y0 + y1, y0 − y1, −y1); then the same along each row.
+    let r00 = e0, r01 = o0
+    let r10 = e0 + e1, r11 = o0 + o1
+    let r20 = e0 - e1, r21 = o0 - o1
+    let r30 = -e1, r31 = -o1
+    let o = out + t
+    r00.store(to: o); (r00 + r01).store(to: o + s)
+    (r00 - r01).store(to: o + 2 * s); (-r01).store(to: o + 3 * s)
+    r10.store(to: o + 4 * s); (r10 + r11).store(to: o + 5 * s)
+    (r10 - r11).store(to: o + 6 * s); (-r11).store(to: o + 7 * s)
+    r20.store(to: o + 8 * s); (r20 + r21).store(to: o + 9 * s)
+    (r20 - r21).store(to: o + 10 * s); (-r21).store(to: o + 11 * s)
+    r30.store(to: o + 12 * s); (r30 + r31).store(to: o + 13 * s)
+    (r30 - r31).store(to: o + 14 * s); (-r31).store(to: o + 15 * s)
+}
+
+/// `Aᵀ M A` for tile `t` (or the `L.width` tiles from `t`) of the 16 positions of `src`
+/// (`stride` apart) into `rows`: the tile's output rows 0 and 1, even and odd columns apart
+/// (`len` apart: row 0 even, row 0 odd, row 1 even, row 1 odd).
+@inline(__always)
+func f2OutputTile<L: WinogradLanes>(
+    _: L.Type, from src: UnsafePointer<L.Element>, stride s: Int,
+    rows: UnsafeMutablePointer<L.Element>, len: Int, t: Int
+) {
+    func x(_ k: Int) -> L { L(loadingFrom: src + t + k * s) }
+    // Aᵀ M: rows (m0 + m1 + m2, m1 − m2 − m3); then the same along each row.
+    let s0 = x(0) + x(4) + x(8), s1 = x(1) + x(5) + x(9)
+    let s2 = x(2) + x(6) + x(10), s3 = x(3) + x(7) + x(11)
+    let q0 = x(4) - x(8) - x(12), q1 = x(5) - x(9) - x(13)
+    let q2 = x(6) - x(10) - x(14), q3 = x(7) - x(11) - x(15)
+    (s0 + s1 + s2).store(to: rows + t); (s1 - s2 - s3).store(to: rows + len + t)
+    (q0 + q1 + q2).store(to: rows + 2 * len + t); (q1 - q2 - q3).store(to: rows + 3 * len + t)
+}
+
+/// `B X Bᵀ` for tile `t` (or the `L.width` tiles from `t`) of the 16 positions of `src`
+/// (`stride` apart) into `tile[16][len]`: the adjoint of `f2InputTile` before the overlapping
+/// columns are added.
+@inline(__always)
+func f2InputGradientTile<L: WinogradLanes>(
+    _: L.Type, from src: UnsafePointer<L.Element>, stride s: Int,
+    tile: UnsafeMutablePointer<L.Element>, len: Int, t: Int
+) {
+    func x(_ k: Int) -> L { L(loadingFrom: src + t + k * s) }
+    // B X: rows (X0, X1 − X2 + X3, −X0 + X1 + X2, −X3), per column j.
+    let a0 = x(0), a1 = x(1), a2 = x(2), a3 = x(3)
+    let b0 = x(4) - x(8) + x(12), b1 = x(5) - x(9) + x(13)
+    let b2 = x(6) - x(10) + x(14), b3 = x(7) - x(11) + x(15)
+    let c0 = x(4) + x(8) - x(0), c1 = x(5) + x(9) - x(1)
+    let c2 = x(6) + x(10) - x(2), c3 = x(7) + x(11) - x(3)
+    let d0 = -x(12), d1 = -x(13), d2 = -x(14), d3 = -x(15)
+    // (B X) Bᵀ: the same along each row; tile[4r + j] is row r, column j.
+    let o = tile + t
+    a0.store(to: o); (a1 - a2 + a3).store(to: o + len)
+    (a1 + a2 - a0).store(to: o + 2 * len); (-a3).store(to: o + 3 * len)
+    b0.store(to: o + 4 * len); (b1 - b2 + b3).store(to: o + 5 * len)
+    (b1 + b2 - b0).store(to: o + 6 * len); (-b3).store(to: o + 7 * len)
+    c0.store(to: o + 8 * len); (c1 - c2 + c3).store(to: o + 9 * len)
+    (c1 + c2 - c0).store(to: o + 10 * len); (-c3).store(to: o + 11 * len)
+    d0.store(to: o + 12 * len); (d1 - d2 + d3).store(to: o + 13 * len)
+    (d1 + d2 - d0).store(to: o + 14 * len); (-d3).store(to: o + 15 * len)
 }
 
 /// Splits `count` pairs of columns `offset + 2m`, `offset + 2m + 1` of a row of `width` into

@@ -17,9 +17,9 @@ import TensorCore
 
 /// `Bᵀ d` for one column `d` of six.
 @inline(__always)
-func winogradF4InputRow<S: TensorElement>(
-    _ d0: S, _ d1: S, _ d2: S, _ d3: S, _ d4: S, _ d5: S
-) -> (S, S, S, S, S, S) {
+func winogradF4InputRow<L: WinogradLanes>(
+    _ d0: L, _ d1: L, _ d2: L, _ d3: L, _ d4: L, _ d5: L
+) -> (L, L, L, L, L, L) {
     let a = d4 - d2, b = 2 * (d3 - d1)
     return (
         4 * d0 - 5 * d2 + d4, (d3 + d4) - 4 * (d1 + d2), (d4 - d3) + 4 * (d1 - d2), a + b, a - b,
@@ -29,9 +29,9 @@ func winogradF4InputRow<S: TensorElement>(
 
 /// `B v` for one column `v` of six (the adjoint of `winogradF4InputRow`).
 @inline(__always)
-func winogradF4InputAdjoint<S: TensorElement>(
-    _ v0: S, _ v1: S, _ v2: S, _ v3: S, _ v4: S, _ v5: S
-) -> (S, S, S, S, S, S) {
+func winogradF4InputAdjoint<L: WinogradLanes>(
+    _ v0: L, _ v1: L, _ v2: L, _ v3: L, _ v4: L, _ v5: L
+) -> (L, L, L, L, L, L) {
     (
         4 * v0, 4 * (v2 - v1 + v5) + 2 * (v4 - v3), -5 * v0 - 4 * (v1 + v2) - (v3 + v4),
         (v1 - v2) + 2 * (v3 - v4) - 5 * v5, v0 + v1 + v2 + v3 + v4, v5
@@ -40,18 +40,18 @@ func winogradF4InputAdjoint<S: TensorElement>(
 
 /// `Aᵀ m` for one column `m` of six: four outputs.
 @inline(__always)
-func winogradF4Output<S: TensorElement>(
-    _ m0: S, _ m1: S, _ m2: S, _ m3: S, _ m4: S, _ m5: S
-) -> (S, S, S, S) {
+func winogradF4Output<L: WinogradLanes>(
+    _ m0: L, _ m1: L, _ m2: L, _ m3: L, _ m4: L, _ m5: L
+) -> (L, L, L, L) {
     let p = m1 + m2, q = m1 - m2, r = m3 + m4, s = m3 - m4
     return (m0 + p + r, q + 2 * s, p + 4 * r, q + 8 * s + m5)
 }
 
 /// `A y` for one column `y` of four (the adjoint of `winogradF4Output`): six.
 @inline(__always)
-func winogradF4OutputAdjoint<S: TensorElement>(
-    _ y0: S, _ y1: S, _ y2: S, _ y3: S
-) -> (S, S, S, S, S, S) {
+func winogradF4OutputAdjoint<L: WinogradLanes>(
+    _ y0: L, _ y1: L, _ y2: L, _ y3: L
+) -> (L, L, L, L, L, L) {
     let a = y0 + y2, b = y1 + y3, c = y0 + 4 * y2, d = 2 * (y1 + 4 * y3)
     return (y0, a + b, a - b, c + d, c - d, y3)
 }
@@ -138,6 +138,7 @@ extension WinogradPlan {
         // phases[r][q][m] = input row r of the tile row, column 4m + q − pad; then
         // mixed[i][q][m] = (Bᵀ over the six rows)_i of the same columns.
         let phases = rows, mixed = rows + 24 * len
+        let lanes = TileLanes<S>(vectors: vectorLanes)
         for c in 0..<g.inChannels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
@@ -156,24 +157,33 @@ extension WinogradPlan {
                 for q in 0..<4 {
                     let d = phases + q * len, o = mixed + q * len
                     let l4 = 4 * len
-                    for m in 0..<len {
-                        let t = winogradF4InputRow(
-                            d[m], d[l4 + m], d[2 * l4 + m], d[3 * l4 + m], d[4 * l4 + m],
-                            d[5 * l4 + m])
-                        o[m] = t.0; o[l4 + m] = t.1; o[2 * l4 + m] = t.2
-                        o[3 * l4 + m] = t.3; o[4 * l4 + m] = t.4; o[5 * l4 + m] = t.5
-                    }
+                    lanes.forEach(
+                        len,
+                        scalar: { m in
+                            sixToSix(
+                                ScalarLane<S>.self, from: d, l4, to: o, l4, at: m,
+                                winogradF4InputRow)
+                        },
+                        vector: { m in
+                            sixToSix(
+                                SIMD8<Float>.self, from: floatView(d), l4, to: floatView(o), l4,
+                                at: m, winogradF4InputRow)
+                        })
                 }
                 // Column j of tile t is phase j at t (j < 4) or phase j − 4 at t + 1.
                 let out = v + c * p + (u - u0) * tw
                 for i in 0..<6 {
-                    let e0 = mixed + 4 * i * len, e1 = e0 + len, e2 = e1 + len, e3 = e2 + len
-                    let o = out + 6 * i * s
-                    for t in 0..<tw {
-                        let r = winogradF4InputRow(e0[t], e1[t], e2[t], e3[t], e0[t + 1], e1[t + 1])
-                        o[t] = r.0; o[s + t] = r.1; o[2 * s + t] = r.2
-                        o[3 * s + t] = r.3; o[4 * s + t] = r.4; o[5 * s + t] = r.5
-                    }
+                    let e = mixed + 4 * i * len, o = out + 6 * i * s
+                    lanes.forEach(
+                        tw,
+                        scalar: { t in
+                            f4InputColumns(ScalarLane<S>.self, phases: e, len: len, to: o, s, at: t)
+                        },
+                        vector: { t in
+                            f4InputColumns(
+                                SIMD8<Float>.self, phases: floatView(e), len: len,
+                                to: floatView(o), s, at: t)
+                        })
                 }
             }
         }
@@ -190,6 +200,7 @@ extension WinogradPlan {
         // mixed[a][j][t] = (Aᵀ over the six rows)_a of column j; line[b][t] = output column
         // 4t + b of one output row.
         let mixed = rows, line = rows + 24 * tw
+        let lanes = TileLanes<S>(vectors: vectorLanes)
         for k in 0..<g.outChannels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
@@ -197,25 +208,32 @@ extension WinogradPlan {
                 for j in 0..<6 {
                     let c = src + j * s, o = mixed + j * tw
                     let s6 = 6 * s, l6 = 6 * tw
-                    for t in 0..<tw {
-                        let r = winogradF4Output(
-                            c[t], c[s6 + t], c[2 * s6 + t], c[3 * s6 + t], c[4 * s6 + t],
-                            c[5 * s6 + t])
-                        o[t] = r.0; o[l6 + t] = r.1; o[2 * l6 + t] = r.2; o[3 * l6 + t] = r.3
-                    }
+                    lanes.forEach(
+                        tw,
+                        scalar: { t in
+                            sixToFour(ScalarLane<S>.self, from: c, s6, to: o, l6, at: t)
+                        },
+                        vector: { t in
+                            sixToFour(
+                                SIMD8<Float>.self, from: floatView(reading: c), s6,
+                                to: floatView(o), l6, at: t)
+                        })
                 }
                 let dst = out + (n * g.outChannels + k) * plane
                 for a in 0..<4 {
                     let oy = 4 * ty + a
                     if oy >= oh { break }
                     let c = mixed + 6 * a * tw
-                    for t in 0..<tw {
-                        let r = winogradF4Output(
-                            c[t], c[tw + t], c[2 * tw + t], c[3 * tw + t], c[4 * tw + t],
-                            c[5 * tw + t])
-                        line[t] = r.0; line[tw + t] = r.1; line[2 * tw + t] = r.2
-                        line[3 * tw + t] = r.3
-                    }
+                    lanes.forEach(
+                        tw,
+                        scalar: { t in
+                            sixToFour(ScalarLane<S>.self, from: c, tw, to: line, tw, at: t)
+                        },
+                        vector: { t in
+                            sixToFour(
+                                SIMD8<Float>.self, from: floatView(c), tw, to: floatView(line),
+                                tw, at: t)
+                        })
                     interleave4(line, stride: tw, into: dst + oy * ow, width: ow)
                 }
             }
@@ -233,6 +251,7 @@ extension WinogradPlan {
         // phases[a][b][t] = output row a of the tile row, column 4t + b; mixed[i][b][t] =
         // (A over the four rows)_i.
         let phases = rows, mixed = rows + 16 * tw
+        let lanes = TileLanes<S>(vectors: vectorLanes)
         for k in 0..<g.outChannels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
@@ -251,22 +270,30 @@ extension WinogradPlan {
                 let l4 = 4 * tw
                 for b in 0..<4 {
                     let y = phases + b * tw, o = mixed + b * tw
-                    for t in 0..<tw {
-                        let r = winogradF4OutputAdjoint(
-                            y[t], y[l4 + t], y[2 * l4 + t], y[3 * l4 + t])
-                        o[t] = r.0; o[l4 + t] = r.1; o[2 * l4 + t] = r.2
-                        o[3 * l4 + t] = r.3; o[4 * l4 + t] = r.4; o[5 * l4 + t] = r.5
-                    }
+                    lanes.forEach(
+                        tw,
+                        scalar: { t in
+                            fourToSix(ScalarLane<S>.self, from: y, l4, to: o, l4, at: t)
+                        },
+                        vector: { t in
+                            fourToSix(
+                                SIMD8<Float>.self, from: floatView(y), l4, to: floatView(o), l4,
+                                at: t)
+                        })
                 }
                 let out = dm + k * p + (u - u0) * tw
                 for i in 0..<6 {
                     let y = mixed + 4 * i * tw, o = out + 6 * i * s
-                    for t in 0..<tw {
-                        let r = winogradF4OutputAdjoint(
-                            y[t], y[tw + t], y[2 * tw + t], y[3 * tw + t])
-                        o[t] = r.0; o[s + t] = r.1; o[2 * s + t] = r.2
-                        o[3 * s + t] = r.3; o[4 * s + t] = r.4; o[5 * s + t] = r.5
-                    }
+                    lanes.forEach(
+                        tw,
+                        scalar: { t in
+                            fourToSix(ScalarLane<S>.self, from: y, tw, to: o, s, at: t)
+                        },
+                        vector: { t in
+                            fourToSix(
+                                SIMD8<Float>.self, from: floatView(y), tw, to: floatView(o), s,
+                                at: t)
+                        })
                 }
             }
         }
@@ -286,6 +313,7 @@ extension WinogradPlan {
         let mixed = rows, cols = rows + 36 * tw, line = cols + 6 * tw
         let span = 4 * tw + 2
         let lo = max(0, -pad), hi = min(width, span - pad)
+        let lanes = TileLanes<S>(vectors: vectorLanes)
         for c in 0..<g.inChannels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
@@ -293,26 +321,36 @@ extension WinogradPlan {
                 let s6 = 6 * s, l6 = 6 * tw
                 for j in 0..<6 {
                     let x = src + j * s, o = mixed + j * tw
-                    for t in 0..<tw {
-                        let r = winogradF4InputAdjoint(
-                            x[t], x[s6 + t], x[2 * s6 + t], x[3 * s6 + t], x[4 * s6 + t],
-                            x[5 * s6 + t])
-                        o[t] = r.0; o[l6 + t] = r.1; o[2 * l6 + t] = r.2
-                        o[3 * l6 + t] = r.3; o[4 * l6 + t] = r.4; o[5 * l6 + t] = r.5
-                    }
+                    lanes.forEach(
+                        tw,
+                        scalar: { t in
+                            sixToSix(
+                                ScalarLane<S>.self, from: x, s6, to: o, l6, at: t,
+                                winogradF4InputAdjoint)
+                        },
+                        vector: { t in
+                            sixToSix(
+                                SIMD8<Float>.self, from: floatView(reading: x), s6,
+                                to: floatView(o), l6, at: t, winogradF4InputAdjoint)
+                        })
                 }
                 let base = dx + (n * g.inChannels + c) * plane
                 for r in 0..<6 {
                     let iy = 4 * ty - pad + r
                     if iy < 0 || iy >= height { continue }
                     let x = mixed + r * l6
-                    for t in 0..<tw {
-                        let q = winogradF4InputAdjoint(
-                            x[t], x[tw + t], x[2 * tw + t], x[3 * tw + t], x[4 * tw + t],
-                            x[5 * tw + t])
-                        cols[t] = q.0; cols[tw + t] = q.1; cols[2 * tw + t] = q.2
-                        cols[3 * tw + t] = q.3; cols[4 * tw + t] = q.4; cols[5 * tw + t] = q.5
-                    }
+                    lanes.forEach(
+                        tw,
+                        scalar: { t in
+                            sixToSix(
+                                ScalarLane<S>.self, from: x, tw, to: cols, tw, at: t,
+                                winogradF4InputAdjoint)
+                        },
+                        vector: { t in
+                            sixToSix(
+                                SIMD8<Float>.self, from: floatView(x), tw, to: floatView(cols),
+                                tw, at: t, winogradF4InputAdjoint)
+                        })
                     // Column 4t + q gets tile t's column q, and for q < 2 also tile t − 1's
                     // column q + 4.
                     for q in 0..<4 { line[q] = cols[q * tw] }
@@ -330,6 +368,59 @@ extension WinogradPlan {
             }
         }
     }
+}
+
+/// `f` of the six values `x[t + k·xs]` (k < 6) into `o[t + k·os]`, for tile `t` or the
+/// `L.width` tiles from `t`.
+@inline(__always)
+func sixToSix<L: WinogradLanes>(
+    _: L.Type, from x: UnsafePointer<L.Element>, _ xs: Int, to o: UnsafeMutablePointer<L.Element>,
+    _ os: Int, at t: Int, _ f: (L, L, L, L, L, L) -> (L, L, L, L, L, L)
+) {
+    func at(_ k: Int) -> L { L(loadingFrom: x + t + k * xs) }
+    let r = f(at(0), at(1), at(2), at(3), at(4), at(5))
+    r.0.store(to: o + t); r.1.store(to: o + t + os); r.2.store(to: o + t + 2 * os)
+    r.3.store(to: o + t + 3 * os); r.4.store(to: o + t + 4 * os); r.5.store(to: o + t + 5 * os)
+}
+
+/// `Aᵀ m` of the six values `x[t + k·xs]` into `o[t + k·os]` (k < 4), for tile `t` or the
+/// `L.width` tiles from `t`.
+@inline(__always)
+func sixToFour<L: WinogradLanes>(
+    _: L.Type, from x: UnsafePointer<L.Element>, _ xs: Int, to o: UnsafeMutablePointer<L.Element>,
+    _ os: Int, at t: Int
+) {
+    func at(_ k: Int) -> L { L(loadingFrom: x + t + k * xs) }
+    let r = winogradF4Output(at(0), at(1), at(2), at(3), at(4), at(5))
+    r.0.store(to: o + t); r.1.store(to: o + t + os); r.2.store(to: o + t + 2 * os)
+    r.3.store(to: o + t + 3 * os)
+}
+
+/// `A y` of the four values `x[t + k·xs]` into `o[t + k·os]` (k < 6), for tile `t` or the
+/// `L.width` tiles from `t`.
+@inline(__always)
+func fourToSix<L: WinogradLanes>(
+    _: L.Type, from x: UnsafePointer<L.Element>, _ xs: Int, to o: UnsafeMutablePointer<L.Element>,
+    _ os: Int, at t: Int
+) {
+    func at(_ k: Int) -> L { L(loadingFrom: x + t + k * xs) }
+    let r = winogradF4OutputAdjoint(at(0), at(1), at(2), at(3))
+    r.0.store(to: o + t); r.1.store(to: o + t + os); r.2.store(to: o + t + 2 * os)
+    r.3.store(to: o + t + 3 * os); r.4.store(to: o + t + 4 * os); r.5.store(to: o + t + 5 * os)
+}
+
+/// `(Bᵀ d) B` along a tile row for tile `t` (or the `L.width` tiles from `t`): columns 0–3
+/// of a tile are the four phases (`len` apart from `phases`) at `t`, columns 4–5 phases 0–1
+/// at `t + 1`; the six positions go to `o`, `s` apart.
+@inline(__always)
+func f4InputColumns<L: WinogradLanes>(
+    _: L.Type, phases e: UnsafePointer<L.Element>, len: Int, to o: UnsafeMutablePointer<L.Element>,
+    _ s: Int, at t: Int
+) {
+    func at(_ q: Int, _ shift: Int) -> L { L(loadingFrom: e + q * len + t + shift) }
+    let r = winogradF4InputRow(at(0, 0), at(1, 0), at(2, 0), at(3, 0), at(0, 1), at(1, 1))
+    r.0.store(to: o + t); r.1.store(to: o + t + s); r.2.store(to: o + t + 2 * s)
+    r.3.store(to: o + t + 3 * s); r.4.store(to: o + t + 4 * s); r.5.store(to: o + t + 5 * s)
 }
 
 /// Splits the columns `offset + 4m + q` (q < 4, m < `count`) of a row of `width` into the

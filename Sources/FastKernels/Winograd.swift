@@ -39,6 +39,9 @@ struct WinogradPlan: Sendable {
     let tilesHigh: Int, tilesWide: Int
     /// Units (tile rows) per chunk.
     let unitsPerChunk: Int
+    /// Whether Float's tile transforms run eight tiles at a time (`WinogradLanes`); false runs
+    /// the same sums one tile at a time, for the check that both give the same bits.
+    let vectorLanes: Bool
 
     /// Elements of the transformed tiles of one chunk (input and output sides together).
     static let chunkElements = 1 << 20
@@ -47,9 +50,10 @@ struct WinogradPlan: Sendable {
     /// The fewest tiles each of two workers takes.
     static let minimumWorkerTiles = 64
 
-    init(_ g: Conv2dGeometry, tile: WinogradTile = .f2) {
+    init(_ g: Conv2dGeometry, tile: WinogradTile = .f2, vectorLanes: Bool = true) {
         self.g = g
         self.tile = tile
+        self.vectorLanes = vectorLanes
         let m = tile.outputSize
         tilesHigh = (g.outHeight + m - 1) / m
         tilesWide = (g.outWidth + m - 1) / m
