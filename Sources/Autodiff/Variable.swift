@@ -26,8 +26,9 @@ public final class Variable<Scalar: TensorScalar> {
     public let shape: [Int]
     /// Counts the changes of a leaf's value, so that what was prepared from it is redone.
     private var version = 0
-    /// A form of the value prepared for a kernel, and the version it was made from.
-    private var preparedForm: (version: Int, tensor: Tensor<Scalar>?)?
+    /// Forms of the value prepared for kernels, by what they were made for, and the version
+    /// they were made from.
+    private var preparedForms: (version: Int, forms: [[Int]: Tensor<Scalar>?])?
     /// The accumulated gradient of the last `backward()`; kept for leaves, freed for
     /// intermediates unless the graph is retained.
     public internal(set) var grad: Tensor<Scalar>?
@@ -144,11 +145,15 @@ public final class Variable<Scalar: TensorScalar> {
 
     /// A form of this node's value that the kernel layer prepares for the op using it (a
     /// convolution weight's transformed kernels), made by `make` once for each value of a
-    /// leaf and kept until the value changes; nil when `make` gives nil.
-    public func prepared(_ make: (Tensor<Scalar>) -> Tensor<Scalar>?) -> Tensor<Scalar>? {
-        if let kept = preparedForm, kept.version == version { return kept.tensor }
+    /// leaf and each `key` (what the form depends on besides the value, such as the input's
+    /// shape) and kept until the value changes; nil when `make` gives nil.
+    public func prepared(
+        for key: [Int], _ make: (Tensor<Scalar>) -> Tensor<Scalar>?
+    ) -> Tensor<Scalar>? {
+        if preparedForms?.version != version { preparedForms = (version, [:]) }
+        if let kept = preparedForms?.forms[key] { return kept }
         let tensor = make(value)
-        preparedForm = (version, tensor)
+        preparedForms?.forms[key] = .some(tensor)
         return tensor
     }
 

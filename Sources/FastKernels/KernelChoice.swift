@@ -99,16 +99,17 @@ public enum KernelChoice {
     /// maps of 6×6 or more with 8 input channels or more: smaller maps make thin products
     /// for their transformed kernels, and fewer channels a tiny inner size for which the
     /// transforms cost as much as they save. F(4×4, 3×3) takes over from F(2×2, 3×3) from
-    /// 128 input channels, where its 4×4 tiles waste little of the map, so that it needs at
+    /// 32 input channels, where its 4×4 tiles waste little of the map, so that it needs at
     /// least 1.6 times fewer multiplications (12×12, 23×23, 36×36, 45×45, 90×90; not 18×18,
     /// whose last tile row and column are half empty): its transforms cost more per tile,
-    /// which fewer channels do not pay back (on a Zen 4 EPYC, 16×64×90×90 forward and
-    /// backward took 213 ms by F(4×4) and 165 ms by F(2×2); 16×256×12×12, 32 and 43 ms).
+    /// which fewer channels do not pay back (on a Zen 4 EPYC, forward and backward over
+    /// 16×C×36×36: 8 channels 1.6 ms by F(4×4) and 1.1 ms by F(2×2), 16 channels 2.1 and
+    /// 2.3 ms, 32 channels 4.9 and 6.5 ms; 16×64×90×90, 78 and 106 ms).
     public static func convolution(_ g: Conv2dGeometry) -> ConvolutionAlgorithm {
         guard WinogradPlan.supports(g) && g.outPlane >= 36 && g.inChannels >= 8 else {
             return .unfold
         }
-        guard g.inChannels >= 128 else { return .winograd }
+        guard g.inChannels >= 32 else { return .winograd }
         let f2 = WinogradPlan(g, tile: .f2), f4 = WinogradPlan(g, tile: .f4)
         let products2 = 16 * f2.tilesHigh * f2.tilesWide
         let products4 = 36 * f4.tilesHigh * f4.tilesWide

@@ -174,6 +174,28 @@ struct CapturedValueTests {
         #expect(after != first)
     }
 
+    @Test func aWeightUsedOnInputsOfSeveralSizesGetsEachItsOwnPreparedForm() {
+        // 32 channels: F(4×4, 3×3) on 12×12 maps, F(2×2, 3×3) on 18×18, unfolding on 5×5.
+        // The weight's prepared forms are kept per input shape; calls in any order must give
+        // what a fresh weight gives, bit for bit, forward and backward.
+        var g = RandomGenerator(seed: 33)
+        let w = Variable(Tensor<Float>.normal([3, 32, 3, 3], generator: &g), requiresGrad: true)
+        let inputs = [[1, 32, 12, 12], [2, 32, 18, 18], [1, 32, 5, 5]].map {
+            Tensor<Float>.normal($0, generator: &g)
+        }
+        for x in inputs + inputs.reversed() + inputs {
+            let y = conv2d(Variable(x), weight: w, bias: nil, stride: 1, padding: 1)
+            let fresh = Variable(w.value, requiresGrad: true)
+            let z = conv2d(Variable(x), weight: fresh, bias: nil, stride: 1, padding: 1)
+            #expect(y.value == z.value, "\(x.shape)")
+            w.setGrad(nil)
+            y.backward(upstream: .ones(y.shape))
+            z.backward(upstream: .ones(z.shape))
+            #expect(w.grad == fresh.grad, "\(x.shape)")
+            #expect(w.grad != nil && y.value.scalars.allSatisfy { $0.isFinite })
+        }
+    }
+
     @Test func doubleConvolutionsRunTheReferenceKernels() {
         // 32 channels on a 10×10 map: Float would take Winograd here; Double, the type of the
         // gradient checks, must run the reference kernel, bit for bit.

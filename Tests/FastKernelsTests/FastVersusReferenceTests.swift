@@ -5,7 +5,7 @@ import TensorCore
 /// Every kernel `Float`'s table takes from the fast layer, held against the reference kernel
 /// of the tensor core: in Float and in Double (each fast kernel is generic, so its Double form
 /// is checked even though Double runs the reference), on odd shapes, at the sizes where a
-/// fast path switches on (Winograd's 36-output maps and 8 channels, F(4×4, 3×3)'s 128 channels at 12×12, the
+/// fast path switches on (Winograd's 36-output maps and 8 channels, F(4×4, 3×3)'s 32 channels at 12×12, the
 /// SIMD pool's ten output columns, two-thread work from `ParallelWork.minimumElements`), with
 /// one thread and with two forced (`KernelThreads.with`), so both paths run on any machine.
 @Suite("Fast kernels against the reference")
@@ -68,7 +68,7 @@ struct FastVersusReferenceTests {
 
     @Test func winogradIsTakenWhereTheChoiceSaysAndTheResultsDiffer() {
         // The choice: 3×3 stride 1, 36 outputs per map or more, 8 input channels or more;
-        // F(4×4, 3×3) from 128 input channels where it needs 1.6 times fewer multiplications
+        // F(4×4, 3×3) from 32 input channels where it needs 1.6 times fewer multiplications
         // than F(2×2, 3×3).
         let c = ConvolutionSettings(stride: 1, padding: 1)
         func choice(_ shape: [Int]) -> ConvolutionAlgorithm {
@@ -78,12 +78,12 @@ struct FastVersusReferenceTests {
         #expect(choice([1, 8, 6, 6]) == .winograd)
         #expect(choice([1, 7, 6, 6]) == .unfold)
         #expect(choice([1, 8, 5, 7]) == .unfold)
-        #expect(choice([1, 128, 18, 18]) == .winograd)  // 81·16 vs 25·36 products: 1.44
-        #expect(choice([1, 128, 12, 12]) == .winograd4x4)  // 36·16 vs 9·36: 1.78
-        #expect(choice([1, 128, 45, 45]) == .winograd4x4)  // 529·16 vs 144·36: 1.63
-        #expect(choice([1, 128, 12, 13]) == .winograd)  // 42·16 vs 12·36: 1.56
-        #expect(choice([1, 127, 12, 12]) == .winograd)  // too few channels for F(4×4)
-        #expect(choice([1, 64, 90, 90]) == .winograd)
+        #expect(choice([1, 32, 18, 18]) == .winograd)  // 81·16 vs 25·36 products: 1.44
+        #expect(choice([1, 32, 12, 12]) == .winograd4x4)  // 36·16 vs 9·36: 1.78
+        #expect(choice([1, 32, 45, 45]) == .winograd4x4)  // 529·16 vs 144·36: 1.63
+        #expect(choice([1, 32, 12, 13]) == .winograd)  // 42·16 vs 12·36: 1.56
+        #expect(choice([1, 31, 12, 12]) == .winograd)  // too few channels for F(4×4)
+        #expect(choice([1, 64, 90, 90]) == .winograd4x4)
         // Winograd really runs: it rounds differently from unfolding.
         var g = RandomGenerator(seed: 42)
         let x = Tensor<Double>.normal([2, 32, 8, 8], generator: &g)

@@ -82,7 +82,7 @@ struct WinogradTests {
 
     @Test func matchesUnfoldingInFloatAtAModelShape() {
         var g = RandomGenerator(seed: 12)
-        // 32 input channels on a 23×23 map, F(2×2, 3×3), the choice there (F(4×4, 3×3) is
+        // 32 input channels on a 23×23 map, F(2×2, 3×3) (the choice there is F(4×4, 3×3),
         // held to its own tolerance below).
         let x = Tensor<Float>.normal([4, 32, 23, 23], generator: &g)
         let w = Tensor<Float>.kaimingUniform([32, 32, 3, 3], generator: &g)
