@@ -98,6 +98,11 @@ extension WinogradPlan {
                         f2InputTile(
                             SIMD8<Float>.self, rows: floatView(rows), len: len,
                             out: floatView(out), stride: stride16, t: t)
+                    },
+                    vector4: { t in
+                        f2InputTile(
+                            SIMD4<Float>.self, rows: floatView(rows), len: len,
+                            out: floatView(out), stride: stride16, t: t)
                     })
             }
         }
@@ -138,6 +143,11 @@ extension WinogradPlan {
                         f2OutputGradientTile(
                             SIMD8<Float>.self, rows: floatView(rows), len: tw,
                             out: floatView(out), stride: s, t: t)
+                    },
+                    vector4: { t in
+                        f2OutputGradientTile(
+                            SIMD4<Float>.self, rows: floatView(rows), len: tw,
+                            out: floatView(out), stride: s, t: t)
                     })
             }
         }
@@ -166,6 +176,11 @@ extension WinogradPlan {
                     vector: { t in
                         f2OutputTile(
                             SIMD8<Float>.self, from: floatView(reading: src), stride: s,
+                            rows: floatView(rows), len: tw, t: t)
+                    },
+                    vector4: { t in
+                        f2OutputTile(
+                            SIMD4<Float>.self, from: floatView(reading: src), stride: s,
                             rows: floatView(rows), len: tw, t: t)
                     })
                 let dst = out + (n * g.outChannels + k) * plane + 2 * ty * ow
@@ -202,6 +217,11 @@ extension WinogradPlan {
                     vector: { t in
                         f2InputGradientTile(
                             SIMD8<Float>.self, from: floatView(reading: src), stride: s,
+                            tile: floatView(tile), len: len, t: t)
+                    },
+                    vector4: { t in
+                        f2InputGradientTile(
+                            SIMD4<Float>.self, from: floatView(reading: src), stride: s,
                             tile: floatView(tile), len: len, t: t)
                     })
                 let base = dx + (n * g.inChannels + c) * plane

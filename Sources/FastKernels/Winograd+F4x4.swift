@@ -168,6 +168,11 @@ extension WinogradPlan {
                             sixToSix(
                                 SIMD8<Float>.self, from: floatView(d), l4, to: floatView(o), l4,
                                 at: m, winogradF4InputRow)
+                        },
+                        vector4: { m in
+                            sixToSix(
+                                SIMD4<Float>.self, from: floatView(d), l4, to: floatView(o), l4,
+                                at: m, winogradF4InputRow)
                         })
                 }
                 // Column j of tile t is phase j at t (j < 4) or phase j − 4 at t + 1.
@@ -182,6 +187,11 @@ extension WinogradPlan {
                         vector: { t in
                             f4InputColumns(
                                 SIMD8<Float>.self, phases: floatView(e), len: len,
+                                to: floatView(o), s, at: t)
+                        },
+                        vector4: { t in
+                            f4InputColumns(
+                                SIMD4<Float>.self, phases: floatView(e), len: len,
                                 to: floatView(o), s, at: t)
                         })
                 }
@@ -217,6 +227,11 @@ extension WinogradPlan {
                             sixToFour(
                                 SIMD8<Float>.self, from: floatView(reading: c), s6,
                                 to: floatView(o), l6, at: t)
+                        },
+                        vector4: { t in
+                            sixToFour(
+                                SIMD4<Float>.self, from: floatView(reading: c), s6,
+                                to: floatView(o), l6, at: t)
                         })
                 }
                 let dst = out + (n * g.outChannels + k) * plane
@@ -232,6 +247,11 @@ extension WinogradPlan {
                         vector: { t in
                             sixToFour(
                                 SIMD8<Float>.self, from: floatView(c), tw, to: floatView(line),
+                                tw, at: t)
+                        },
+                        vector4: { t in
+                            sixToFour(
+                                SIMD4<Float>.self, from: floatView(c), tw, to: floatView(line),
                                 tw, at: t)
                         })
                     interleave4(line, stride: tw, into: dst + oy * ow, width: ow)
@@ -279,6 +299,11 @@ extension WinogradPlan {
                             fourToSix(
                                 SIMD8<Float>.self, from: floatView(y), l4, to: floatView(o), l4,
                                 at: t)
+                        },
+                        vector4: { t in
+                            fourToSix(
+                                SIMD4<Float>.self, from: floatView(y), l4, to: floatView(o), l4,
+                                at: t)
                         })
                 }
                 let out = dm + k * p + (u - u0) * tw
@@ -292,6 +317,11 @@ extension WinogradPlan {
                         vector: { t in
                             fourToSix(
                                 SIMD8<Float>.self, from: floatView(y), tw, to: floatView(o), s,
+                                at: t)
+                        },
+                        vector4: { t in
+                            fourToSix(
+                                SIMD4<Float>.self, from: floatView(y), tw, to: floatView(o), s,
                                 at: t)
                         })
                 }
@@ -332,6 +362,11 @@ extension WinogradPlan {
                             sixToSix(
                                 SIMD8<Float>.self, from: floatView(reading: x), s6,
                                 to: floatView(o), l6, at: t, winogradF4InputAdjoint)
+                        },
+                        vector4: { t in
+                            sixToSix(
+                                SIMD4<Float>.self, from: floatView(reading: x), s6,
+                                to: floatView(o), l6, at: t, winogradF4InputAdjoint)
                         })
                 }
                 let base = dx + (n * g.inChannels + c) * plane
@@ -349,6 +384,11 @@ extension WinogradPlan {
                         vector: { t in
                             sixToSix(
                                 SIMD8<Float>.self, from: floatView(x), tw, to: floatView(cols),
+                                tw, at: t, winogradF4InputAdjoint)
+                        },
+                        vector4: { t in
+                            sixToSix(
+                                SIMD4<Float>.self, from: floatView(x), tw, to: floatView(cols),
                                 tw, at: t, winogradF4InputAdjoint)
                         })
                     // Column 4t + q gets tile t's column q, and for q < 2 also tile t − 1's

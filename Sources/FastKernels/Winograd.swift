@@ -39,7 +39,7 @@ struct WinogradPlan: Sendable {
     let tilesHigh: Int, tilesWide: Int
     /// Units (tile rows) per chunk.
     let unitsPerChunk: Int
-    /// Whether Float's tile transforms run eight tiles at a time (`WinogradLanes`); false runs
+    /// Whether Float's tile transforms run several tiles at a time (`WinogradLanes`); false runs
     /// the same sums one tile at a time, for the check that both give the same bits.
     let vectorLanes: Bool
 

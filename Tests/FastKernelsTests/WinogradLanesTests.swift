@@ -3,9 +3,10 @@ import TensorCore
 
 @testable import FastKernels
 
-/// Float's tile transforms run eight tiles at a time (`WinogradLanes`): the same sums as one
-/// tile at a time, so the forward pass and both gradients must be equal bit for bit, on tile
-/// rows of exactly eight tiles, of more (the last block overlapping), and of fewer (scalar).
+/// Float's tile transforms run eight or four tiles at a time (`WinogradLanes`): the same sums
+/// as one tile at a time, so the forward pass and both gradients must be equal bit for bit,
+/// on tile rows of exactly eight tiles, of more and of four to seven (the last block
+/// overlapping), and of fewer than four (scalar).
 @Suite("Winograd transforms in lanes")
 struct WinogradLanesTests {
     typealias Result = (output: [Float], input: [Float], weight: [Float])
@@ -38,11 +39,15 @@ struct WinogradLanesTests {
         return (out, dx, dw)
     }
 
-    /// [N, C, H, W], output channels, padding: output widths giving F(2×2, 3×3) 19, 8, 9 and
-    /// 5 tiles a row and F(4×4, 3×3) 10, 4, 5 and 3 (its row stage runs on one more).
+    /// [N, C, H, W], output channels, padding: output widths 37, 16, 17, 7, 11, 13, 23, 28,
+    /// 45, 6 and 9, so F(2×2, 3×3) rows of 19, 8, 9, 4, 6, 7, 12, 14, 23, 3 and 5 tiles and
+    /// F(4×4, 3×3) rows of 10, 4, 5, 2, 3, 4, 6, 7, 12, 2 and 3 (its row stage runs on one
+    /// more): blocks of eight and of four, overlapping ends, and rows too short for lanes.
     static let cases: [([Int], Int, Int)] = [
         ([2, 3, 11, 37], 4, 1), ([1, 5, 18, 18], 3, 0), ([3, 2, 9, 17], 2, 1),
-        ([2, 4, 7, 9], 3, 0), ([1, 2, 30, 31], 2, 0),
+        ([2, 4, 7, 9], 3, 0), ([1, 2, 6, 11], 2, 1), ([1, 3, 5, 13], 2, 1),
+        ([2, 2, 7, 25], 3, 0), ([1, 2, 6, 28], 2, 1), ([1, 2, 5, 47], 2, 0),
+        ([1, 3, 6, 6], 2, 1), ([2, 2, 5, 11], 3, 0),
     ]
 
     @Test(arguments: [WinogradTile.f2, .f4])
