@@ -9,7 +9,8 @@ public func conv2d<S>(
     _ x: Variable<S>, weight: Variable<S>, bias: Variable<S>?, stride: Int = 1, padding: Int = 0
 ) -> Variable<S> {
     let (input, w) = (x.value, weight.value)
-    let prepared = weight.prepared(for: input.shape + [stride, padding]) {
+    // The form depends on the map's size, not on the batch's.
+    let prepared = weight.prepared(for: Array(input.shape.dropFirst()) + [stride, padding]) {
         Tensor.preparedConvolutionWeight(
             $0, inputShape: input.shape, stride: stride, padding: padding)
     }

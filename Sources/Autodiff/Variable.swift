@@ -157,6 +157,9 @@ public final class Variable<Scalar: TensorScalar> {
         return tensor
     }
 
+    /// How many prepared forms of the current value are kept (for the tests).
+    var preparedFormCount: Int { preparedForms?.forms.count ?? 0 }
+
     /// Sets a leaf's gradient directly (optimiser tests, gradient clipping).
     public func setGrad(_ g: Tensor<Scalar>?) {
         if let g {

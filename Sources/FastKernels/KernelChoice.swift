@@ -104,7 +104,8 @@ public enum KernelChoice {
     /// whose last tile row and column are half empty): its transforms cost more per tile,
     /// which fewer channels do not pay back (on a Zen 4 EPYC, forward and backward over
     /// 16×C×36×36: 8 channels 1.6 ms by F(4×4) and 1.1 ms by F(2×2), 16 channels 2.1 and
-    /// 2.3 ms, 32 channels 4.9 and 6.5 ms; 16×64×90×90, 78 and 106 ms).
+    /// 2.3 ms but forward alone 0.66 and 0.60 ms, so within noise, 32 channels 4.9 and
+    /// 6.5 ms; 16×64×90×90, 78 and 106 ms).
     public static func convolution(_ g: Conv2dGeometry) -> ConvolutionAlgorithm {
         guard WinogradPlan.supports(g) && g.outPlane >= 36 && g.inChannels >= 8 else {
             return .unfold

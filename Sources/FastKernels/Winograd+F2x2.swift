@@ -291,16 +291,16 @@ func f2OutputGradientTile<L: WinogradLanes>(
     let r00 = e0, r01 = o0
     let r10 = e0 + e1, r11 = o0 + o1
     let r20 = e0 - e1, r21 = o0 - o1
-    let r30 = -e1, r31 = -o1
+    let r30 = e1.negated(), r31 = o1.negated()
     let o = out + t
     r00.store(to: o); (r00 + r01).store(to: o + s)
-    (r00 - r01).store(to: o + 2 * s); (-r01).store(to: o + 3 * s)
+    (r00 - r01).store(to: o + 2 * s); r01.negated().store(to: o + 3 * s)
     r10.store(to: o + 4 * s); (r10 + r11).store(to: o + 5 * s)
-    (r10 - r11).store(to: o + 6 * s); (-r11).store(to: o + 7 * s)
+    (r10 - r11).store(to: o + 6 * s); r11.negated().store(to: o + 7 * s)
     r20.store(to: o + 8 * s); (r20 + r21).store(to: o + 9 * s)
-    (r20 - r21).store(to: o + 10 * s); (-r21).store(to: o + 11 * s)
+    (r20 - r21).store(to: o + 10 * s); r21.negated().store(to: o + 11 * s)
     r30.store(to: o + 12 * s); (r30 + r31).store(to: o + 13 * s)
-    (r30 - r31).store(to: o + 14 * s); (-r31).store(to: o + 15 * s)
+    (r30 - r31).store(to: o + 14 * s); r31.negated().store(to: o + 15 * s)
 }
 
 /// `Aᵀ M A` for tile `t` (or the `L.width` tiles from `t`) of the 16 positions of `src`
@@ -336,17 +336,18 @@ func f2InputGradientTile<L: WinogradLanes>(
     let b2 = x(6) - x(10) + x(14), b3 = x(7) - x(11) + x(15)
     let c0 = x(4) + x(8) - x(0), c1 = x(5) + x(9) - x(1)
     let c2 = x(6) + x(10) - x(2), c3 = x(7) + x(11) - x(3)
-    let d0 = -x(12), d1 = -x(13), d2 = -x(14), d3 = -x(15)
+    let d0 = x(12).negated(), d1 = x(13).negated(), d2 = x(14).negated(),
+        d3 = x(15).negated()
     // (B X) Bᵀ: the same along each row; tile[4r + j] is row r, column j.
     let o = tile + t
     a0.store(to: o); (a1 - a2 + a3).store(to: o + len)
-    (a1 + a2 - a0).store(to: o + 2 * len); (-a3).store(to: o + 3 * len)
+    (a1 + a2 - a0).store(to: o + 2 * len); a3.negated().store(to: o + 3 * len)
     b0.store(to: o + 4 * len); (b1 - b2 + b3).store(to: o + 5 * len)
-    (b1 + b2 - b0).store(to: o + 6 * len); (-b3).store(to: o + 7 * len)
+    (b1 + b2 - b0).store(to: o + 6 * len); b3.negated().store(to: o + 7 * len)
     c0.store(to: o + 8 * len); (c1 - c2 + c3).store(to: o + 9 * len)
-    (c1 + c2 - c0).store(to: o + 10 * len); (-c3).store(to: o + 11 * len)
+    (c1 + c2 - c0).store(to: o + 10 * len); c3.negated().store(to: o + 11 * len)
     d0.store(to: o + 12 * len); (d1 - d2 + d3).store(to: o + 13 * len)
-    (d1 + d2 - d0).store(to: o + 14 * len); (-d3).store(to: o + 15 * len)
+    (d1 + d2 - d0).store(to: o + 14 * len); d3.negated().store(to: o + 15 * len)
 }
 
 /// Splits `count` pairs of columns `offset + 2m`, `offset + 2m + 1` of a row of `width` into

@@ -4,9 +4,9 @@ import TensorCore
 // (and read from) many streams at once, too many for the compiler to prove apart, so it
 // leaves those loops scalar. Written once over `WinogradLanes`, each loop body runs on eight
 // or four tiles at a time in Float (`SIMD8<Float>`, `SIMD4<Float>`) and on one at a time
-// otherwise. Lanes do exactly
-// the scalar operations, in the same order (additions, subtractions and products by
-// constants, no fused multiply-add), so the results are the same bit for bit either way.
+// otherwise. Lanes do exactly the scalar operations, in the same order (additions,
+// subtractions, sign flips and products by constants, no fused multiply-add), so the
+// results are the same bit for bit either way, signed zeros included.
 
 /// Values a tile transform computes with: one scalar, or several tiles' scalars side by side.
 protocol WinogradLanes {
@@ -22,7 +22,9 @@ protocol WinogradLanes {
     func store(to p: UnsafeMutablePointer<Element>)
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
-    static prefix func - (a: Self) -> Self
+    /// The value with its sign flipped, zeros included (−0 for +0, as the scalar `-x`; the
+    /// SIMD types' own prefix minus computes `0 − x`, which gives +0 for +0).
+    func negated() -> Self
     static func * (a: Coefficient, b: Self) -> Self
 }
 
@@ -37,7 +39,7 @@ struct ScalarLane<S: TensorElement>: WinogradLanes {
     @inline(__always) func store(to p: UnsafeMutablePointer<S>) { p.pointee = value }
     @inline(__always) static func + (a: Self, b: Self) -> Self { Self(a.value + b.value) }
     @inline(__always) static func - (a: Self, b: Self) -> Self { Self(a.value - b.value) }
-    @inline(__always) static prefix func - (a: Self) -> Self { Self(-a.value) }
+    @inline(__always) func negated() -> Self { Self(-value) }
     @inline(__always) static func * (a: S, b: Self) -> Self { Self(a * b.value) }
 }
 
@@ -52,6 +54,10 @@ extension SIMD8: WinogradLanes where Scalar == Float {
     @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
     }
+    @inline(__always) func negated() -> Self {
+        let bits = unsafeBitCast(self, to: SIMD8<UInt32>.self) ^ SIMD8<UInt32>(repeating: 1 << 31)
+        return unsafeBitCast(bits, to: SIMD8<Float>.self)
+    }
 }
 
 /// Four tiles' Float scalars, for tile rows of four to seven tiles.
@@ -64,6 +70,10 @@ extension SIMD4: WinogradLanes where Scalar == Float {
     }
     @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD4<Float>.self)
+    }
+    @inline(__always) func negated() -> Self {
+        let bits = unsafeBitCast(self, to: SIMD4<UInt32>.self) ^ SIMD4<UInt32>(repeating: 1 << 31)
+        return unsafeBitCast(bits, to: SIMD4<Float>.self)
     }
 }
 

@@ -174,10 +174,10 @@ struct CapturedValueTests {
         #expect(after != first)
     }
 
-    @Test func aWeightUsedOnInputsOfSeveralSizesGetsEachItsOwnPreparedForm() {
+    @Test func aWeightUsedOnInputsOfSeveralSizesGivesWhatAFreshWeightGives() {
         // 32 channels: F(4×4, 3×3) on 12×12 maps, F(2×2, 3×3) on 18×18, unfolding on 5×5.
-        // The weight's prepared forms are kept per input shape; calls in any order must give
-        // what a fresh weight gives, bit for bit, forward and backward.
+        // Whatever forms the weight keeps between calls (`PreparedFormTests`), calls in any
+        // order must give what a fresh weight gives, bit for bit, forward and backward.
         var g = RandomGenerator(seed: 33)
         let w = Variable(Tensor<Float>.normal([3, 32, 3, 3], generator: &g), requiresGrad: true)
         let inputs = [[1, 32, 12, 12], [2, 32, 18, 18], [1, 32, 5, 5]].map {

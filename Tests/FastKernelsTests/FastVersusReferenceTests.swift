@@ -5,9 +5,11 @@ import TensorCore
 /// Every kernel `Float`'s table takes from the fast layer, held against the reference kernel
 /// of the tensor core: in Float and in Double (each fast kernel is generic, so its Double form
 /// is checked even though Double runs the reference), on odd shapes, at the sizes where a
-/// fast path switches on (Winograd's 36-output maps and 8 channels, F(4×4, 3×3)'s 32 channels at 12×12, the
-/// SIMD pool's ten output columns, two-thread work from `ParallelWork.minimumElements`), with
-/// one thread and with two forced (`KernelThreads.with`), so both paths run on any machine.
+/// fast path switches on (Winograd's 36-output maps and 8 channels, F(4×4, 3×3)'s 32
+/// channels at 12×12, Float's tile transforms eight tiles at a time on rows of 8 or more,
+/// the SIMD pool's ten output columns, two-thread work from `ParallelWork.minimumElements`),
+/// with one thread and with two forced (`KernelThreads.with`), so both paths run on any
+/// machine.
 @Suite("Fast kernels against the reference")
 struct FastVersusReferenceTests {
     static let threadCounts = [1, 2]
@@ -20,7 +22,7 @@ struct FastVersusReferenceTests {
         ([2, 3, 7, 9], 4, 3, 1), ([3, 32, 8, 8], 5, 3, 1), ([1, 33, 11, 9], 3, 3, 1),
         ([5, 2, 13, 8], 2, 3, 2), ([2, 6, 12, 12], 7, 1, 1), ([3, 4, 33, 33], 3, 1, 1),
         ([2, 5, 9, 10], 3, 5, 2), ([4, 40, 12, 12], 8, 3, 1), ([3, 8, 6, 6], 5, 3, 1),
-        ([2, 9, 13, 12], 4, 3, 1),
+        ([2, 9, 13, 12], 4, 3, 1), ([2, 8, 9, 33], 5, 3, 1),  // the last: rows of 17 and 9 tiles
     ]
 
     func checkConvolution<S: TensorScalar>(

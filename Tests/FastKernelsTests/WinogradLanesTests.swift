@@ -4,9 +4,9 @@ import TensorCore
 @testable import FastKernels
 
 /// Float's tile transforms run eight or four tiles at a time (`WinogradLanes`): the same sums
-/// as one tile at a time, so the forward pass and both gradients must be equal bit for bit,
-/// on tile rows of exactly eight tiles, of more and of four to seven (the last block
-/// overlapping), and of fewer than four (scalar).
+/// as one tile at a time, so the forward pass and both gradients must be equal bit for bit
+/// (signed zeros included), on tile rows of exactly eight tiles, of more and of four to
+/// seven (the last block overlapping), and of fewer than four (scalar).
 @Suite("Winograd transforms in lanes")
 struct WinogradLanesTests {
     typealias Result = (output: [Float], input: [Float], weight: [Float])
@@ -58,13 +58,18 @@ struct WinogradLanesTests {
             let w = Tensor<Float>.normal([cout, shape[1], 3, 3], generator: &generator)
             let g = try Conv2dGeometry(
                 input: shape, weight: w.shape, stride: 1, padding: padding)
-            let dy = Tensor<Float>.normal(g.outputShape, generator: &generator)
+            // Exact zeros in the upstream gradient too, whose negations must keep their sign.
+            let normal = Tensor<Float>.normal(g.outputShape, generator: &generator)
+            let dy = Tensor(
+                shape: g.outputShape,
+                scalars: normal.scalars.enumerated().map { $0.offset % 3 == 0 ? 0 : $0.element })
             let a = run(x, w, dy, g, tile: tile, lanes: true)
             let b = run(x, w, dy, g, tile: tile, lanes: false)
             let label = "\(shape) → \(cout), padding \(padding), \(tile)"
-            #expect(a.output == b.output, "\(label): output")
-            #expect(a.input == b.input, "\(label): input gradient")
-            #expect(a.weight == b.weight, "\(label): weight gradient")
+            func bits(_ v: [Float]) -> [UInt32] { v.map { $0.bitPattern } }
+            #expect(bits(a.output) == bits(b.output), "\(label): output")
+            #expect(bits(a.input) == bits(b.input), "\(label): input gradient")
+            #expect(bits(a.weight) == bits(b.weight), "\(label): weight gradient")
             // Not all zero: the comparison compares something.
             #expect(a.output.contains { $0 != 0 } && a.input.contains { $0 != 0 }, "\(label)")
             #expect(a.output.allSatisfy { $0.isFinite } && a.weight.allSatisfy { $0.isFinite })
