@@ -14,8 +14,6 @@ protocol WinogradLanes {
     associatedtype Element
     /// The type of the transforms' constant coefficients (2, 4, −5, …).
     associatedtype Coefficient: ExpressibleByIntegerLiteral
-    /// Tiles per value.
-    static var width: Int { get }
     /// `width` consecutive scalars from `p`.
     init(loadingFrom p: UnsafePointer<Element>)
     /// Writes the value's scalars to `width` consecutive places from `p`.
@@ -33,7 +31,6 @@ struct ScalarLane<S: TensorElement>: WinogradLanes {
     typealias Element = S
     typealias Coefficient = S
     var value: S
-    static var width: Int { 1 }
     @inline(__always) init(_ value: S) { self.value = value }
     @inline(__always) init(loadingFrom p: UnsafePointer<S>) { value = p.pointee }
     @inline(__always) func store(to p: UnsafeMutablePointer<S>) { p.pointee = value }
@@ -43,38 +40,35 @@ struct ScalarLane<S: TensorElement>: WinogradLanes {
     @inline(__always) static func * (a: S, b: Self) -> Self { Self(a * b.value) }
 }
 
+/// Loads, stores and sign flips of Float vectors, shared by the conformances below.
+extension SIMD where Scalar == Float {
+    /// `scalarCount` consecutive scalars from `p`.
+    @inline(__always) init(loadingFrom p: UnsafePointer<Float>) {
+        self = UnsafeRawPointer(p).loadUnaligned(as: Self.self)
+    }
+    /// Writes the scalars to `scalarCount` consecutive places from `p`.
+    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
+    }
+    /// Each lane with its sign bit flipped, as the scalar `-x` (the SIMD types' own prefix
+    /// minus computes `0 − x`, which gives +0 for +0).
+    @inline(__always) func negated() -> Self {
+        var r = self
+        for i in indices { r[i] = Float(bitPattern: self[i].bitPattern ^ (1 << 31)) }
+        return r
+    }
+}
+
 /// Eight tiles' Float scalars.
 extension SIMD8: WinogradLanes where Scalar == Float {
     typealias Element = Float
     typealias Coefficient = Float
-    static var width: Int { 8 }
-    @inline(__always) init(loadingFrom p: UnsafePointer<Float>) {
-        self = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
-    }
-    @inline(__always) func negated() -> Self {
-        let bits = unsafeBitCast(self, to: SIMD8<UInt32>.self) ^ SIMD8<UInt32>(repeating: 1 << 31)
-        return unsafeBitCast(bits, to: SIMD8<Float>.self)
-    }
 }
 
 /// Four tiles' Float scalars, for tile rows of four to seven tiles.
 extension SIMD4: WinogradLanes where Scalar == Float {
     typealias Element = Float
     typealias Coefficient = Float
-    static var width: Int { 4 }
-    @inline(__always) init(loadingFrom p: UnsafePointer<Float>) {
-        self = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-    }
-    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD4<Float>.self)
-    }
-    @inline(__always) func negated() -> Self {
-        let bits = unsafeBitCast(self, to: SIMD4<UInt32>.self) ^ SIMD4<UInt32>(repeating: 1 << 31)
-        return unsafeBitCast(bits, to: SIMD4<Float>.self)
-    }
 }
 
 /// Runs a transform's loop body over tiles `0..<count` along a tile row.
