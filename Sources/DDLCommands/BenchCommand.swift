@@ -53,6 +53,8 @@ public struct BenchCommand: ParsableCommand {
     @Option(help: "Input height and width.") public var size: Int = 45
     /// Kernel size (`--kernel`).
     @Option(help: "Kernel size.") public var kernel: Int = 3
+    /// Convolution stride (`--stride`); Winograd needs 1, so other strides time unfolding.
+    @Option(help: "Convolution stride (Winograd rows need 1).") public var stride: Int = 1
     /// Timed repetitions; the median is reported (`--repeats`).
     @Option(help: "Timed repetitions (the median is reported).") public var repeats: Int = 5
     /// BLAS threads (`--threads`); nil leaves OpenBLAS's own choice.
@@ -65,10 +67,12 @@ public struct BenchCommand: ParsableCommand {
 
     /// Rejects a non-positive batch, channel count or repeat count, or a size below the kernel.
     public func validate() throws {
-        guard batch > 0, channels > 0, size >= kernel, repeats > 0 else {
+        guard batch > 0, channels > 0, size >= kernel, repeats > 0, stride > 0 else {
             throw ValidationError(
-                "--batch-size, --channels and --repeats must be positive and --size at least "
-                    + "--kernel"
+                "--batch-size, --channels, --stride and --repeats must be positive and --size at "
+                    + "least --kernel (got --batch-size \(batch), --channels \(channels), "
+                    + "--stride \(stride), --repeats \(repeats), --size \(size), --kernel "
+                    + "\(kernel))"
             )
         }
     }
@@ -85,7 +89,9 @@ public struct BenchCommand: ParsableCommand {
         case .gemm: rows = [gemmRow()]
         case .maxpool: rows = [poolRow(positions: true), poolRow(positions: false)]
         case .conv2d:
-            rows = [gemmRow()] + ConvolutionAlgorithm.allCases.flatMap { convRows($0) }
+            let algorithms =
+                kernel == 3 && stride == 1 ? ConvolutionAlgorithm.allCases : [.unfold]
+            rows = [gemmRow()] + algorithms.flatMap { convRows($0) }
         }
         if json {
             let items = rows.map {
@@ -194,7 +200,7 @@ public struct BenchCommand: ParsableCommand {
     /// The gemm of the convolution's forward product: `[Cout, C·k²] · [C·k², N·H·W]`.
     func gemmRow() -> Row {
         var g = RandomGenerator(seed: 1)
-        let out = (size + 2 * (kernel / 2) - kernel) + 1
+        let out = (size + 2 * (kernel / 2) - kernel) / stride + 1
         let m = channels, k = channels * kernel * kernel, n = batch * out * out
         let a = Tensor<Float>.normal([m, k], generator: &g),
             b = Tensor<Float>.normal([k, n], generator: &g)
@@ -223,17 +229,17 @@ public struct BenchCommand: ParsableCommand {
             gflops: Double(batch * channels * size * size * 4) / t / 1e9)
     }
 
-    /// conv2d forward + backward (input and weight) with stride 1 and same padding, by one
-    /// algorithm; GFLOP/s count the direct convolution's arithmetic (effective for Winograd).
-    /// The forward pass and the forward and backward passes of one convolution algorithm.
+    /// conv2d forward, forward with the weight's prepared form kept, and forward + backward
+    /// (input and weight), with `--stride` and padding `kernel / 2`, by one algorithm; GFLOP/s
+    /// count the direct convolution's arithmetic (effective for Winograd).
     func convRows(_ algorithm: ConvolutionAlgorithm) -> [Row] {
         var g = RandomGenerator(seed: 2)
         let x = Tensor<Float>.normal([batch, channels, size, size], generator: &g)
         let w = Tensor<Float>.kaimingUniform([channels, channels, kernel, kernel], generator: &g)
         let pad = kernel / 2
-        let out = size + 2 * pad - kernel + 1
+        let out = (size + 2 * pad - kernel) / stride + 1
         let dy = Tensor<Float>.normal([batch, channels, out, out], generator: &g)
-        let c = ConvolutionSettings(stride: 1, padding: pad)
+        let c = ConvolutionSettings(stride: stride, padding: pad)
         let forward = median {
             _ = ForcedConvolution.forward(x, weight: w, bias: nil, c, algorithm: algorithm)
         }
@@ -249,7 +255,9 @@ public struct BenchCommand: ParsableCommand {
         }
         let flops = 2 * Double(batch * channels * out * out * channels * kernel * kernel)
         let name = kernel != 3 ? "unfold" : "\(algorithm)"
-        let shape = "\(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel), \(name)"
+        let strided = stride == 1 ? "" : " stride \(stride)"
+        let shape =
+            "\(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel)\(strided), \(name)"
         return [
             Row(name: "conv2d fwd \(shape)", seconds: forward, gflops: flops / forward / 1e9),
             Row(

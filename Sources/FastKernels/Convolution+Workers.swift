@@ -96,46 +96,42 @@ extension Tensor {
         let transformed = transformed.flatMap {
             $0.count == plan?.transformedWeightCount ? $0 : nil
         }
-        let k = g.patchSize, q = g.outPlane, co = g.outChannels
         var out = Tensor(shape: g.outputShape) { _ in }
         guard x.count > 0, out.count > 0 else { return Tensor.zeros(g.outputShape) }
+        // The bias is added by the worker that wrote each part of the output, while that part
+        // is still in cache.
+        let biasScalars = bias?.scalars ?? []
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
-                out.withUnsafeMutableBufferPointer { po in
-                    let (xs, ws, os) = (
-                        SendablePointer(px.start), SendablePointer(pw.start),
-                        SendableMutablePointer(po.start)
-                    )
-                    let count = px.count
-                    if let plan, let transformed {
-                        transformed.scalars.withUnsafeBufferPointer { pu in
+                biasScalars.withUnsafeBufferPointer { pb in
+                    out.withUnsafeMutableBufferPointer { po in
+                        let (xs, ws, os) = (
+                            SendablePointer(px.start), SendablePointer(pw.start),
+                            SendableMutablePointer(po.start)
+                        )
+                        let bs = bias == nil ? nil : pb.baseAddress.map { SendablePointer($0) }
+                        let count = px.count
+                        if let plan, let transformed {
+                            transformed.scalars.withUnsafeBufferPointer { pu in
+                                plan.forward(
+                                    x: xs.pointer, weight: ws.pointer, transformed: pu.start,
+                                    bias: bs?.pointer, out: os.pointer)
+                            }
+                        } else if let plan {
                             plan.forward(
-                                x: xs.pointer, weight: ws.pointer, transformed: pu.start,
+                                x: xs.pointer, weight: ws.pointer, bias: bs?.pointer,
                                 out: os.pointer)
-                        }
-                    } else if let plan {
-                        plan.forward(x: xs.pointer, weight: ws.pointer, out: os.pointer)
-                    } else {
-                        g.forEachSampleRange { range in
-                            g.forwardSamples(
-                                range, x: xs.pointer, count: count, weight: ws.pointer,
-                                out: os.pointer)
-                        }
-                    }
-                    if let bias {
-                        bias.scalars.withUnsafeBufferPointer { pb in
-                            for n in 0..<g.batch {
-                                for c in 0..<co {
-                                    let base = (n * co + c) * q, b = pb[c]
-                                    for t in 0..<q { po[base + t] += b }
-                                }
+                        } else {
+                            g.forEachSampleRange { range in
+                                g.forwardSamples(
+                                    range, x: xs.pointer, count: count, weight: ws.pointer,
+                                    bias: bs?.pointer, out: os.pointer)
                             }
                         }
                     }
                 }
             }
         }
-        _ = k
         return out
     }
 
@@ -160,7 +156,6 @@ extension Tensor {
                 needBias ? Tensor.zeros([g.outChannels]) : nil
             )
         }
-        let k = g.patchSize, q = g.outPlane, co = g.outChannels
         var dx = needInput ? [Scalar](repeating: 0, count: x.count) : []
         let workers = g.workerCount
         // One weight-gradient buffer per worker, added in a fixed order at the end.
@@ -215,22 +210,7 @@ extension Tensor {
             for w in 1..<workers { for i in 0..<n { dw[i] += dw[w * n + i] } }
             dw.removeLast(n * (workers - 1))
         }
-        _ = k
-        var db: Tensor? = nil
-        if needBias {
-            db = Tensor(shape: [co]) { out in
-                dy.scalars.withUnsafeBufferPointer { p in
-                    for c in 0..<co {
-                        var acc: Scalar = 0
-                        for n in 0..<g.batch {
-                            let base = (n * co + c) * q
-                            for t in 0..<q { acc += p[base + t] }
-                        }
-                        out[c] = acc
-                    }
-                }
-            }
-        }
+        let db = needBias ? Tensor.convolutionBiasGradient(dy, g) : nil
         return (
             needInput ? Tensor(shape: x.shape, scalars: dx) : nil,
             needWeight ? Tensor(shape: weight.shape, scalars: dw) : nil,
@@ -279,10 +259,10 @@ extension Conv2dGeometry {
         return UnsafePointer(cols.start)
     }
 
-    /// The forward products of samples `range` into `out`.
+    /// The forward products of samples `range` into `out`, plus `bias` when given.
     func forwardSamples<S: TensorElement>(
         _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>,
-        out: UnsafeMutablePointer<S>
+        bias: UnsafePointer<S>?, out: UnsafeMutablePointer<S>
     ) {
         let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
         var cols = scratch(S.self, isPointwise && chunk == 1 ? 0 : k * chunk * q)
@@ -303,6 +283,9 @@ extension Conv2dGeometry {
                         scatterSamples(
                             UnsafePointer(pp.start), n0: n0, nb: nb, rows: co, q: q, into: out,
                             accumulate: false)
+                    }
+                    if let bias {
+                        addBias(bias, to: out + n0 * co * q, channels: co, plane: q, samples: nb)
                     }
                     n0 += nb
                 }
@@ -366,6 +349,63 @@ extension Conv2dGeometry {
             }
         }
     }
+}
+
+/// Adds `bias[c]` to every element of channel `c` of `samples` consecutive samples of
+/// `[channels, plane]` at `out` (one addition per element, as after the whole product).
+@inline(__always)
+func addBias<S: TensorElement>(
+    _ bias: UnsafePointer<S>, to out: UnsafeMutablePointer<S>, channels: Int, plane: Int,
+    samples: Int
+) {
+    for s in 0..<samples {
+        for c in 0..<channels {
+            let row = out + (s * channels + c) * plane, b = bias[c]
+            for t in 0..<plane { row[t] += b }
+        }
+    }
+}
+
+extension Tensor {
+    /// `∂b[c] = Σ_n Σ_t dy[n, c, t]`: the channels split over two threads, each channel's
+    /// sum over every sample's plane taken in four interleaved partial sums (four independent
+    /// chains of additions instead of one), then sample by sample.
+    static func convolutionBiasGradient(_ dy: Tensor, _ g: Conv2dGeometry) -> Tensor {
+        let q = g.outPlane, co = g.outChannels, batch = g.batch
+        return Tensor(shape: [co]) { out in
+            dy.scalars.withUnsafeBufferPointer { p in
+                let dys = SendablePointer(p.start), target = SendableMutablePointer(out.start)
+                ParallelWork.split(co, elements: dy.count) { channels in
+                    for c in channels {
+                        var acc: Scalar = 0
+                        for n in 0..<batch {
+                            acc += planeSum(dys.pointer + (n * co + c) * q, count: q)
+                        }
+                        target.pointer[c] = acc
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The sum of `count` elements in four interleaved partial sums, combined pairwise.
+@inline(__always)
+func planeSum<S: TensorElement>(_ p: UnsafePointer<S>, count: Int) -> S {
+    var a0: S = 0, a1: S = 0, a2: S = 0, a3: S = 0
+    var t = 0
+    while t + 4 <= count {
+        a0 += p[t]
+        a1 += p[t + 1]
+        a2 += p[t + 2]
+        a3 += p[t + 3]
+        t += 4
+    }
+    while t < count {
+        a0 += p[t]
+        t += 1
+    }
+    return (a0 + a1) + (a2 + a3)
 }
 
 /// A work buffer whose every element is written before it is read (unfolded inputs,

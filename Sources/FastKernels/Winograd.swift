@@ -50,7 +50,12 @@ struct WinogradPlan: Sendable {
     /// The fewest tiles each of two workers takes.
     static let minimumWorkerTiles = 64
 
-    init(_ g: Conv2dGeometry, tile: WinogradTile = .f2, vectorLanes: Bool = true) {
+    /// `unitsPerChunk`, when given, overrides the chunk size chosen for cache (for the checks
+    /// that chunks starting and ending inside a sample are computed as whole ones).
+    init(
+        _ g: Conv2dGeometry, tile: WinogradTile = .f2, vectorLanes: Bool = true,
+        unitsPerChunk: Int? = nil
+    ) {
         self.g = g
         self.tile = tile
         self.vectorLanes = vectorLanes
@@ -62,7 +67,7 @@ struct WinogradPlan: Sendable {
         let perTile = tile.positions * (g.inChannels + g.outChannels)
         let tiles = max(
             WinogradPlan.minimumChunkTiles, WinogradPlan.chunkElements / max(perTile, 1))
-        unitsPerChunk = max(1, (tiles + tilesWide - 1) / tilesWide)
+        self.unitsPerChunk = unitsPerChunk ?? max(1, (tiles + tilesWide - 1) / tilesWide)
     }
 
     /// Whether Winograd can compute a convolution of this geometry at all (3×3, stride 1).
@@ -211,11 +216,12 @@ extension WinogradPlan {
         }
     }
 
-    /// The convolution of `x` with `weight` (no bias) into `out[N, K, Ho, Wo]`; `transformed`
-    /// holds the weight's `U` when already computed.
+    /// The convolution of `x` with `weight`, plus `bias[K]` when given, into
+    /// `out[N, K, Ho, Wo]`; `transformed` holds the weight's `U` when already computed. Each
+    /// chunk's outputs get their bias as soon as they are written, while still in cache.
     func forward<S: TensorElement>(
         x: UnsafePointer<S>, weight: UnsafePointer<S>, transformed: UnsafePointer<S>? = nil,
-        out: UnsafeMutablePointer<S>
+        bias: UnsafePointer<S>? = nil, out: UnsafeMutablePointer<S>
     ) {
         var u = scratch(S.self, transformed == nil ? transformedWeightCount : 0)
         if transformed == nil {
@@ -223,6 +229,7 @@ extension WinogradPlan {
         }
         let serial = workerCount == 2
         let (xs, os) = (SendablePointer(x), SendableMutablePointer(out))
+        let bs = bias.map { SendablePointer($0) }
         u.withUnsafeBufferPointer { pu in
             let us = SendablePointer(transformed ?? pu.baseAddress!)
             forEachWorker { _, samples in
@@ -249,11 +256,30 @@ extension WinogradPlan {
                                 untransformOutput(
                                     pm.baseAddress!, units: u0, u1, into: os.pointer,
                                     rows: pr.baseAddress!)
+                                if let bs { addBias(bs.pointer, units: u0, u1, to: os.pointer) }
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Adds `bias[k]` to the outputs of every channel k in the output rows of units
+    /// `[u0, u1)` (tile rows of consecutive samples).
+    func addBias<S: TensorElement>(
+        _ bias: UnsafePointer<S>, units u0: Int, _ u1: Int, to out: UnsafeMutablePointer<S>
+    ) {
+        let m = tile.outputSize, oh = g.outHeight, ow = g.outWidth, k = g.outChannels
+        var u = u0
+        while u < u1 {
+            let n = u / tilesHigh, r0 = u % tilesHigh, r1 = min(tilesHigh, r0 + (u1 - u))
+            let y0 = r0 * m, y1 = min(oh, r1 * m)
+            for c in 0..<k {
+                let row = out + ((n * k + c) * oh + y0) * ow, b = bias[c]
+                for t in 0..<(y1 - y0) * ow { row[t] += b }
+            }
+            u += r1 - r0
         }
     }
 
