@@ -14,10 +14,21 @@ public func conv2d<S>(
         Tensor.preparedConvolutionWeight(
             $0, inputShape: input.shape, stride: stride, padding: padding)
     }
-    let y = Tensor.conv2d(
-        input, weight: w, bias: bias?.value, stride: stride, padding: padding, prepared: prepared)
+    let b = bias?.value
     let parents = bias.map { [x, weight, $0] } ?? [x, weight]
-    return Variable.record("conv2d", value: y, parents: parents) { g, needs in
+    // Held back when no gradient is recorded, for a batch norm or PReLU after it to merge in.
+    let settings = ConvolutionSettings(stride: stride, padding: padding)
+    let kernel = DeferredKernel.convolution(
+        x: input, weight: w, settings: settings, prepared: prepared, epilogue: .bias(b))
+    return Variable.recordDeferred(
+        "conv2d", kernel: kernel,
+        shape: Conv2dGeometry.checked(input, weight: w, bias: b, settings).outputShape,
+        parents: parents,
+        compute: {
+            Tensor.conv2d(
+                input, weight: w, bias: b, stride: stride, padding: padding, prepared: prepared)
+        }
+    ) { g, needs in
         let r = Tensor.conv2dBackward(
             input, weight: w, upstream: g, stride: stride, padding: padding,
             needInput: needs[0], needWeight: needs[1], needBias: needs.count > 2 && needs[2],

@@ -24,6 +24,16 @@ public func batchNorm<S>(
             )
         }
     }
+    if !training {
+        // Evaluation: a convolution still held back takes the batch norm into its epilogue.
+        let norm = ChannelNormalization(
+            mean: runningMean.scalars,
+            invStd: runningVariance.scalars.map { 1 / ($0 + eps).squareRoot() },
+            gamma: gamma.value, beta: beta.value)
+        if let fused = x.absorbing("batch_norm", .batchNorm(norm: norm), extra: [gamma, beta]) {
+            return fused
+        }
+    }
     let mean: [S], invStd: [S]
     if training {
         let stats = x.value.channelStatistics()

@@ -88,10 +88,10 @@ public final class Variable<Scalar: TensorScalar> {
         compute: @escaping () -> Tensor<Scalar>,
         pullback: @escaping (Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
     ) -> Variable {
-        guard KernelFusion.defers(kernel) else {
+        let recording = GradMode.isEnabled && parents.contains(where: \.requiresGrad)
+        guard KernelFusion.defers(kernel, recording: recording) else {
             return record(operation, value: compute(), parents: parents, pullback: pullback)
         }
-        let recording = GradMode.isEnabled && parents.contains(where: \.requiresGrad)
         return Variable(
             value: nil, deferral: Deferral(kernel: kernel, parents: parents, compute: compute),
             shape: shape, operation: recording ? operation : "leaf",
@@ -101,11 +101,23 @@ public final class Variable<Scalar: TensorScalar> {
 
     /// The op `consumer` applied to this node, computed together with the op that made it
     /// when that op's value is still held back and the kernel layer fuses the two; nil
-    /// otherwise. `extra` are the consumer's own inputs after this one.
+    /// otherwise. `extra` are the consumer's own inputs after this one. Without a gradient
+    /// to record, the two may become one op that is itself held back (`KernelFusion.merge`),
+    /// for the next consumer to absorb in turn.
     public func absorbing(
         _ operation: String, _ consumer: Consumer<Scalar>, extra: [Variable]
     ) -> Variable? {
-        guard let deferral, let fused = KernelFusion.absorb(deferral.kernel, into: consumer) else {
+        guard let deferral else { return nil }
+        let parents = deferral.parents + extra
+        let recording = GradMode.isEnabled && parents.contains(where: \.requiresGrad)
+        if !recording, let merged = KernelFusion.merge(deferral.kernel, into: consumer) {
+            return Variable(
+                value: nil,
+                deferral: Deferral(
+                    kernel: merged, parents: parents, compute: { KernelFusion.compute(merged) }),
+                shape: shape, operation: "leaf", parents: [], requiresGrad: false, pullback: nil)
+        }
+        guard let fused = KernelFusion.absorb(deferral.kernel, into: consumer) else {
             return nil
         }
         return Variable.record(

@@ -85,48 +85,49 @@ extension Tensor {
     /// The algorithm is the caller's choice (`KernelChoice`); Winograd needs a 3×3, stride-1
     /// kernel and falls back to unfolding otherwise.
     /// `transformed` is the weight's Winograd form when already computed
-    /// (`WinogradPlan.transformedWeights`).
+    /// (`WinogradPlan.transformedWeights`). `epilogue` (at most one of it and `bias`) is what
+    /// the outputs go through before they are stored, a bias being the simplest.
     public static func conv2dFast(
         _ x: Tensor, weight: Tensor, bias: Tensor?, _ c: ConvolutionSettings,
-        algorithm: ConvolutionAlgorithm, transformed: Tensor? = nil
+        algorithm: ConvolutionAlgorithm, transformed: Tensor? = nil,
+        epilogue: ConvolutionEpilogue<Scalar>? = nil
     ) -> Tensor {
+        precondition(bias == nil || epilogue == nil, "conv2d: a bias and an epilogue both given")
         let g = Conv2dGeometry.checked(x, weight: weight, bias: bias, c)
         let plan = algorithm.winogradPlan(g)
         // A prepared weight made for another tile size (another input size) is not used.
         let transformed = transformed.flatMap {
             $0.count == plan?.transformedWeightCount ? $0 : nil
         }
+        guard x.count > 0, g.outputShape.reduce(1, *) > 0 else {
+            return (epilogue ?? .bias(bias)).applied(to: Tensor.zeros(g.outputShape))
+        }
         var out = Tensor(shape: g.outputShape) { _ in }
-        guard x.count > 0, out.count > 0 else { return Tensor.zeros(g.outputShape) }
-        // The bias is added by the worker that wrote each part of the output, while that part
-        // is still in cache.
-        let biasScalars = bias?.scalars ?? []
+        // The bias (or epilogue) is applied by the worker that wrote each part of the output,
+        // while that part is still in cache.
+        let post = (epilogue ?? .bias(bias)).isIdentity ? nil : (epilogue ?? .bias(bias))
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
-                biasScalars.withUnsafeBufferPointer { pb in
-                    out.withUnsafeMutableBufferPointer { po in
-                        let (xs, ws, os) = (
-                            SendablePointer(px.start), SendablePointer(pw.start),
-                            SendableMutablePointer(po.start)
-                        )
-                        let bs = bias == nil ? nil : pb.baseAddress.map { SendablePointer($0) }
-                        let count = px.count
-                        if let plan, let transformed {
-                            transformed.scalars.withUnsafeBufferPointer { pu in
-                                plan.forward(
-                                    x: xs.pointer, weight: ws.pointer, transformed: pu.start,
-                                    bias: bs?.pointer, out: os.pointer)
-                            }
-                        } else if let plan {
+                out.withUnsafeMutableBufferPointer { po in
+                    let (xs, ws, os) = (
+                        SendablePointer(px.start), SendablePointer(pw.start),
+                        SendableMutablePointer(po.start)
+                    )
+                    let count = px.count
+                    if let plan, let transformed {
+                        transformed.scalars.withUnsafeBufferPointer { pu in
                             plan.forward(
-                                x: xs.pointer, weight: ws.pointer, bias: bs?.pointer,
-                                out: os.pointer)
-                        } else {
-                            g.forEachSampleRange { range in
-                                g.forwardSamples(
-                                    range, x: xs.pointer, count: count, weight: ws.pointer,
-                                    bias: bs?.pointer, out: os.pointer)
-                            }
+                                x: xs.pointer, weight: ws.pointer, transformed: pu.start,
+                                epilogue: post, out: os.pointer)
+                        }
+                    } else if let plan {
+                        plan.forward(
+                            x: xs.pointer, weight: ws.pointer, epilogue: post, out: os.pointer)
+                    } else {
+                        g.forEachSampleRange { range in
+                            g.forwardSamples(
+                                range, x: xs.pointer, count: count, weight: ws.pointer,
+                                epilogue: post, out: os.pointer)
                         }
                     }
                 }
@@ -259,10 +260,10 @@ extension Conv2dGeometry {
         return UnsafePointer(cols.start)
     }
 
-    /// The forward products of samples `range` into `out`, plus `bias` when given.
+    /// The forward products of samples `range` into `out`, through `epilogue` when given.
     func forwardSamples<S: TensorElement>(
         _ range: Range<Int>, x: UnsafePointer<S>, count: Int, weight: UnsafePointer<S>,
-        bias: UnsafePointer<S>?, out: UnsafeMutablePointer<S>
+        epilogue: ConvolutionEpilogue<S>?, out: UnsafeMutablePointer<S>
     ) {
         let k = patchSize, q = outPlane, co = outChannels, chunk = samplesPerChunk
         var cols = scratch(S.self, isPointwise && chunk == 1 ? 0 : k * chunk * q)
@@ -284,9 +285,7 @@ extension Conv2dGeometry {
                             UnsafePointer(pp.start), n0: n0, nb: nb, rows: co, q: q, into: out,
                             accumulate: false)
                     }
-                    if let bias {
-                        addBias(bias, to: out + n0 * co * q, channels: co, plane: q, samples: nb)
-                    }
+                    epilogue?.apply(to: out + n0 * co * q, channels: co, plane: q, samples: nb)
                     n0 += nb
                 }
             }
@@ -347,21 +346,6 @@ extension Conv2dGeometry {
                     n0 += nb
                 }
             }
-        }
-    }
-}
-
-/// Adds `bias[c]` to every element of channel `c` of `samples` consecutive samples of
-/// `[channels, plane]` at `out` (one addition per element, as after the whole product).
-@inline(__always)
-func addBias<S: TensorElement>(
-    _ bias: UnsafePointer<S>, to out: UnsafeMutablePointer<S>, channels: Int, plane: Int,
-    samples: Int
-) {
-    for s in 0..<samples {
-        for c in 0..<channels {
-            let row = out + (s * channels + c) * plane, b = bias[c]
-            for t in 0..<plane { row[t] += b }
         }
     }
 }

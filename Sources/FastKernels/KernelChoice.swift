@@ -30,6 +30,11 @@ public struct FusedKernels<S: TensorScalar>: Sendable {
     public var conv2dPrepared: @Sendable (
         Tensor<S>, Tensor<S>, Tensor<S>?, ConvolutionSettings, Tensor<S>
     ) -> Tensor<S>
+    /// The convolution (no bias) through an epilogue, its weight prepared or not: (input,
+    /// weight, settings, prepared weight, epilogue).
+    public var conv2dEpilogue: @Sendable (
+        Tensor<S>, Tensor<S>, ConvolutionSettings, Tensor<S>?, ConvolutionEpilogue<S>
+    ) -> Tensor<S>
     /// Its gradients: (input, weight, upstream, settings, which, prepared weight).
     public var conv2dBackwardPrepared: @Sendable (
         Tensor<S>, Tensor<S>, Tensor<S>, ConvolutionSettings, ConvolutionGradients, Tensor<S>
@@ -58,6 +63,16 @@ public struct FusedKernels<S: TensorScalar>: Sendable {
                 return Tensor.conv2dFast(
                     x, weight: w, bias: b, c, algorithm: KernelChoice.convolution(g),
                     transformed: prepared)
+            },
+            conv2dEpilogue: { x, w, c, prepared, epilogue in
+                guard KernelChoice.runsFastKernels(S.self) else {
+                    let y = S.referenceKernels(split: split).conv2d(x, w, nil, c)
+                    return epilogue.applied(to: y)
+                }
+                let g = Conv2dGeometry.checked(x, weight: w, bias: nil, c)
+                return Tensor.conv2dFast(
+                    x, weight: w, bias: nil, c, algorithm: KernelChoice.convolution(g),
+                    transformed: prepared, epilogue: epilogue)
             },
             conv2dBackwardPrepared: { x, w, dy, c, needs, prepared in
                 let g = Conv2dGeometry.checked(x, weight: w, bias: nil, c)

@@ -53,6 +53,24 @@ extension Tensor where Scalar: TensorScalar {
         }
     }
 
+    /// 2-D convolution without bias whose outputs go through `epilogue` (a bias, a folded
+    /// evaluation batch norm, a PReLU) as they are computed; timed as `conv2d`, `conv2d_bn`
+    /// or `conv2d_bn_prelu` by what the epilogue holds.
+    public static func conv2d(
+        _ x: Tensor, weight: Tensor, stride: Int, padding: Int, prepared: Tensor?,
+        epilogue: ConvolutionEpilogue<Scalar>
+    ) -> Tensor {
+        let c = ConvolutionSettings(stride: stride, padding: padding)
+        let name =
+            "conv2d" + (epilogue.scale != nil ? "_bn" : "") + (epilogue.slope != nil ? "_prelu" : "")
+        return KernelProfile.measure(
+            name, shape: convolutionShape(x.shape, weight.shape, stride),
+            flops: convolutionFlops(x.shape, weight.shape, stride, padding)
+        ) {
+            Scalar.fused.conv2dEpilogue(x, weight, c, prepared, epilogue)
+        }
+    }
+
     /// A convolution weight in the form the kernel for inputs of `inputShape` computes with
     /// (for 3×3 kernels that run by Winograd, the transformed kernels), or nil when it uses
     /// the weight as it is; a weight used several times is prepared once.

@@ -216,12 +216,13 @@ extension WinogradPlan {
         }
     }
 
-    /// The convolution of `x` with `weight`, plus `bias[K]` when given, into
-    /// `out[N, K, Ho, Wo]`; `transformed` holds the weight's `U` when already computed. Each
-    /// chunk's outputs get their bias as soon as they are written, while still in cache.
+    /// The convolution of `x` with `weight`, through `epilogue` when given (a bias, or a
+    /// folded batch norm and PReLU), into `out[N, K, Ho, Wo]`; `transformed` holds the
+    /// weight's `U` when already computed. Each chunk's outputs go through the epilogue as
+    /// soon as they are written, while still in cache.
     func forward<S: TensorElement>(
         x: UnsafePointer<S>, weight: UnsafePointer<S>, transformed: UnsafePointer<S>? = nil,
-        bias: UnsafePointer<S>? = nil, out: UnsafeMutablePointer<S>
+        epilogue: ConvolutionEpilogue<S>? = nil, out: UnsafeMutablePointer<S>
     ) {
         var u = scratch(S.self, transformed == nil ? transformedWeightCount : 0)
         if transformed == nil {
@@ -229,7 +230,6 @@ extension WinogradPlan {
         }
         let serial = workerCount == 2
         let (xs, os) = (SendablePointer(x), SendableMutablePointer(out))
-        let bs = bias.map { SendablePointer($0) }
         u.withUnsafeBufferPointer { pu in
             let us = SendablePointer(transformed ?? pu.baseAddress!)
             forEachWorker { _, samples in
@@ -256,7 +256,9 @@ extension WinogradPlan {
                                 untransformOutput(
                                     pm.baseAddress!, units: u0, u1, into: os.pointer,
                                     rows: pr.baseAddress!)
-                                if let bs { addBias(bs.pointer, units: u0, u1, to: os.pointer) }
+                                if let epilogue {
+                                    applyEpilogue(epilogue, units: u0, u1, to: os.pointer)
+                                }
                             }
                         }
                     }
@@ -265,10 +267,11 @@ extension WinogradPlan {
         }
     }
 
-    /// Adds `bias[k]` to the outputs of every channel k in the output rows of units
+    /// Applies `epilogue` to the outputs of every channel k in the output rows of units
     /// `[u0, u1)` (tile rows of consecutive samples).
-    func addBias<S: TensorElement>(
-        _ bias: UnsafePointer<S>, units u0: Int, _ u1: Int, to out: UnsafeMutablePointer<S>
+    func applyEpilogue<S: TensorElement>(
+        _ epilogue: ConvolutionEpilogue<S>, units u0: Int, _ u1: Int,
+        to out: UnsafeMutablePointer<S>
     ) {
         let m = tile.outputSize, oh = g.outHeight, ow = g.outWidth, k = g.outChannels
         var u = u0
@@ -276,8 +279,7 @@ extension WinogradPlan {
             let n = u / tilesHigh, r0 = u % tilesHigh, r1 = min(tilesHigh, r0 + (u1 - u))
             let y0 = r0 * m, y1 = min(oh, r1 * m)
             for c in 0..<k {
-                let row = out + ((n * k + c) * oh + y0) * ow, b = bias[c]
-                for t in 0..<(y1 - y0) * ow { row[t] += b }
+                epilogue.apply(out + ((n * k + c) * oh + y0) * ow, count: (y1 - y0) * ow, channel: c)
             }
             u += r1 - r0
         }

@@ -89,4 +89,79 @@ struct GraphFusionTests {
         #expect(bn.batchesTracked.value == before + 1)
         #expect(training.shape == x.shape)
     }
+
+    /// Conv2d (with bias) → batch norm (eval) → PReLU on `x`, without gradients; `read` reads
+    /// the convolution's value before the batch norm runs (nothing left to merge), and
+    /// `reuse` reads it after (the merged op has taken it, so it is computed again).
+    func convolutionChain<S: TensorScalar>(_: S.Type, read: Bool, reuse: Bool = false) -> (
+        y: Tensor<S>, conv: Tensor<S>?, profile: [String: KernelProfile.Entry]
+    ) {
+        var g = RandomGenerator(seed: 45)
+        let conv = Conv2d<S>(5, 6, kernel: 3, stride: 1, padding: 1, bias: true, generator: &g)
+        let (bn, p) = layers(S.self, channels: 6, seed: 46)
+        let x = Variable(Tensor<S>.normal([2, 5, 14, 13], generator: &g))
+        let profile = KernelProfile()
+        var convValue: Tensor<S>? = nil
+        let y = profile.recording {
+            withoutGradients { () -> Tensor<S> in
+                let h = conv(x, mode: .eval)
+                if read { _ = h.value }
+                let y = p(bn(h, mode: .eval), mode: .eval).value
+                if reuse { convValue = h.value }
+                return y
+            }
+        }
+        return (y, convValue, profile.snapshot)
+    }
+
+    @Test func inferenceMergesConvolutionBatchNormAndPReLU() {
+        let merged = convolutionChain(Float.self, read: false)
+        let separate = convolutionChain(Float.self, read: true)
+        #expect(merged.profile["conv2d_bn_prelu"]?.calls == 1)
+        #expect(merged.profile["conv2d"] == nil && merged.profile["batch_norm_prelu"] == nil)
+        #expect(separate.profile["conv2d"]?.calls == 1)
+        #expect(separate.profile["batch_norm_prelu"]?.calls == 1)
+        // The same maps, rounded differently (the batch norm folded into scale and shift).
+        #expect(compare(merged.y, separate.y, atol: 1e-5, rtol: 1e-5).passed)
+        #expect(merged.y.scalars.contains { $0 < 0 } && merged.y.scalars.contains { $0 > 0 })
+        // Double runs the reference ops one by one.
+        let double = convolutionChain(Double.self, read: false)
+        #expect(double.profile["conv2d_bn_prelu"] == nil && double.profile["conv2d"]?.calls == 1)
+        #expect(compare(merged.y, double.y, atol: 1e-4, rtol: 1e-4).passed)
+    }
+
+    @Test func aConvolutionReadAfterTheMergeIsComputedAgainCorrectly() {
+        let r = convolutionChain(Float.self, read: false, reuse: true)
+        let separate = convolutionChain(Float.self, read: true)
+        #expect(r.profile["conv2d_bn_prelu"]?.calls == 1 && r.profile["conv2d"]?.calls == 1)
+        #expect(r.y == convolutionChain(Float.self, read: false).y)
+        // The convolution's own output, bias included, not the merged one.
+        let reference = withoutGradients { () -> Tensor<Float> in
+            var g = RandomGenerator(seed: 45)
+            let conv = Conv2d<Float>(5, 6, kernel: 3, stride: 1, padding: 1, bias: true, generator: &g)
+            let x = Variable(Tensor<Float>.normal([2, 5, 14, 13], generator: &g))
+            return conv(x, mode: .eval).value
+        }
+        #expect(r.conv == reference)
+        #expect(compare(separate.y, r.y, atol: 1e-5, rtol: 1e-5).passed)
+    }
+
+    @Test func trainingAndRecordedEvaluationDoNotMerge() {
+        var g = RandomGenerator(seed: 47)
+        let conv = Conv2d<Float>(3, 4, kernel: 3, stride: 1, padding: 1, bias: true, generator: &g)
+        let (bn, p) = layers(Float.self, channels: 4, seed: 48)
+        let x = Variable(Tensor<Float>.normal([2, 3, 8, 8], generator: &g), requiresGrad: true)
+        for mode in [Mode.eval, .train(RandomSource(seed: 2))] {
+            let profile = KernelProfile()
+            profile.recording {
+                let y = p(bn(conv(x, mode: mode), mode: mode), mode: mode)
+                y.sum().backward()
+            }
+            let snapshot = profile.snapshot
+            #expect(snapshot["conv2d"]?.calls == 1 && snapshot["conv2d_bn_prelu"] == nil)
+            #expect(snapshot["batch_norm_prelu"]?.calls == 1)
+            #expect(x.grad != nil && conv.weight.grad != nil)
+            x.zeroGrad()
+        }
+    }
 }

@@ -21,7 +21,7 @@ struct WinogradBiasTests {
                     out.withUnsafeMutableBufferPointer { po in
                         plan.forward(
                             x: px.baseAddress!, weight: pw.baseAddress!,
-                            bias: b == nil ? nil : pb.baseAddress!, out: po.baseAddress!)
+                            epilogue: b.map { .bias($0) }, out: po.baseAddress!)
                     }
                 }
             }
