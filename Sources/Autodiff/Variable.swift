@@ -36,8 +36,8 @@ public final class Variable<Scalar: TensorScalar> {
     public let requiresGrad: Bool
     /// The op that made this node (`"leaf"` for inputs and parameters).
     public let operation: String
-    /// The inputs of the op, in order.
-    let parents: [Variable]
+    /// The inputs of the op, in order (emptied only when the node is released).
+    private(set) var parents: [Variable]
     /// Maps this node's gradient to its parents' gradients; `needs[i]` tells whether parent
     /// `i` wants one. Dropped after `backward()` unless the graph is retained.
     var pullback: ((Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?])?
@@ -123,6 +123,25 @@ public final class Variable<Scalar: TensorScalar> {
         return Variable.record(
             operation, value: fused.value, parents: deferral.parents + extra,
             pullback: fused.pullback)
+    }
+
+    /// Releases a chain of ancestors that only this node holds in a loop rather than by
+    /// recursion (each node's release would otherwise release its parents inside it, one
+    /// stack frame per op of the chain): each uniquely held ancestor gives up its parents,
+    /// its held-back op's inputs and its pullback to the loop before it goes.
+    deinit {
+        guard !parents.isEmpty || deferral != nil else { return }
+        var pending = parents + (deferral?.parents ?? [])
+        parents = []
+        deferral = nil
+        while var node = pending.popLast() {
+            guard isKnownUniquelyReferenced(&node) else { continue }
+            pending += node.parents
+            if let d = node.deferral { pending += d.parents }
+            node.parents = []
+            node.deferral = nil
+            node.pullback = nil
+        }
     }
 
     /// Whether this node is a leaf of the graph.
