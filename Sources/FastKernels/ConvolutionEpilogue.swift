@@ -90,7 +90,9 @@ public struct ConvolutionEpilogue<S: TensorElement>: Sendable {
         to out: UnsafeMutablePointer<S>, channels: Int, plane: Int, samples: Int
     ) {
         for s in 0..<samples {
-            for k in 0..<channels { apply(out + (s * channels + k) * plane, count: plane, channel: k) }
+            for k in 0..<channels {
+                apply(out + (s * channels + k) * plane, count: plane, channel: k)
+            }
         }
     }
 

@@ -61,8 +61,8 @@ extension Tensor where Scalar: TensorScalar {
         epilogue: ConvolutionEpilogue<Scalar>
     ) -> Tensor {
         let c = ConvolutionSettings(stride: stride, padding: padding)
-        let name =
-            "conv2d" + (epilogue.scale != nil ? "_bn" : "") + (epilogue.slope != nil ? "_prelu" : "")
+        let bn = epilogue.scale != nil ? "_bn" : "", prelu = epilogue.slope != nil ? "_prelu" : ""
+        let name = "conv2d" + bn + prelu
         return KernelProfile.measure(
             name, shape: convolutionShape(x.shape, weight.shape, stride),
             flops: convolutionFlops(x.shape, weight.shape, stride, padding)

@@ -279,7 +279,8 @@ extension WinogradPlan {
             let n = u / tilesHigh, r0 = u % tilesHigh, r1 = min(tilesHigh, r0 + (u1 - u))
             let y0 = r0 * m, y1 = min(oh, r1 * m)
             for c in 0..<k {
-                epilogue.apply(out + ((n * k + c) * oh + y0) * ow, count: (y1 - y0) * ow, channel: c)
+                let row = out + ((n * k + c) * oh + y0) * ow
+                epilogue.apply(row, count: (y1 - y0) * ow, channel: c)
             }
             u += r1 - r0
         }
