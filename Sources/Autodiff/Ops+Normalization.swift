@@ -24,12 +24,12 @@ public func batchNorm<S>(
             )
         }
     }
+    let runningInvStd = training ? [] : runningVariance.scalars.map { 1 / ($0 + eps).squareRoot() }
     if !training {
         // Evaluation: a convolution still held back takes the batch norm into its epilogue.
         let norm = ChannelNormalization(
-            mean: runningMean.scalars,
-            invStd: runningVariance.scalars.map { 1 / ($0 + eps).squareRoot() },
-            gamma: gamma.value, beta: beta.value)
+            mean: runningMean.scalars, invStd: runningInvStd, gamma: gamma.value,
+            beta: beta.value)
         if let fused = x.absorbing("batch_norm", .batchNorm(norm: norm), extra: [gamma, beta]) {
             return fused
         }
@@ -43,7 +43,7 @@ public func batchNorm<S>(
             mean: &runningMean, variance: &runningVariance, batch: stats, momentum: momentum)
     } else {
         mean = runningMean.scalars
-        invStd = runningVariance.scalars.map { 1 / ($0 + eps).squareRoot() }
+        invStd = runningInvStd
     }
     let (input, scale, shift) = (x.value, gamma.value, beta.value)
     let norm = ChannelNormalization(mean: mean, invStd: invStd, gamma: scale, beta: shift)

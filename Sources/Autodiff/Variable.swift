@@ -131,7 +131,8 @@ public final class Variable<Scalar: TensorScalar> {
     /// its held-back op's inputs and its pullback to the loop before it goes.
     deinit {
         guard !parents.isEmpty || deferral != nil else { return }
-        var pending = parents + (deferral?.parents ?? [])
+        var pending = parents
+        if let d = deferral { pending += d.parents }
         parents = []
         deferral = nil
         while var node = pending.popLast() {

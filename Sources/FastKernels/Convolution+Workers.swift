@@ -99,13 +99,14 @@ extension Tensor {
         let transformed = transformed.flatMap {
             $0.count == plan?.transformedWeightCount ? $0 : nil
         }
+        let requested = epilogue ?? .bias(bias)
         guard x.count > 0, g.outputShape.reduce(1, *) > 0 else {
-            return (epilogue ?? .bias(bias)).applied(to: Tensor.zeros(g.outputShape))
+            return requested.applied(to: Tensor.zeros(g.outputShape))
         }
         var out = Tensor(shape: g.outputShape) { _ in }
         // The bias (or epilogue) is applied by the worker that wrote each part of the output,
         // while that part is still in cache.
-        let post = (epilogue ?? .bias(bias)).isIdentity ? nil : (epilogue ?? .bias(bias))
+        let post = requested.isIdentity ? nil : requested
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
                 out.withUnsafeMutableBufferPointer { po in

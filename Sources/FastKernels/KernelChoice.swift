@@ -66,7 +66,7 @@ public struct FusedKernels<S: TensorScalar>: Sendable {
             },
             conv2dEpilogue: { x, w, c, prepared, epilogue in
                 guard KernelChoice.runsFastKernels(S.self) else {
-                    let y = S.referenceKernels(split: split).conv2d(x, w, nil, c)
+                    let y = S.kernels.conv2d(x, w, nil, c)
                     return epilogue.applied(to: y)
                 }
                 let g = Conv2dGeometry.checked(x, weight: w, bias: nil, c)
