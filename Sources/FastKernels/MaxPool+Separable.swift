@@ -30,9 +30,7 @@ extension Tensor {
                                 for p in planes {
                                     // A NaN must win its window (as in PyTorch): planes with one
                                     // take the window-by-window loop that tests for it.
-                                    let input = UnsafeBufferPointer(
-                                        start: src.pointer + p * plane, count: plane)
-                                    if input.contains(where: { $0 != $0 }) {  // a NaN
+                                    if containsNaN(src.pointer + p * plane, count: plane) {
                                         maxPoolWindows(
                                             g, plane: p, src.pointer, dst.pointer, arg.pointer)
                                     } else {
@@ -261,8 +259,7 @@ func keepLarger<S: TensorElement>(
     let l = UnsafeMutableRawPointer(line), n = UnsafeRawPointer(next),
         r = UnsafeMutableRawPointer(rows)
     let rowVector = SIMD8<Int32>(repeating: row)
-    var x = 0
-    while x + 8 <= count {
+    @inline(__always) func update(_ x: Int) {
         let a = l.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self)
         let b = n.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self)
         let rs = r.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Int32>.self)
@@ -272,17 +269,26 @@ func keepLarger<S: TensorElement>(
         r.storeBytes(
             of: rs.replacing(with: rowVector, where: better), toByteOffset: 4 * x,
             as: SIMD8<Int32>.self)
+    }
+    var x = 0
+    while x + 8 <= count {
+        update(x)
         x += 8
     }
+    // The rest as one group of eight ending at the last element, overlapping the groups
+    // before: the update is idempotent (where `line` already holds the maximum, `next` is
+    // not strictly larger), so lanes done twice do not change.
+    if x < count && count >= 8 { update(count - 8) }
     let lf = l.assumingMemoryBound(to: Float.self), nf = n.assumingMemoryBound(to: Float.self)
-    while x < count {
+    while x < count && count < 8 {
         if nf[x] > lf[x] { lf[x] = nf[x]; rows[x] = row }
         x += 1
     }
 }
 
 /// For the 3×3, stride-2, padding-1 pool over one line of column maxima: outputs
-/// `1 ..< 1 + 8·m` (whole groups of eight whose windows lie inside), the largest of columns
+/// `1 ... last` (the outputs whose windows lie inside, eight at a time, the last group
+/// overlapping the one before), the largest of columns
 /// `2ox − 1, 2ox, 2ox + 1`, on ties the smallest row, then the leftmost column. The line's
 /// even and odd columns are first copied apart (into `split`, `splitRows`: `width + 2`
 /// each), so that each group reads three contiguous runs. Returns the first output it did
@@ -303,7 +309,18 @@ func pickAcrossThreeColumns<S: TensorElement>(
     let even = UnsafeMutableRawPointer(split).assumingMemoryBound(to: Float.self),
         odd = even + evens
     let evenRows = splitRows, oddRows = splitRows + evens
-    for m in 0..<(w / 2) {
+    // Sixteen columns at a time into eight even and eight odd, the rest one by one.
+    var m = 0
+    while 2 * m + 16 <= w {
+        let v = UnsafeRawPointer(values + 2 * m).loadUnaligned(as: SIMD16<Float>.self)
+        let r = UnsafeRawPointer(rows + 2 * m).loadUnaligned(as: SIMD16<Int32>.self)
+        UnsafeMutableRawPointer(even + m).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(odd + m).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(evenRows + m).storeBytes(of: r.evenHalf, as: SIMD8<Int32>.self)
+        UnsafeMutableRawPointer(oddRows + m).storeBytes(of: r.oddHalf, as: SIMD8<Int32>.self)
+        m += 8
+    }
+    for m in m..<(w / 2) {
         even[m] = values[2 * m]; odd[m] = values[2 * m + 1]
         evenRows[m] = rows[2 * m]; oddRows[m] = rows[2 * m + 1]
     }
@@ -317,8 +334,7 @@ func pickAcrossThreeColumns<S: TensorElement>(
     func load(_ p: UnsafeMutablePointer<Int32>, _ i: Int) -> SIMD8<Int32> {
         UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Int32>.self)
     }
-    for group in 0..<groups {
-        let ox = 1 + 8 * group
+    @inline(__always) func group(at ox: Int) {
         let lv = load(odd, ox - 1), mv = load(even, ox), rv = load(odd, ox)
         let lr = load(oddRows, ox - 1), mr = load(evenRows, ox), rr = load(oddRows, ox)
         let leftColumn = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: 2 * ox - 1)) &+ lanes
@@ -335,5 +351,32 @@ func pickAcrossThreeColumns<S: TensorElement>(
         UnsafeMutableRawPointer(o + ox).storeBytes(of: best, as: SIMD8<Float>.self)
         UnsafeMutableRawPointer(positions + ox).storeBytes(of: position, as: SIMD8<Int32>.self)
     }
-    return 1 + 8 * groups
+    for g in 0..<groups { group(at: 1 + 8 * g) }
+    // The outputs after the last whole group as one group ending at `last`, overlapping the
+    // one before (writing the same values again).
+    if 1 + 8 * groups <= last { group(at: last - 7) }
+    return last + 1
+}
+
+/// Whether any of `count` scalars at `p` is a NaN: sixteen Float lanes at a time (a compare
+/// and an OR per group, no early exit), the rest one by one. The plane it scans is read
+/// again straight after, from cache.
+@inline(__always)
+func containsNaN<S: TensorElement>(_ p: UnsafePointer<S>, count: Int) -> Bool {
+    var i = 0
+    if S.self == Float.self {
+        let raw = UnsafeRawPointer(p)
+        var found = SIMDMask<SIMD16<Int32>>(repeating: false)
+        while i + 16 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            found .|= v .!= v
+            i += 16
+        }
+        if any(found) { return true }
+    }
+    while i < count {
+        if p[i] != p[i] { return true }
+        i += 1
+    }
+    return false
 }

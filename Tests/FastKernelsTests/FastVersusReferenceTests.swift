@@ -152,12 +152,32 @@ struct FastVersusReferenceTests {
     @Test func maxPoolLetsANaNWinAsTheReferenceDoes() {
         var x = Tensor<Float>.ones([1, 1, 24, 24])
         x[0, 0, 5, 6] = .nan
+        expectNaNWinsAsInTheReference(x)
+    }
+
+    /// Pools `x` (which holds a NaN) with both kernels: the same positions, the same number of
+    /// NaN outputs, and at least one.
+    func expectNaNWinsAsInTheReference(
+        _ x: Tensor<Float>, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let window = PoolWindow(kernel: 3, stride: 2, padding: 1)
         let r = reference(Float.self).maxPool2d(x, window)
         let f = Tensor.maxPool2dFast(x, window)
-        #expect(f.argmax == r.argmax)
-        #expect(f.output.scalars.filter(\.isNaN).count == r.output.scalars.filter(\.isNaN).count)
-        #expect(f.output.scalars.filter(\.isNaN).count > 0)
+        let nans = f.output.scalars.filter(\.isNaN).count
+        #expect(f.argmax == r.argmax, sourceLocation: sourceLocation)
+        #expect(nans == r.output.scalars.filter(\.isNaN).count, sourceLocation: sourceLocation)
+        #expect(nans > 0, sourceLocation: sourceLocation)
+    }
+
+    /// A NaN anywhere in a plane sends it down the loop that lets the NaN win: at the
+    /// plane's first element, inside the sixteen-lane scan, in its scalar tail (23² = 33·16 + 1
+    /// elements) and as the last element of the second plane.
+    @Test(arguments: [0, 200, 528, 529 + 528])
+    func maxPoolFindsANaNWhereverItIs(at index: Int) {
+        var g = RandomGenerator(seed: 47)
+        var x = Tensor<Float>.normal([1, 2, 23, 23], generator: &g)
+        x[flat: index] = .nan
+        expectNaNWinsAsInTheReference(x)
     }
 
     @Test(arguments: threadCounts)
@@ -211,24 +231,32 @@ struct FastVersusReferenceTests {
     @Test(arguments: threadCounts)
     func splitKernelsInDouble(threads: Int) { checkSplitKernels(Double.self, threads: threads) }
 
-    @Test(arguments: threadCounts)
-    func adamUpdateMatchesTheFormula(threads: Int) {
+    /// Sizes for the Adam check: below one group of sixteen lanes, one group and a tail, and
+    /// large enough to be split between two threads (halves that end inside a group).
+    static let adamSizes = [7, 16 + 5, ParallelWork.minimumElements / 4 + 3]
+
+    @Test(arguments: threadCounts, adamSizes)
+    func adamUpdateMatchesTheFormula(threads: Int, n: Int) {
         var g = RandomGenerator(seed: 46)
-        let n = ParallelWork.minimumElements / 4 + 3
         var p = Tensor<Float>.normal([n], generator: &g), m = Tensor<Float>.normal([n], generator: &g)
         var v = Tensor<Float>.normal([n], generator: &g).map { $0 * $0 }
         let grad = Tensor<Float>.normal([n], generator: &g)
         let c = AdamCoefficients(stepSize: 1e-3, oneMinusBeta1: 0.5, beta2: 0.999, oneMinusBeta2: 0.001,
                                  weightDecay: 5e-4, eps: 1e-8, correction2Root: 0.03)
-        var expected = p.scalars
+        var expected = p.scalars, expectedM = m.scalars, expectedV = v.scalars
         for i in 0..<n {
             let gi = grad[flat: i] + Float(c.weightDecay) * p[flat: i]
             let mi = m[flat: i] + Float(c.oneMinusBeta1) * (gi - m[flat: i])
             let vi = Float(c.beta2) * v[flat: i] + Float(c.oneMinusBeta2) * gi * gi
             expected[i] -= Float(c.stepSize) * mi / (vi.squareRoot() / Float(c.correction2Root) + Float(c.eps))
+            expectedM[i] = mi
+            expectedV[i] = vi
         }
         KernelThreads.with(threads) { Tensor.adamUpdate(value: &p, m: &m, v: &v, gradient: grad, c) }
-        #expect(p.scalars == expected)
+        // Bit for bit, every element of all three (the lanes and the scalar tail alike).
+        #expect(zip(p.scalars, expected).filter { $0.bitPattern != $1.bitPattern }.count == 0)
+        #expect(zip(m.scalars, expectedM).filter { $0.bitPattern != $1.bitPattern }.count == 0)
+        #expect(zip(v.scalars, expectedV).filter { $0.bitPattern != $1.bitPattern }.count == 0)
     }
 
     @Test func forcingOneThreadKeepsTheWorkOnTheCallingThread() {
