@@ -26,12 +26,13 @@ struct GraphFusionTests {
     /// batch norm's value read before PReLU runs, which computes it and so leaves nothing to
     /// fuse.
     func run<S: TensorScalar>(
-        _: S.Type, training: Bool, separate: Bool, alsoUseBatchNorm: Bool = false
+        _: S.Type, training: Bool, separate: Bool, alsoUseBatchNorm: Bool = false,
+        shape: [Int] = [3, 6, 9, 11]
     ) -> (y: Tensor<S>, grads: [Tensor<S>?], profile: [String: KernelProfile.Entry]) {
-        let (bn, p) = layers(S.self, channels: 6, seed: 41)
+        let (bn, p) = layers(S.self, channels: shape[1], seed: 41)
         var g = RandomGenerator(seed: 42)
-        let x = Variable(Tensor<S>.normal([3, 6, 9, 11], generator: &g), requiresGrad: true)
-        let dy = Tensor<S>.normal([3, 6, 9, 11], generator: &g)
+        let x = Variable(Tensor<S>.normal(shape, generator: &g), requiresGrad: true)
+        let dy = Tensor<S>.normal(shape, generator: &g)
         let mode: Mode = training ? .train(RandomSource(seed: 1)) : .eval
         let profile = KernelProfile()
         let y = profile.recording { () -> Variable<S> in
@@ -45,17 +46,25 @@ struct GraphFusionTests {
         return (y.value, [x.grad, bn.weight.grad, bn.bias.grad, p.weight.grad], profile.snapshot)
     }
 
-    @Test(arguments: [true, false])
-    func fusedEqualsTheTwoOpsBitForBit(training: Bool) {
-        let fused = run(Float.self, training: training, separate: false)
-        let separate = run(Float.self, training: training, separate: true)
+    /// Small, on the calling thread; and large enough (4·8·64·64) for the fused kernels to
+    /// split their planes between two threads, with one thread and with two.
+    static let fusionCases: [(shape: [Int], threads: Int)] = [
+        ([3, 6, 9, 11], 2), ([4, 8, 64, 64], 1), ([4, 8, 64, 64], 2),
+    ]
+
+    @Test(arguments: [true, false], fusionCases)
+    func fusedEqualsTheTwoOpsBitForBit(training: Bool, fusion: (shape: [Int], threads: Int)) {
+        let (fused, separate) = KernelThreads.with(fusion.threads) {
+            (run(Float.self, training: training, separate: false, shape: fusion.shape),
+             run(Float.self, training: training, separate: true, shape: fusion.shape))
+        }
         #expect(fused.profile["batch_norm_prelu"]?.calls == 1)
         #expect(fused.profile["batch_norm_prelu_backward"]?.calls == 1)
         #expect(fused.profile["prelu"] == nil && fused.profile["batch_norm"] == nil)
         #expect(separate.profile["batch_norm_prelu"] == nil && separate.profile["prelu"]?.calls == 1)
         #expect(fused.y == separate.y)
         for (a, b) in zip(fused.grads, separate.grads) {
-            #expect(a != nil && a == b)
+            #expect(a != nil && a == b, "\(fusion.shape), \(fusion.threads) threads")
         }
     }
 
