@@ -20,7 +20,7 @@ extension Conv2dGeometry {
     ) {
         let xs = SendablePointer(x.start), count = x.count, out = SendableMutablePointer(cols)
         forEachChannelRange(nb: nb) { channels in
-            im2col(
+            im2colPlanes(
                 UnsafeBufferPointer(start: xs.pointer, count: count), n0: n0, nb: nb,
                 channels: channels, into: out.pointer)
         }

@@ -22,13 +22,17 @@ extension Tensor where Scalar: TensorScalar {
 
     /// Elementwise binary operation with broadcasting.
     public static func binary(_ op: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
-        KernelProfile.measure("binary") { Scalar.kernels.binary(op, a, b) }
+        KernelProfile.measure("binary", shape: binaryShape(op, a.shape, b.shape)) {
+            Scalar.kernels.binary(op, a, b)
+        }
     }
 
     /// Sums this tensor down to `target`, a shape it was broadcast from (the backward of
     /// broadcasting). Axes of size 1 in `target` and missing leading axes are summed over.
     public func summed(toShape target: [Int]) -> Tensor {
-        KernelProfile.measure("sum_to_shape") { Scalar.kernels.summed(self, target) }
+        KernelProfile.measure("sum_to_shape", shape: "\(dims(shape)) → \(dims(target))") {
+            Scalar.kernels.summed(self, target)
+        }
     }
 
     /// Adds `other` (same shape) into this tensor in place.
@@ -381,3 +385,11 @@ func convolutionShape(_ input: [Int], _ weight: [Int], _ stride: Int) -> String 
     guard input.count == 4, weight.count == 4 else { return "" }
     return "\(input.map(String.init).joined(separator: "×")) k\(weight[2]) s\(stride) →\(weight[0])"
 }
+
+/// A binary op's profile key with `--by-shape`: the op and both operands' shapes.
+func binaryShape(_ op: BinaryOperation, _ a: [Int], _ b: [Int]) -> String {
+    "\(op) \(dims(a)) · \(dims(b))"
+}
+
+/// A shape as the profile prints it, `16×64×90×90`.
+func dims(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "×") }

@@ -68,6 +68,54 @@ struct FastVersusReferenceTests {
         }
     }
 
+    /// Unfolding plane by plane writes every element of the reference's unfolding, and the
+    /// same value: kernels 1, 3 and 5 and a non-square one, strides 1 to 3, paddings 0 to 2,
+    /// maps from 1×1 (all padding but the centre) to 13×9, whole and part channel ranges.
+    static let unfoldingCases: [(input: [Int], kernel: (Int, Int), stride: Int, padding: Int)] = [
+        ([2, 3, 7, 9], (3, 3), 1, 1), ([2, 3, 7, 9], (3, 3), 1, 0), ([3, 2, 3, 3], (3, 3), 1, 1),
+        ([2, 4, 1, 1], (3, 3), 1, 1), ([2, 2, 5, 5], (5, 5), 1, 2), ([1, 3, 13, 8], (3, 3), 2, 1),
+        ([2, 2, 12, 12], (3, 3), 2, 1), ([2, 3, 6, 6], (1, 1), 2, 0), ([1, 2, 9, 10], (5, 5), 3, 2),
+        ([2, 2, 6, 7], (3, 1), 1, 1), ([1, 2, 4, 4], (3, 3), 1, 2), ([3, 2, 6, 6], (1, 1), 1, 1),
+    ]
+
+    func checkUnfolding<S: TensorScalar>(_: S.Type) {
+        var g = RandomGenerator(seed: 48)
+        for (shape, (kh, kw), stride, padding) in Self.unfoldingCases {
+            let x = Tensor<S>.normal(shape, generator: &g)
+            let geometry = Conv2dGeometry.checked(
+                x, weight: Tensor<S>.zeros([1, shape[1], kh, kw]), bias: nil,
+                ConvolutionSettings(stride: stride, padding: padding))
+            for (n0, nb) in [(0, shape[0]), (shape[0] - 1, 1)] {
+                for channels in [0..<shape[1], 1..<shape[1]] {
+                    let count = geometry.patchSize * nb * geometry.outPlane
+                    var a = [S](repeating: .nan, count: count), b = a
+                    x.scalars.withUnsafeBufferPointer { px in
+                        a.withUnsafeMutableBufferPointer {
+                            geometry.im2col(px, n0: n0, nb: nb, channels: channels, into: $0.start)
+                        }
+                        b.withUnsafeMutableBufferPointer {
+                            geometry.im2colPlanes(
+                                px, n0: n0, nb: nb, channels: channels, into: $0.start)
+                        }
+                    }
+                    // The rows of channels outside the range stay NaN in both.
+                    let same = zip(a, b).filter { $0 == $1 || ($0.isNaN && $1.isNaN) }.count
+                    let written = b.filter { !$0.isNaN }.count
+                    let label = "\(S.dtypeName) \(shape) \(kh)×\(kw) s\(stride) p\(padding) "
+                        + "samples \(n0)+\(nb) channels \(channels)"
+                    #expect(same == count, "\(count - same) elements differ: \(label)")
+                    #expect(
+                        written == channels.count * kh * kw * nb * geometry.outPlane,
+                        "\(written) written: \(label)")
+                }
+            }
+        }
+    }
+
+    @Test func unfoldingByPlanesEqualsTheReferenceInFloat() { checkUnfolding(Float.self) }
+
+    @Test func unfoldingByPlanesEqualsTheReferenceInDouble() { checkUnfolding(Double.self) }
+
     @Test func winogradIsTakenWhereTheChoiceSaysAndTheResultsDiffer() {
         // The choice: 3×3 stride 1, 36 outputs per map or more, 8 input channels or more;
         // F(4×4, 3×3) from 32 input channels where it needs 1.6 times fewer multiplications
