@@ -147,7 +147,7 @@ public enum KernelChoice {
     }
 
     /// `Float`'s table: the reference kernels with their per-element work on two threads,
-    /// and the fast convolution, max pooling and sigmoid.
+    /// and the fast convolution, max pooling, sigmoid and sum to a shape.
     static func fastTable() -> KernelTable<Float> {
         var table = Float.referenceKernels(split: ParallelWork.splitter)
         let reference = table
@@ -160,6 +160,7 @@ public enum KernelChoice {
             return Tensor.conv2dBackwardFast(
                 x, weight: w, upstream: dy, c, needs, algorithm: convolution(g))
         }
+        table.summed = { x, target in Tensor.summedFast(x, toShape: target) }
         table.maxPool2d = { x, p in Tensor.maxPool2dFast(x, p) }
         table.maxPool2dValues = { x, p in Tensor.maxPool2dValuesFast(x, p) }
         table.pointwise = { op, x in

@@ -41,6 +41,19 @@ public struct BroadcastPlan: Sendable {
         sizes = sz; stridesA = sa; stridesB = sb
     }
 
+    /// The plan for summing a tensor of `shape` down to `target`, a shape it was broadcast
+    /// from (stops with the shapes when it was not).
+    public static func summing(_ shape: [Int], to target: [Int]) -> BroadcastPlan {
+        requireShapes { () throws(ShapeError) -> BroadcastPlan in
+            let b = try Shape.broadcast(shape, target, operation: "sum_to_shape")
+            guard b == shape else {
+                throw ShapeError(
+                    "sum_to_shape", "\(describe(target)) does not broadcast to \(describe(shape))")
+            }
+            return try BroadcastPlan(shape, target, operation: "sum_to_shape")
+        }
+    }
+
     /// Runs of the inner axis.
     @inlinable
     public var runCount: Int { sizes.dropLast().reduce(1, *) }
@@ -150,6 +163,13 @@ extension Tensor {
                                 for j in range {
                                     z.pointer[j] = Op.apply(x.pointer[j], y.pointer[j])
                                 }
+                            } else if sa == 1 && sb == 0 {
+                                // A scalar operand, read once, so the loop vectorises.
+                                let c = y.pointer[0]
+                                for j in range { z.pointer[j] = Op.apply(x.pointer[j], c) }
+                            } else if sa == 0 && sb == 1 {
+                                let c = x.pointer[0]
+                                for j in range { z.pointer[j] = Op.apply(c, y.pointer[j]) }
                             } else {
                                 for j in range {
                                     z.pointer[j] = Op.apply(x.pointer[j * sa], y.pointer[j * sb])
@@ -181,14 +201,7 @@ extension Tensor {
     /// broadcasting). Axes of size 1 in `target` and missing leading axes are summed over.
     func summedKernel(toShape target: [Int]) -> Tensor {
         if target == shape { return self }
-        let plan = requireShapes { () throws(ShapeError) -> BroadcastPlan in
-            let b = try Shape.broadcast(shape, target, operation: "sum_to_shape")
-            guard b == shape else {
-                throw ShapeError(
-                    "sum_to_shape", "\(describe(target)) does not broadcast to \(describe(shape))")
-            }
-            return try BroadcastPlan(shape, target, operation: "sum_to_shape")
-        }
+        let plan = BroadcastPlan.summing(shape, to: target)
         var result = [Scalar](repeating: 0, count: Shape.count(target))
         scalars.withUnsafeBufferPointer { src in
             result.withUnsafeMutableBufferPointer { dst in

@@ -116,6 +116,44 @@ struct FastVersusReferenceTests {
 
     @Test func unfoldingByPlanesEqualsTheReferenceInDouble() { checkUnfolding(Double.self) }
 
+    /// Summing to a shape in partial sums: whole tensors to one number (runs of every length
+    /// around the four-sum groups), rows, channels, a trailing axis, a strided reduction.
+    static let summingCases: [([Int], [Int])] = [
+        ([16, 8, 5, 5], [1]), ([7], [1]), ([3], []), ([2, 9], [2, 1]), ([3, 7], [3, 1]),
+        ([2, 3, 4, 5], [1, 3, 1, 1]), ([2, 3, 4, 5], [5]), ([2, 9], [1, 9]), ([4, 1, 3], [1, 1, 1]),
+        ([5, 6, 7], [5, 1, 7]), ([1, 1, 1], [1]), ([6, 4, 4], [6, 4, 4]),
+    ]
+
+    func checkSumming<S: TensorScalar>(_: S.Type, tolerance: Double) {
+        var g = RandomGenerator(seed: 49)
+        for (shape, target) in Self.summingCases {
+            let x = Tensor<S>.normal(shape, generator: &g) + Tensor(S(3))
+            let r = reference(S.self).summed(x, target)
+            let f = Tensor.summedFast(x, toShape: target)
+            #expect(f.shape == target, "\(S.dtypeName) \(shape) → \(target)")
+            #expect(
+                compare(f, r, atol: tolerance, rtol: tolerance).passed,
+                "\(S.dtypeName) \(shape) → \(target): \(f.scalars.prefix(4)) vs \(r.scalars.prefix(4))")
+        }
+    }
+
+    @Test func summingToAShapeInPartialSumsInFloat() { checkSumming(Float.self, tolerance: 1e-5) }
+
+    @Test func summingToAShapeInPartialSumsInDouble() {
+        checkSumming(Double.self, tolerance: 1e-12)
+    }
+
+    @Test func floatsTableSumsInPartialSums() {
+        // A run of 4·10⁶ + 3 ones and a tiny value after each group of four: one chain of
+        // additions loses the tiny values once the sum is large, four interleaved sums lose
+        // them at a different point, so the two results differ; the table takes the fast one.
+        var x = Tensor<Float>.ones([4_000_003])
+        for i in stride(from: 4, to: x.count, by: 5) { x[flat: i] = 1e-4 }
+        let fast = Float.kernels.summed(x, [1])
+        #expect(fast.scalars == Tensor.summedFast(x, toShape: [1]).scalars)
+        #expect(fast.scalars != reference(Float.self).summed(x, [1]).scalars)
+    }
+
     @Test func winogradIsTakenWhereTheChoiceSaysAndTheResultsDiffer() {
         // The choice: 3×3 stride 1, 36 outputs per map or more, 8 input channels or more;
         // F(4×4, 3×3) from 32 input channels where it needs 1.6 times fewer multiplications

@@ -133,6 +133,8 @@ struct LargeKernelTests {
             #expect((a - perChannel).scalars[i] == a.scalars[i] - perChannel.scalars[ch])
             #expect((perChannel * a).scalars[i] == perChannel.scalars[ch] * a.scalars[i])
             #expect((a / scalar).scalars[i] == a.scalars[i] / 1.5)
+            #expect((scalar - a).scalars[i] == 1.5 - a.scalars[i])
+            #expect((scalar / a).scalars[i] == 1.5 / a.scalars[i])
             #expect((a + row).scalars[i] == a.scalars[i] + row.scalars[i % shape[3]])
         }
     }
