@@ -147,7 +147,7 @@ public enum KernelChoice {
     }
 
     /// `Float`'s table: the reference kernels with their per-element work on two threads,
-    /// and the fast convolution, max pooling, sigmoid and sum to a shape.
+    /// and the fast convolution, max pooling, sigmoid, sum to a shape and L2 normalisation.
     static func fastTable() -> KernelTable<Float> {
         var table = Float.referenceKernels(split: ParallelWork.splitter)
         let reference = table
@@ -161,6 +161,13 @@ public enum KernelChoice {
                 x, weight: w, upstream: dy, c, needs, algorithm: convolution(g))
         }
         table.summed = { x, target in Tensor.summedFast(x, toShape: target) }
+        table.l2Normalized = { x, axis, eps in
+            Tensor.l2NormalizedFast(x, axis: axis, eps: eps) ?? reference.l2Normalized(x, axis, eps)
+        }
+        table.l2NormalizedBackward = { x, dy, axis, eps in
+            Tensor.l2NormalizedBackwardFast(x, upstream: dy, axis: axis, eps: eps)
+                ?? reference.l2NormalizedBackward(x, dy, axis, eps)
+        }
         table.maxPool2d = { x, p in Tensor.maxPool2dFast(x, p) }
         table.maxPool2dValues = { x, p in Tensor.maxPool2dValuesFast(x, p) }
         table.pointwise = { op, x in

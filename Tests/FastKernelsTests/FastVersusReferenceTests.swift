@@ -154,6 +154,40 @@ struct FastVersusReferenceTests {
         #expect(fast.scalars != reference(Float.self).summed(x, [1]).scalars)
     }
 
+    /// L2 normalisation of contiguous fibres in partial sums, forward and backward: long and
+    /// short fibres (around the four-sum groups), a trailing axis of 1, a fibre of zeros
+    /// (below eps: the `dy/eps` branch); the layouts it leaves to the reference give nil.
+    func checkL2Normalization<S: TensorScalar>(_: S.Type, tolerance: Double) {
+        var g = RandomGenerator(seed: 50)
+        let ref = reference(S.self)
+        for (shape, axis) in [([3, 1001], 1), ([2, 5, 1], 1), ([4, 3], 1), ([1, 7], 1), ([6], 0)] {
+            var x = Tensor<S>.normal(shape, generator: &g)
+            if shape == [4, 3] { for i in 3..<6 { x[flat: i] = 0 } }
+            let dy = Tensor<S>.normal(shape, generator: &g)
+            let eps = S(1e-12)
+            let y = Tensor.l2NormalizedFast(x, axis: axis, eps: eps)
+            let dx = Tensor.l2NormalizedBackwardFast(x, upstream: dy, axis: axis, eps: eps)
+            let label = "\(S.dtypeName) \(shape) axis \(axis)"
+            #expect(y != nil && dx != nil, "\(label): not taken")
+            guard let y, let dx else { continue }
+            let y0 = ref.l2Normalized(x, axis, eps), dx0 = ref.l2NormalizedBackward(x, dy, axis, eps)
+            #expect(compare(y, y0, atol: tolerance, rtol: tolerance).passed, "output \(label)")
+            #expect(compare(dx, dx0, atol: tolerance, rtol: tolerance).passed, "gradient \(label)")
+        }
+        let x = Tensor<S>.normal([4, 7], generator: &g)
+        #expect(Tensor.l2NormalizedFast(x, axis: 0, eps: 1e-12) == nil)
+        #expect(Tensor.l2NormalizedBackwardFast(x, upstream: x, axis: 0, eps: 1e-12) == nil)
+        #expect(Tensor.l2NormalizedFast(Tensor<S>.zeros([0, 3]), axis: 1, eps: 1e-12) == nil)
+    }
+
+    @Test func l2NormalizationInPartialSumsInFloat() {
+        checkL2Normalization(Float.self, tolerance: 1e-5)
+    }
+
+    @Test func l2NormalizationInPartialSumsInDouble() {
+        checkL2Normalization(Double.self, tolerance: 1e-12)
+    }
+
     @Test func winogradIsTakenWhereTheChoiceSaysAndTheResultsDiffer() {
         // The choice: 3×3 stride 1, 36 outputs per map or more, 8 input channels or more;
         // F(4×4, 3×3) from 32 input channels where it needs 1.6 times fewer multiplications
