@@ -355,9 +355,17 @@ extension Tensor where Scalar: TensorScalar {
         return s * (1 / Scalar(n))
     }
 
-    /// Expands `self` (a reduced shape with size-1 axes) back to `shape` by repetition.
+    /// Expands `self` (a reduced shape with size-1 axes) back to `shape` by repetition: the
+    /// table's broadcast product with ones, which is exact (`1·x = x` for every `x`,
+    /// −0 included) and runs specialised for the scalar whatever generic code calls it.
     public func broadcast(to target: [Int]) -> Tensor {
-        Tensor.broadcasting(Tensor.zeros(target), self, operation: "broadcast_to") { _, b in b }
+        requireShapes { () throws(ShapeError) in
+            guard try Shape.broadcast(shape, target, operation: "broadcast_to") == target else {
+                throw ShapeError(
+                    "broadcast_to", "\(describe(shape)) does not broadcast to \(describe(target))")
+            }
+        }
+        return Tensor.binary(.mul, Tensor.ones(target), self)
     }
 }
 

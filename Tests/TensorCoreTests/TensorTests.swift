@@ -18,6 +18,42 @@ struct TensorTests {
         #expect(t.multiIndex(4) == [1, 1])
     }
 
+    /// Fills made from generic code (as another module's layers make them) hold the value's
+    /// exact bits: +0 by a byte fill, −0, NaN and other values by a typed one.
+    func filledGenerically<S: TensorElement>(_ value: S, _ shape: [Int]) -> Tensor<S> {
+        Tensor(repeating: value, shape: shape)
+    }
+
+    @Test func fillsKeepTheBitsOfTheirValue() {
+        for v: Float in [0, -0.0, 1.5, .nan, -.infinity, .leastNonzeroMagnitude] {
+            let t = filledGenerically(v, [3, 5])
+            #expect(t.shape == [3, 5] && t.count == 15)
+            #expect(t.scalars.allSatisfy { $0.bitPattern == v.bitPattern }, "\(v)")
+        }
+        for v: Double in [0, -0.0, -2.25, .nan, .greatestFiniteMagnitude] {
+            let t = filledGenerically(v, [7])
+            #expect(t.scalars.allSatisfy { $0.bitPattern == v.bitPattern }, "\(v)")
+        }
+        #expect(filledGenerically(Float(1), [2, 0]).count == 0)
+        #expect(Tensor<Double>.zeros([]).scalars == [0])
+        #expect(Tensor<Float>.ones([4]).scalars == [1, 1, 1, 1])
+    }
+
+    @Test func broadcastToRepeatsEveryValueExactly() {
+        let x = Tensor<Float>(shape: [2, 1, 3], scalars: [1, -0.0, .nan, -2, .infinity, 3e-39])
+        let y = x.broadcast(to: [2, 4, 3])
+        #expect(y.shape == [2, 4, 3])
+        var same = 0
+        for n in 0..<2 {
+            for r in 0..<4 {
+                for c in 0..<3 where y[n, r, c].bitPattern == x[n, 0, c].bitPattern { same += 1 }
+            }
+        }
+        #expect(same == 24)
+        let scalar = Tensor<Double>(shape: [1], scalars: [-0.0]).broadcast(to: [2, 2])
+        #expect(scalar.scalars.allSatisfy { $0.bitPattern == (-0.0).bitPattern })
+    }
+
     @Test func reshapeIsAViewWithInferredSize() {
         let t = Tensor<Double>(shape: [2, 3, 4], scalars: (0..<24).map(Double.init))
         let v = t.reshaped([6, -1])
