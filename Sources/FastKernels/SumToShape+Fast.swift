@@ -11,25 +11,6 @@ import TensorCore
 extension Tensor {
     /// `summed(toShape:)` with each contiguous run summed by `planeSum`.
     public static func summedFast(_ x: Tensor, toShape target: [Int]) -> Tensor {
-        if target == x.shape { return x }
-        let plan = BroadcastPlan.summing(x.shape, to: target)
-        var result = [Scalar](repeating: 0, count: Shape.count(target))
-        x.scalars.withUnsafeBufferPointer { src in
-            result.withUnsafeMutableBufferPointer { dst in
-                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
-                plan.forEachRun { oa, ob, _, n, sa, sb in
-                    if sb == 0 && sa == 1 {
-                        d[ob] += planeSum(s + oa, count: n)
-                    } else if sb == 0 {
-                        var acc: Scalar = 0
-                        for j in 0..<n { acc += s[oa + j * sa] }
-                        d[ob] += acc
-                    } else {
-                        for j in 0..<n { d[ob + j * sb] += s[oa + j * sa] }
-                    }
-                }
-            }
-        }
-        return Tensor(shape: target, scalars: result)
+        x.summed(toShape: target) { p, n in planeSum(p, count: n) }
     }
 }

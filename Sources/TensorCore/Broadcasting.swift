@@ -199,19 +199,37 @@ extension Tensor {
 
     /// Sums this tensor down to `target`, a shape it was broadcast from (the backward of
     /// broadcasting). Axes of size 1 in `target` and missing leading axes are summed over.
+    /// Each run is added in one chain, in order.
     func summedKernel(toShape target: [Int]) -> Tensor {
+        summed(toShape: target) { p, n in
+            var acc: Scalar = 0
+            for j in 0..<n { acc += p[j] }
+            return acc
+        }
+    }
+
+    /// `summedKernel(toShape:)` with the sum of each contiguous run reduced to one number
+    /// left to `runSum(start, count)` (a fast layer's partial sums); strided runs are added
+    /// in one chain, and runs that land on several outputs element by element.
+    @inlinable
+    public func summed(
+        toShape target: [Int], contiguousRunSum runSum: (UnsafePointer<Scalar>, Int) -> Scalar
+    ) -> Tensor {
         if target == shape { return self }
         let plan = BroadcastPlan.summing(shape, to: target)
         var result = [Scalar](repeating: 0, count: Shape.count(target))
         scalars.withUnsafeBufferPointer { src in
             result.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
                 plan.forEachRun { oa, ob, _, n, sa, sb in
-                    if sb == 0 {
+                    if sb == 0 && sa == 1 {
+                        d[ob] += runSum(s + oa, n)
+                    } else if sb == 0 {
                         var acc: Scalar = 0
-                        for j in 0..<n { acc += src[oa + j * sa] }
-                        dst[ob] += acc
+                        for j in 0..<n { acc += s[oa + j * sa] }
+                        d[ob] += acc
                     } else {
-                        for j in 0..<n { dst[ob + j * sb] += src[oa + j * sa] }
+                        for j in 0..<n { d[ob + j * sb] += s[oa + j * sa] }
                     }
                 }
             }

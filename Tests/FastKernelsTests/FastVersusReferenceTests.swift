@@ -144,9 +144,9 @@ struct FastVersusReferenceTests {
     }
 
     @Test func floatsTableSumsInPartialSums() {
-        // A run of 4·10⁶ + 3 ones and a tiny value after each group of four: one chain of
-        // additions loses the tiny values once the sum is large, four interleaved sums lose
-        // them at a different point, so the two results differ; the table takes the fast one.
+        // A run of 4·10⁶ + 3 values, every fifth 10⁻⁴ and the rest 1: one chain of additions
+        // loses the tiny values once the sum is large, four interleaved sums lose them at a
+        // different point, so the two results differ; the table takes the fast one.
         var x = Tensor<Float>.ones([4_000_003])
         for i in stride(from: 4, to: x.count, by: 5) { x[flat: i] = 1e-4 }
         let fast = Float.kernels.summed(x, [1])
