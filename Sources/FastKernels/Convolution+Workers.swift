@@ -39,16 +39,23 @@ extension Conv2dGeometry {
         }
     }
 
-    /// Folds `cols[patchSize, nb·outPlane]` back, adding into samples `[n0, n0 + nb)` of `dx`.
+    /// Folds `cols[patchSize, nb·outPlane]` back, adding into samples `[n0, n0 + nb)` of `dx`
+    /// (through a table of offsets for small output planes).
     func col2im<S: TensorElement>(
         _ cols: UnsafePointer<S>, n0: Int, nb: Int, into dx: UnsafeMutableBufferPointer<S>
     ) {
         let source = SendablePointer(cols), target = SendableMutablePointer(dx.start),
             count = dx.count
+        let table = outPlane <= Self.tablePlaneLimit
         forEachChannelRange(nb: nb) { channels in
-            col2im(
-                source.pointer, n0: n0, nb: nb, channels: channels,
-                into: UnsafeMutableBufferPointer(start: target.pointer, count: count))
+            if table {
+                col2imByTable(
+                    source.pointer, n0: n0, nb: nb, channels: channels, into: target.pointer)
+            } else {
+                col2im(
+                    source.pointer, n0: n0, nb: nb, channels: channels,
+                    into: UnsafeMutableBufferPointer(start: target.pointer, count: count))
+            }
         }
     }
 }

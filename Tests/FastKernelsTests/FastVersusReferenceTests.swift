@@ -70,12 +70,18 @@ struct FastVersusReferenceTests {
 
     /// Unfolding plane by plane writes every element of the reference's unfolding, and the
     /// same value: kernels 1, 3 and 5 and a non-square one, strides 1 to 3, paddings 0 to 2,
-    /// maps from 1×1 (all padding but the centre) to 13×9, whole and part channel ranges.
+    /// maps from 1×1 (all padding but the centre) to 13×9, whole and part channel ranges; and
+    /// long rows at strides 1 and 2 (output rows of 9 to 23, odd and even input widths), and
+    /// planes on both sides of `tablePlaneLimit`. The table form is held to it on every case.
     static let unfoldingCases: [(input: [Int], kernel: (Int, Int), stride: Int, padding: Int)] = [
         ([2, 3, 7, 9], (3, 3), 1, 1), ([2, 3, 7, 9], (3, 3), 1, 0), ([3, 2, 3, 3], (3, 3), 1, 1),
         ([2, 4, 1, 1], (3, 3), 1, 1), ([2, 2, 5, 5], (5, 5), 1, 2), ([1, 3, 13, 8], (3, 3), 2, 1),
         ([2, 2, 12, 12], (3, 3), 2, 1), ([2, 3, 6, 6], (1, 1), 2, 0), ([1, 2, 9, 10], (5, 5), 3, 2),
         ([2, 2, 6, 7], (3, 1), 1, 1), ([1, 2, 4, 4], (3, 3), 1, 2), ([3, 2, 6, 6], (1, 1), 1, 1),
+        ([2, 2, 5, 45], (3, 3), 2, 1), ([1, 3, 7, 37], (3, 3), 2, 1), ([2, 2, 4, 20], (1, 1), 2, 0),
+        ([1, 2, 5, 41], (3, 3), 2, 0), ([2, 2, 3, 18], (3, 3), 2, 1), ([1, 2, 4, 17], (3, 3), 1, 1),
+        ([2, 2, 5, 23], (3, 3), 1, 0), ([1, 2, 3, 34], (5, 5), 2, 2), ([1, 2, 30, 37], (3, 3), 2, 1),
+        ([1, 2, 17, 33], (3, 3), 1, 1), ([2, 2, 18, 18], (1, 1), 2, 0),
     ]
 
     func checkUnfolding<S: TensorScalar>(_: S.Type) {
@@ -88,7 +94,7 @@ struct FastVersusReferenceTests {
             for (n0, nb) in [(0, shape[0]), (shape[0] - 1, 1)] {
                 for channels in [0..<shape[1], 1..<shape[1]] {
                     let count = geometry.patchSize * nb * geometry.outPlane
-                    var a = [S](repeating: .nan, count: count), b = a
+                    var a = [S](repeating: .nan, count: count), b = a, c = a
                     x.scalars.withUnsafeBufferPointer { px in
                         a.withUnsafeMutableBufferPointer {
                             geometry.im2col(px, n0: n0, nb: nb, channels: channels, into: $0.start)
@@ -97,16 +103,24 @@ struct FastVersusReferenceTests {
                             geometry.im2colPlanes(
                                 px, n0: n0, nb: nb, channels: channels, into: $0.start)
                         }
+                        c.withUnsafeMutableBufferPointer {
+                            geometry.im2colByTable(
+                                px, n0: n0, nb: nb, channels: channels, into: $0.start)
+                        }
                     }
-                    // The rows of channels outside the range stay NaN in both.
-                    let same = zip(a, b).filter { $0 == $1 || ($0.isNaN && $1.isNaN) }.count
-                    let written = b.filter { !$0.isNaN }.count
                     let label = "\(S.dtypeName) \(shape) \(kh)×\(kw) s\(stride) p\(padding) "
                         + "samples \(n0)+\(nb) channels \(channels)"
-                    #expect(same == count, "\(count - same) elements differ: \(label)")
-                    #expect(
-                        written == channels.count * kh * kw * nb * geometry.outPlane,
-                        "\(written) written: \(label)")
+                    for (form, result) in [("planes", b), ("table", c)] {
+                        // The rows of channels outside the range stay NaN in both.
+                        let same = zip(a, result)
+                            .filter { ($0 == $1 && $0.sign == $1.sign) || ($0.isNaN && $1.isNaN) }
+                            .count
+                        let written = result.filter { !$0.isNaN }.count
+                        #expect(same == count, "\(form): \(count - same) differ: \(label)")
+                        #expect(
+                            written == channels.count * kh * kw * nb * geometry.outPlane,
+                            "\(form): \(written) written: \(label)")
+                    }
                 }
             }
         }
@@ -115,6 +129,47 @@ struct FastVersusReferenceTests {
     @Test func unfoldingByPlanesEqualsTheReferenceInFloat() { checkUnfolding(Float.self) }
 
     @Test func unfoldingByPlanesEqualsTheReferenceInDouble() { checkUnfolding(Double.self) }
+
+    /// Folding back through the table of offsets adds the same values in the same order as the
+    /// reference, so the results are equal (signs of zero included), into a gradient that
+    /// already holds values, as the workers' chunks add into it; channels outside the range
+    /// are left as they were.
+    func checkFolding<S: TensorScalar>(_: S.Type) {
+        var g = RandomGenerator(seed: 49)
+        for (shape, (kh, kw), stride, padding) in Self.unfoldingCases {
+            let geometry = Conv2dGeometry.checked(
+                Tensor<S>.zeros(shape), weight: Tensor<S>.zeros([1, shape[1], kh, kw]),
+                bias: nil, ConvolutionSettings(stride: stride, padding: padding))
+            let start = Tensor<S>.normal(shape, generator: &g).scalars
+            for (n0, nb) in [(0, shape[0]), (shape[0] - 1, 1)] {
+                let cols = Tensor<S>.normal(
+                    [geometry.patchSize * nb * geometry.outPlane], generator: &g
+                ).scalars
+                for channels in [0..<shape[1], 1..<shape[1]] {
+                    var a = start, b = start
+                    cols.withUnsafeBufferPointer { pc in
+                        a.withUnsafeMutableBufferPointer {
+                            geometry.col2im(pc.start, n0: n0, nb: nb, channels: channels, into: $0)
+                        }
+                        b.withUnsafeMutableBufferPointer {
+                            geometry.col2imByTable(
+                                pc.start, n0: n0, nb: nb, channels: channels, into: $0.start)
+                        }
+                    }
+                    let differing = zip(a, b).filter { !($0 == $1 && $0.sign == $1.sign) }.count
+                    let changed = zip(start, b).filter { $0 != $1 }.count
+                    let label = "\(S.dtypeName) \(shape) \(kh)×\(kw) s\(stride) p\(padding) "
+                        + "samples \(n0)+\(nb) channels \(channels)"
+                    #expect(differing == 0, "\(differing) elements differ: \(label)")
+                    #expect(changed > 0, "nothing added: \(label)")
+                }
+            }
+        }
+    }
+
+    @Test func foldingByTableEqualsTheReferenceInFloat() { checkFolding(Float.self) }
+
+    @Test func foldingByTableEqualsTheReferenceInDouble() { checkFolding(Double.self) }
 
     /// Summing to a shape in partial sums: whole tensors to one number (runs of every length
     /// around the four-sum groups), rows, channels, a trailing axis, a strided reduction.
