@@ -40,7 +40,7 @@ extension Variable {
 public func concat<S>(_ parts: [Variable<S>], axis: Int) -> Variable<S> {
     let sizes = parts.map { $0.shape[axis < 0 ? axis + $0.shape.count : axis] }
     return Variable.record(
-        "concat", value: Tensor.concat(parts.map(\.value), axis: axis), parents: parts
+        "concat", value: Tensor.concat(parts.map { $0.value }, axis: axis), parents: parts
     ) { g, needs in
         let pieces = g.split(sizes: sizes, axis: axis)
         return zip(pieces, needs).map { $1 ? $0 : nil }

@@ -51,7 +51,7 @@ extension Variable {
         accumulate(seed)
         for node in order.reversed() {
             guard let g = node.grad, let pullback = node.pullback else { continue }
-            let needs = node.parents.map(\.requiresGrad)
+            let needs = node.parents.map { $0.requiresGrad }
             let grads = pullback(g, needs)
             precondition(
                 grads.count == node.parents.count,

@@ -72,7 +72,7 @@ public final class Variable<Scalar: TensorScalar> {
         _ operation: String, value: Tensor<Scalar>, parents: [Variable],
         pullback: @escaping (Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
     ) -> Variable {
-        guard GradMode.isEnabled, parents.contains(where: \.requiresGrad) else {
+        guard GradMode.isEnabled, parents.contains(where: { $0.requiresGrad }) else {
             return Variable(value)
         }
         return Variable(
@@ -88,7 +88,7 @@ public final class Variable<Scalar: TensorScalar> {
         compute: @escaping () -> Tensor<Scalar>,
         pullback: @escaping (Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
     ) -> Variable {
-        let recording = GradMode.isEnabled && parents.contains(where: \.requiresGrad)
+        let recording = GradMode.isEnabled && parents.contains(where: { $0.requiresGrad })
         guard KernelFusion.defers(kernel, recording: recording) else {
             return record(operation, value: compute(), parents: parents, pullback: pullback)
         }
@@ -109,7 +109,7 @@ public final class Variable<Scalar: TensorScalar> {
     ) -> Variable? {
         guard let deferral else { return nil }
         let parents = deferral.parents + extra
-        let recording = GradMode.isEnabled && parents.contains(where: \.requiresGrad)
+        let recording = GradMode.isEnabled && parents.contains(where: { $0.requiresGrad })
         if !recording, let merged = KernelFusion.merge(deferral.kernel, into: consumer) {
             return Variable(
                 value: nil,

@@ -26,7 +26,7 @@ extension Tensor {
     /// Concatenation along `axis` (axis 1 joins channels).
     static func concatKernel(_ parts: [Tensor], axis: Int) -> Tensor {
         let (a, shape) = requireShapes { () throws(ShapeError) in
-            try concatShape(parts.map(\.shape), axis: axis)
+            try concatShape(parts.map { $0.shape }, axis: axis)
         }
         let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
         let row = shape[a] * inner

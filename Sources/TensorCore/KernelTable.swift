@@ -53,11 +53,17 @@ extension ChannelNormalization {
 
     /// The normalisation as `x·scale + shift` per channel: `scale = invStd·γ`,
     /// `shift = β − mean·scale`. Every kernel that normalises takes these, so fused kernels
-    /// agree with the plain one bit for bit.
+    /// agree with the plain one bit for bit. Inlinable, so that it is made for the callers'
+    /// scalar type rather than through generic calls per channel.
+    @inlinable
     public var affine: (scales: [S], shifts: [S]) {
         let g = gamma.scalars, b = beta.scalars
-        let scales = (0..<g.count).map { invStd[$0] * g[$0] }
-        return (scales, (0..<g.count).map { b[$0] - mean[$0] * scales[$0] })
+        var scales = [S](repeating: 0, count: g.count), shifts = scales
+        for c in 0..<g.count {
+            scales[c] = invStd[c] * g[c]
+            shifts[c] = b[c] - mean[c] * scales[c]
+        }
+        return (scales, shifts)
     }
 }
 
