@@ -8,17 +8,29 @@ import TensorCore
 // reference's (`Conv2dGeometry.im2col`): copies of inputs or zeros.
 
 extension Conv2dGeometry {
-    /// `im2col(_:n0:nb:channels:into:)` of the reference, plane by plane (through a table of
-    /// offsets for planes of at most `tablePlaneLimit` outputs): the same rows of
-    /// `cols[patchSize, nb·outPlane]` with the same values.
+    /// `im2col(_:n0:nb:channels:into:)` of the reference as the fast kernels run it: through
+    /// a table of offsets (`im2colByTable`) for planes of at most `tablePlaneLimit` outputs,
+    /// plane by plane (`im2colByPlanes`) otherwise. The same rows of
+    /// `cols[patchSize, nb·outPlane]` with the same values either way.
     @inlinable
     public func im2colPlanes<S: TensorElement>(
         _ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, channels: Range<Int>,
         into cols: UnsafeMutablePointer<S>
     ) {
         if outPlane <= Self.tablePlaneLimit {
-            return im2colByTable(x, n0: n0, nb: nb, channels: channels, into: cols)
+            im2colByTable(x, n0: n0, nb: nb, channels: channels, into: cols)
+        } else {
+            im2colByPlanes(x, n0: n0, nb: nb, channels: channels, into: cols)
         }
+    }
+
+    /// `im2col(_:n0:nb:channels:into:)` of the reference, plane by plane: the same rows of
+    /// `cols[patchSize, nb·outPlane]` with the same values.
+    @inlinable
+    public func im2colByPlanes<S: TensorElement>(
+        _ x: UnsafeBufferPointer<S>, n0: Int, nb: Int, channels: Range<Int>,
+        into cols: UnsafeMutablePointer<S>
+    ) {
         let plane = height * width, ldc = nb * outPlane
         let (oh, ow, kh, kw) = (outHeight, outWidth, kernelHeight, kernelWidth)
         for c in channels {

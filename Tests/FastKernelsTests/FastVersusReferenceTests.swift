@@ -72,7 +72,8 @@ struct FastVersusReferenceTests {
     /// same value: kernels 1, 3 and 5 and a non-square one, strides 1 to 3, paddings 0 to 2,
     /// maps from 1×1 (all padding but the centre) to 13×9, whole and part channel ranges; and
     /// long rows at strides 1 and 2 (output rows of 9 to 23, odd and even input widths), and
-    /// planes on both sides of `tablePlaneLimit`. The table form is held to it on every case.
+    /// planes on both sides of `tablePlaneLimit`. The chosen form, the table form and the
+    /// plane-by-plane form are each held to the reference on every case.
     static let unfoldingCases: [(input: [Int], kernel: (Int, Int), stride: Int, padding: Int)] = [
         ([2, 3, 7, 9], (3, 3), 1, 1), ([2, 3, 7, 9], (3, 3), 1, 0), ([3, 2, 3, 3], (3, 3), 1, 1),
         ([2, 4, 1, 1], (3, 3), 1, 1), ([2, 2, 5, 5], (5, 5), 1, 2), ([1, 3, 13, 8], (3, 3), 2, 1),
@@ -94,8 +95,12 @@ struct FastVersusReferenceTests {
             for (n0, nb) in [(0, shape[0]), (shape[0] - 1, 1)] {
                 for channels in [0..<shape[1], 1..<shape[1]] {
                     let count = geometry.patchSize * nb * geometry.outPlane
-                    var a = [S](repeating: .nan, count: count), b = a, c = a
+                    var a = [S](repeating: .nan, count: count), b = a, c = a, d = a
                     x.scalars.withUnsafeBufferPointer { px in
+                        d.withUnsafeMutableBufferPointer {
+                            geometry.im2colByPlanes(
+                                px, n0: n0, nb: nb, channels: channels, into: $0.start)
+                        }
                         a.withUnsafeMutableBufferPointer {
                             geometry.im2col(px, n0: n0, nb: nb, channels: channels, into: $0.start)
                         }
@@ -110,7 +115,7 @@ struct FastVersusReferenceTests {
                     }
                     let label = "\(S.dtypeName) \(shape) \(kh)×\(kw) s\(stride) p\(padding) "
                         + "samples \(n0)+\(nb) channels \(channels)"
-                    for (form, result) in [("planes", b), ("table", c)] {
+                    for (form, result) in [("chosen", b), ("table", c), ("planes", d)] {
                         // The rows of channels outside the range stay NaN in both.
                         let same = zip(a, result)
                             .filter { ($0 == $1 && $0.sign == $1.sign) || ($0.isNaN && $1.isNaN) }
