@@ -392,18 +392,13 @@ extension WinogradPlan {
                                 tw, at: t, winogradF4InputAdjoint)
                         })
                     // Column 4t + q gets tile t's column q, and for q < 2 also tile t − 1's
-                    // column q + 4.
-                    for q in 0..<4 { line[q] = cols[q * tw] }
-                    for t in 1..<max(tw, 1) {
-                        line[4 * t] = cols[t] + cols[4 * tw + t - 1]
-                        line[4 * t + 1] = cols[tw + t] + cols[5 * tw + t - 1]
-                        line[4 * t + 2] = cols[2 * tw + t]
-                        line[4 * t + 3] = cols[3 * tw + t]
-                    }
+                    // column q + 4, added into the phases before they are interleaved.
+                    addInto(cols + 1, cols + 4 * tw, count: tw - 1)
+                    addInto(cols + tw + 1, cols + 5 * tw, count: tw - 1)
+                    interleave4(cols, stride: tw, into: line, width: 4 * tw)
                     line[4 * tw] = cols[5 * tw - 1]
                     line[4 * tw + 1] = cols[6 * tw - 1]
-                    let dst = base + iy * width
-                    if lo < hi { for ix in lo..<hi { dst[ix] += line[ix + pad] } }
+                    if lo < hi { addInto(base + iy * width + lo, line + lo + pad, count: hi - lo) }
                 }
             }
         }
@@ -464,7 +459,8 @@ func f4InputColumns<L: WinogradLanes>(
 }
 
 /// Splits the columns `offset + 4m + q` (q < 4, m < `count`) of a row of `width` into the
-/// phases `into[q·stride + m]`, with zeros for columns outside the row.
+/// phases `into[q·stride + m]`, with zeros for columns outside the row. In Float the interior
+/// goes four m at a time: sixteen consecutive scalars, transposed as a 4×4 block.
 @inline(__always)
 func deinterleave4<S: TensorElement>(
     _ row: UnsafePointer<S>, width: Int, offset: Int, count: Int, into p: UnsafeMutablePointer<S>,
@@ -482,28 +478,93 @@ func deinterleave4<S: TensorElement>(
     for m in 0..<lo { edge(m) }
     let base = row + offset
     let p0 = p, p1 = p + stride, p2 = p1 + stride, p3 = p2 + stride
-    for m in lo..<hi {
+    var m = lo
+    if S.self == Float.self {
+        // Reads base[4m ..< 4m + 16], inside the interior while m + 4 ≤ hi.
+        let source = UnsafeRawPointer(base), target = UnsafeMutableRawPointer(p)
+        let step = stride * MemoryLayout<Float>.stride
+        while m + 4 <= hi {
+            let v = (source + 16 * m).loadUnaligned(as: SIMD16<Float>.self)
+            let t = transposed4x4(v)
+            let at = target + 4 * m
+            at.storeBytes(of: t.lowHalf.lowHalf, as: SIMD4<Float>.self)
+            (at + step).storeBytes(of: t.lowHalf.highHalf, as: SIMD4<Float>.self)
+            (at + 2 * step).storeBytes(of: t.highHalf.lowHalf, as: SIMD4<Float>.self)
+            (at + 3 * step).storeBytes(of: t.highHalf.highHalf, as: SIMD4<Float>.self)
+            m += 4
+        }
+    }
+    while m < hi {
         p0[m] = base[4 * m]
         p1[m] = base[4 * m + 1]
         p2[m] = base[4 * m + 2]
         p3[m] = base[4 * m + 3]
+        m += 1
     }
     for m in hi..<count { edge(m) }
 }
 
+/// The 4×4 block `v` (row r in lanes 4r ..< 4r + 4) transposed: lane 4c + r is `v[4r + c]`.
+@inline(__always)
+func transposed4x4(_ v: SIMD16<Float>) -> SIMD16<Float> {
+    SIMD16(
+        v[0], v[4], v[8], v[12], v[1], v[5], v[9], v[13],
+        v[2], v[6], v[10], v[14], v[3], v[7], v[11], v[15])
+}
+
 /// Writes the phases `phases[b·stride + m]` to columns `4m + b` of a row of `width` (columns
-/// beyond the row dropped).
+/// beyond the row dropped). In Float, four m at a time (a 4×4 block transposed).
 @inline(__always)
 func interleave4<S: TensorElement>(
     _ phases: UnsafePointer<S>, stride: Int, into row: UnsafeMutablePointer<S>, width: Int
 ) {
     let full = width / 4
     let p0 = phases, p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride
-    for m in 0..<full {
+    var m = 0
+    if S.self == Float.self {
+        let source = UnsafeRawPointer(phases), target = UnsafeMutableRawPointer(row)
+        let step = stride * MemoryLayout<Float>.stride
+        while m + 4 <= full {
+            let at = source + 4 * m
+            let v = SIMD16(
+                lowHalf: SIMD8(
+                    lowHalf: at.loadUnaligned(as: SIMD4<Float>.self),
+                    highHalf: (at + step).loadUnaligned(as: SIMD4<Float>.self)),
+                highHalf: SIMD8(
+                    lowHalf: (at + 2 * step).loadUnaligned(as: SIMD4<Float>.self),
+                    highHalf: (at + 3 * step).loadUnaligned(as: SIMD4<Float>.self)))
+            (target + 16 * m).storeBytes(of: transposed4x4(v), as: SIMD16<Float>.self)
+            m += 4
+        }
+    }
+    while m < full {
         row[4 * m] = p0[m]
         row[4 * m + 1] = p1[m]
         row[4 * m + 2] = p2[m]
         row[4 * m + 3] = p3[m]
+        m += 1
     }
     for b in 0..<(width - 4 * full) { row[4 * full + b] = phases[b * stride + full] }
+}
+
+/// `a[i] = a[i] + b[i]` for i < `count` (nothing when `count` ≤ 0), in Float eight at a time.
+@inline(__always)
+func addInto<S: TensorElement>(
+    _ a: UnsafeMutablePointer<S>, _ b: UnsafePointer<S>, count: Int
+) {
+    var i = 0
+    if S.self == Float.self {
+        let x = UnsafeMutableRawPointer(a), y = UnsafeRawPointer(b)
+        while i + 8 <= count {
+            let at = 4 * i
+            let sum = x.advanced(by: at).loadUnaligned(as: SIMD8<Float>.self)
+                + y.advanced(by: at).loadUnaligned(as: SIMD8<Float>.self)
+            x.advanced(by: at).storeBytes(of: sum, as: SIMD8<Float>.self)
+            i += 8
+        }
+    }
+    while i < count {
+        a[i] = a[i] + b[i]
+        i += 1
+    }
 }

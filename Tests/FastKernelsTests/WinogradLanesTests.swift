@@ -75,4 +75,72 @@ struct WinogradLanesTests {
             #expect(a.output.allSatisfy { $0.isFinite } && a.weight.allSatisfy { $0.isFinite })
         }
     }
+
+    /// The row helpers of F(4×4, 3×3) move Float sixteen scalars at a time (a 4×4 block
+    /// transposed) and add eight at a time; Double runs them one scalar at a time. Both must
+    /// give what the definitions say, on rows whose interior holds no, one, several and a
+    /// partial block, with and without a leading padding column.
+    @Test func rowHelpersMatchTheirDefinitionInFloatAndDouble() {
+        for width in [1, 3, 4, 7, 15, 16, 17, 33, 47, 90] {
+            for offset in [0, -1] {
+                let count = (width - offset + 3) / 4 + 1
+                let row = (0..<width).map { Float($0 + 1) * 0.5 }
+                // Column offset + 4m + q in phase q at m, zero outside the row.
+                var expected = [Float](repeating: 0, count: 4 * count)
+                for m in 0..<count {
+                    for q in 0..<4 where 4 * m + q + offset >= 0 && 4 * m + q + offset < width {
+                        expected[q * count + m] = row[4 * m + q + offset]
+                    }
+                }
+                var float = [Float](repeating: .nan, count: 4 * count)
+                var double = [Double](repeating: .nan, count: 4 * count)
+                row.withUnsafeBufferPointer { r in
+                    float.withUnsafeMutableBufferPointer { p in
+                        deinterleave4(
+                            r.baseAddress!, width: width, offset: offset, count: count,
+                            into: p.baseAddress!, stride: count)
+                    }
+                }
+                row.map(Double.init).withUnsafeBufferPointer { r in
+                    double.withUnsafeMutableBufferPointer { p in
+                        deinterleave4(
+                            r.baseAddress!, width: width, offset: offset, count: count,
+                            into: p.baseAddress!, stride: count)
+                    }
+                }
+                #expect(float == expected, "deinterleave4 Float, width \(width), offset \(offset)")
+                #expect(double == expected.map(Double.init), "deinterleave4 Double, width \(width)")
+            }
+            // interleave4: phases back to columns 4m + b, dropping columns past the row.
+            let stride = (width + 3) / 4 + 2
+            let phases = (0..<(4 * stride)).map { Float($0) - 7 }
+            var expected = [Float](repeating: 0, count: width)
+            for i in 0..<width { expected[i] = phases[(i % 4) * stride + i / 4] }
+            var float = [Float](repeating: .nan, count: width + 3)
+            var double = [Double](repeating: .nan, count: width + 3)
+            phases.withUnsafeBufferPointer { p in
+                float.withUnsafeMutableBufferPointer {
+                    interleave4(p.baseAddress!, stride: stride, into: $0.baseAddress!, width: width)
+                }
+            }
+            phases.map(Double.init).withUnsafeBufferPointer { p in
+                double.withUnsafeMutableBufferPointer {
+                    interleave4(p.baseAddress!, stride: stride, into: $0.baseAddress!, width: width)
+                }
+            }
+            #expect(Array(float.prefix(width)) == expected, "interleave4 Float, width \(width)")
+            #expect(Array(double.prefix(width)) == expected.map(Double.init), "interleave4 Double")
+            #expect(float.suffix(3).allSatisfy { $0.isNaN }, "interleave4 wrote past width \(width)")
+            // addInto: a[i] + b[i] for i < count, nothing after.
+            var a = (0..<(width + 2)).map { Float($0) * 0.25 }
+            let b = (0..<(width + 2)).map { 3 - Float($0) }
+            let sums = zip(a, b).prefix(width).map { $0 + $1 } + a.suffix(2)
+            b.withUnsafeBufferPointer { pb in
+                a.withUnsafeMutableBufferPointer {
+                    addInto($0.baseAddress!, pb.baseAddress!, count: width)
+                }
+            }
+            #expect(a == sums, "addInto Float, count \(width)")
+        }
+    }
 }
