@@ -63,13 +63,13 @@ extension WinogradPlan {
     /// `[16, C, P]` with `P = (u1 − u0)·tilesWide`. `rows` holds `rowScratch` scalars.
     func transformInputF2<S: TensorElement>(
         _ x: UnsafePointer<S>, units u0: Int, _ u1: Int, into v: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, stride16 = inputStride(p)
         let width = g.width, height = g.height, plane = height * width, pad = g.padding
         let len = tw + 1
         let lanes = TileLanes<S>(vectors: vectorLanes)
-        for c in 0..<g.inChannels {
+        for c in channels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = x + (n * g.inChannels + c) * plane
@@ -112,12 +112,12 @@ extension WinogradPlan {
     /// (zero beyond the output); `dm` is `[16, K, P]`. `rows` holds `rowScratch` scalars.
     func transformOutputGradientF2<S: TensorElement>(
         _ dy: UnsafePointer<S>, units u0: Int, _ u1: Int, into dm: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
         let ow = g.outWidth, oh = g.outHeight, plane = oh * ow
         let lanes = TileLanes<S>(vectors: vectorLanes)
-        for k in 0..<g.outChannels {
+        for k in channels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = dy + (n * g.outChannels + k) * plane
@@ -157,13 +157,13 @@ extension WinogradPlan {
     /// (the parts of edge tiles beyond the output are dropped). `rows` holds `rowScratch`.
     func untransformOutputF2<S: TensorElement>(
         _ m: UnsafePointer<S>, units u0: Int, _ u1: Int, into out: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
         let ow = g.outWidth, oh = g.outHeight, plane = oh * ow
         let y00 = rows, y01 = rows + tw, y10 = rows + 2 * tw, y11 = rows + 3 * tw
         let lanes = TileLanes<S>(vectors: vectorLanes)
-        for k in 0..<g.outChannels {
+        for k in channels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = m + k * p + (u - u0) * tw
@@ -195,7 +195,7 @@ extension WinogradPlan {
     /// 16·(tilesWide + 1) + 2·tilesWide + 4 scalars.
     func untransformInputGradientF2<S: TensorElement>(
         _ dv: UnsafePointer<S>, units u0: Int, _ u1: Int, into dx: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = inputStride(p)
         let width = g.width, height = g.height, plane = height * width, pad = g.padding
@@ -204,7 +204,7 @@ extension WinogradPlan {
         let tile = rows, line = rows + 16 * len
         for i in 0..<16 { tile[i * len + tw] = 0 }
         let lanes = TileLanes<S>(vectors: vectorLanes)
-        for c in 0..<g.inChannels {
+        for c in channels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = dv + c * p + (u - u0) * tw

@@ -130,7 +130,7 @@ extension WinogradPlan {
     /// `[36, C, P]` with `P = (u1 − u0)·tilesWide`. `rows` holds `rowScratch` scalars.
     func transformInputF4<S: TensorElement>(
         _ x: UnsafePointer<S>, units u0: Int, _ u1: Int, into v: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = inputStride(p)
         let width = g.width, height = g.height, plane = height * width, pad = g.padding
@@ -139,7 +139,7 @@ extension WinogradPlan {
         // mixed[i][q][m] = (Bᵀ over the six rows)_i of the same columns.
         let phases = rows, mixed = rows + 24 * len
         let lanes = TileLanes<S>(vectors: vectorLanes)
-        for c in 0..<g.inChannels {
+        for c in channels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = x + (n * g.inChannels + c) * plane
@@ -203,7 +203,7 @@ extension WinogradPlan {
     /// (the parts of edge tiles beyond the output are dropped). `rows` holds `rowScratch`.
     func untransformOutputF4<S: TensorElement>(
         _ m: UnsafePointer<S>, units u0: Int, _ u1: Int, into out: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
         let ow = g.outWidth, oh = g.outHeight, plane = oh * ow
@@ -211,7 +211,7 @@ extension WinogradPlan {
         // 4t + b of one output row.
         let mixed = rows, line = rows + 24 * tw
         let lanes = TileLanes<S>(vectors: vectorLanes)
-        for k in 0..<g.outChannels {
+        for k in channels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = m + k * p + (u - u0) * tw
@@ -264,7 +264,7 @@ extension WinogradPlan {
     /// (zero beyond the output); `dm` is `[36, K, P]`. `rows` holds `rowScratch` scalars.
     func transformOutputGradientF4<S: TensorElement>(
         _ dy: UnsafePointer<S>, units u0: Int, _ u1: Int, into dm: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = outputStride(p)
         let ow = g.outWidth, oh = g.outHeight, plane = oh * ow
@@ -272,7 +272,7 @@ extension WinogradPlan {
         // (A over the four rows)_i.
         let phases = rows, mixed = rows + 16 * tw
         let lanes = TileLanes<S>(vectors: vectorLanes)
-        for k in 0..<g.outChannels {
+        for k in channels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = dy + (n * g.outChannels + k) * plane
@@ -334,7 +334,7 @@ extension WinogradPlan {
     /// `rowScratch` scalars.
     func untransformInputGradientF4<S: TensorElement>(
         _ dv: UnsafePointer<S>, units u0: Int, _ u1: Int, into dx: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         let tw = tilesWide, p = (u1 - u0) * tw, s = inputStride(p)
         let width = g.width, height = g.height, plane = height * width, pad = g.padding
@@ -344,7 +344,7 @@ extension WinogradPlan {
         let span = 4 * tw + 2
         let lo = max(0, -pad), hi = min(width, span - pad)
         let lanes = TileLanes<S>(vectors: vectorLanes)
-        for c in 0..<g.inChannels {
+        for c in channels {
             for u in u0..<u1 {
                 let n = u / tilesHigh, ty = u % tilesHigh
                 let src = dv + c * p + (u - u0) * tw

@@ -14,6 +14,27 @@ enum WinogradTile: Sendable, Equatable {
     var positions: Int { self == .f2 ? 16 : 36 }
 }
 
+/// How two threads share a Winograd convolution.
+enum WinogradSharing: Sendable, Equatable {
+    /// One thread does everything (its products may still use two BLAS threads).
+    case none
+    /// Each thread takes half of the samples, through every stage; their weight-gradient
+    /// sums are separate and added at the end.
+    case samples
+    /// The threads take every chunk together, stage by stage: the transforms by halves of
+    /// the channels, the products by halves of the tile positions ξ (one BLAS thread each).
+    case positions
+}
+
+/// Part `part` of `parts` equal shares of `range` (the first shares one longer when it does
+/// not divide).
+@inline(__always)
+func share(_ range: Range<Int>, part: Int, of parts: Int) -> Range<Int> {
+    let n = range.count, base = n / parts, extra = n % parts
+    let lo = range.lowerBound + part * base + min(part, extra)
+    return lo..<(lo + base + (part < extra ? 1 : 0))
+}
+
 /// Winograd's minimal filtering F(m×m, 3×3) (Lavin and Gray, 2016) for 3×3 stride-1
 /// convolutions, forward and both backward products, with m = 2 or 4 (`WinogradTile`).
 ///
@@ -27,10 +48,12 @@ enum WinogradTile: Sendable, Equatable {
 /// `∂U_ξ = Σ ∂M_ξ V_ξᵀ` brought back to 3×3 by `Gᵀ ∂U G`.
 ///
 /// Tiles are taken a tile row at a time (a "unit" is one tile row of one sample); a chunk
-/// is a run of units small enough that its transformed tiles stay in cache. The batch is
-/// split between two workers when BLAS has two threads and there are tiles enough for two,
-/// each running its products on its own thread; their weight gradients are added in a fixed
-/// order, so results do not depend on timing.
+/// is a run of units small enough that its transformed tiles stay in cache. With two
+/// threads, the batch is split between two workers when there are tiles enough for two,
+/// each running its products on its own thread, their weight gradients added in a fixed
+/// order; otherwise both threads take each chunk together, stage by stage, the transforms
+/// split by channels and the products by positions (`WinogradSharing`). Every value is
+/// computed by one thread in a fixed order, so results do not depend on timing.
 struct WinogradPlan: Sendable {
     let g: Conv2dGeometry
     /// The tile size.
@@ -42,6 +65,8 @@ struct WinogradPlan: Sendable {
     /// Whether Float's tile transforms run several tiles at a time (`WinogradLanes`); false runs
     /// the same sums one tile at a time, for the check that both give the same bits.
     let vectorLanes: Bool
+    /// How two threads share the work when forced (for the checks), else nil.
+    let forcedSharing: WinogradSharing?
 
     /// Elements of the transformed tiles of one chunk (input and output sides together).
     static let chunkElements = 1 << 20
@@ -49,14 +74,21 @@ struct WinogradPlan: Sendable {
     static let minimumChunkTiles = 256
     /// The fewest tiles each of two workers takes.
     static let minimumWorkerTiles = 64
+    /// The fewest multiply-adds of a chunk's products for which two threads share it by
+    /// positions: below this (about 40 µs of products on one core) its three hand-overs
+    /// between threads would cost a large part of what the second thread saves.
+    static let minimumSharedWork = 1 << 22
 
     /// `unitsPerChunk`, when given, overrides the chunk size chosen for cache (for the checks
-    /// that chunks starting and ending inside a sample are computed as whole ones).
+    /// that chunks starting and ending inside a sample are computed as whole ones);
+    /// `sharing`, the way two threads share the work (for the checks that each way gives
+    /// the right results on small shapes).
     init(
         _ g: Conv2dGeometry, tile: WinogradTile = .f2, vectorLanes: Bool = true,
-        unitsPerChunk: Int? = nil
+        unitsPerChunk: Int? = nil, sharing: WinogradSharing? = nil
     ) {
         self.g = g
+        self.forcedSharing = sharing
         self.tile = tile
         self.vectorLanes = vectorLanes
         let m = tile.outputSize
@@ -94,30 +126,50 @@ struct WinogradPlan: Sendable {
         tile == .f2 ? 16 * (tilesWide + 1) + 2 * tilesWide + 4 : 48 * (tilesWide + 1) + 4
     }
 
-    /// Two workers (each on one BLAS thread) when BLAS may use two threads and the batch
-    /// splits, and either each half has a minimum chunk of tiles or each has a quarter of
-    /// one and the two workers' weight-gradient sums (2 · `transformedWeightCount`) stay
-    /// within 24 MiB, inside the L3 cache of the machines measured (`ddl bench --op conv2d`:
-    /// on 6×6 maps of 512 channels two workers' sums of 17 MiB each made the backward pass
-    /// twice as slow; on 12×12 maps of 256 channels two workers with sums of 9 MiB each made
-    /// F(4×4, 3×3) 1.7 times faster than one worker with two BLAS threads). Otherwise one,
-    /// whose products BLAS threads itself.
-    var workerCount: Int {
-        guard KernelThreads.count >= 2 && g.batch >= 2 else { return 1 }
+    /// How two threads share the convolution (`WinogradSharing`). By samples when the batch
+    /// splits and either each half has a minimum chunk of tiles or each has a quarter of one
+    /// and the two workers' weight-gradient sums (2 · `transformedWeightCount`) stay within
+    /// 24 MiB, inside the L3 cache of the machines measured (`ddl bench --op conv2d`: on 6×6
+    /// maps of 512 channels two workers' sums of 17 MiB each made the backward pass twice as
+    /// slow; on 12×12 maps of 256 channels two workers with sums of 9 MiB each made F(4×4,
+    /// 3×3) 1.7 times faster than one worker with two BLAS threads). Otherwise by positions:
+    /// the few tiles of small maps make thin products that two BLAS threads share poorly,
+    /// and one thread would do every transform alone.
+    /// Below `minimumSharedWork` multiply-adds per chunk, one thread does it all.
+    var sharing: WinogradSharing {
+        if let forcedSharing { return forcedSharing }
+        guard KernelThreads.count >= 2 else { return .none }
         let tiles = g.batch * tilesHigh * tilesWide
-        if tiles >= 2 * WinogradPlan.minimumChunkTiles { return 2 }
-        let sums = 2 * transformedWeightCount * MemoryLayout<Float>.size
-        return tiles >= 2 * WinogradPlan.minimumWorkerTiles && sums <= 24 << 20 ? 2 : 1
+        if g.batch >= 2 {
+            if tiles >= 2 * WinogradPlan.minimumChunkTiles { return .samples }
+            let sums = 2 * transformedWeightCount * MemoryLayout<Float>.size
+            if tiles >= 2 * WinogradPlan.minimumWorkerTiles && sums <= 24 << 20 { return .samples }
+        }
+        let chunkTiles = min(tiles, maxChunkTiles)
+        let work = tile.positions * g.inChannels * g.outChannels * chunkTiles
+        return work >= WinogradPlan.minimumSharedWork ? .positions : .none
     }
 
-    /// Runs `body(worker, samples)` for each worker's share of the batch.
-    func forEachWorker(_ body: @Sendable (Int, Range<Int>) -> Void) {
-        guard workerCount == 2 else { return body(0, 0..<g.batch) }
+    /// Threads working on the convolution at once (1 or 2).
+    var workerCount: Int { sharing == .none ? 1 : 2 }
+
+    /// Runs `body(worker, samples)` for each worker's share of the batch: two halves on two
+    /// threads when `mode` shares the samples, else the whole batch on the calling thread.
+    func forEachWorker(_ mode: WinogradSharing, _ body: @Sendable (Int, Range<Int>) -> Void) {
+        guard mode == .samples else { return body(0, 0..<g.batch) }
         let half = (g.batch + 1) / 2
         BLASThreads.fit(m: 1, n: 1, k: 1)  // one thread per product while both workers run
         DispatchQueue.concurrentPerform(iterations: 2) { i in
             body(i, i == 0 ? 0..<half : half..<g.batch)
         }
+    }
+
+    /// Runs one stage of a chunk: `body(part, parts)` for the two halves of its work on two
+    /// threads when `mode` shares positions, else `body(0, 1)`. Each stage ends before the next
+    /// begins.
+    func stage(_ mode: WinogradSharing, _ body: @Sendable (_ part: Int, _ parts: Int) -> Void) {
+        guard mode == .positions else { return body(0, 1) }
+        DispatchQueue.concurrentPerform(iterations: 2) { i in body(i, 2) }
     }
 
     /// Calls `body(u0, u1)` for consecutive chunks of the units of samples `samples`.
@@ -151,44 +203,48 @@ extension WinogradPlan {
             ? untransformWeightGradientF2(du, into: dw) : untransformWeightGradientF4(du, into: dw)
     }
 
-    /// `V = Bᵀ d B` for the input tiles of units `[u0, u1)`.
+    /// `V = Bᵀ d B` for the input tiles of units `[u0, u1)` in input channels `channels`.
     func transformInput<S: TensorElement>(
         _ x: UnsafePointer<S>, units u0: Int, _ u1: Int, into v: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         tile == .f2
-            ? transformInputF2(x, units: u0, u1, into: v, rows: rows)
-            : transformInputF4(x, units: u0, u1, into: v, rows: rows)
+            ? transformInputF2(x, units: u0, u1, into: v, channels: channels, rows: rows)
+            : transformInputF4(x, units: u0, u1, into: v, channels: channels, rows: rows)
     }
 
-    /// `∂M = A ∂Y Aᵀ` for the output-gradient tiles of units `[u0, u1)`.
+    /// `∂M = A ∂Y Aᵀ` for the output-gradient tiles of units `[u0, u1)` in output channels
+    /// `channels`.
     func transformOutputGradient<S: TensorElement>(
         _ dy: UnsafePointer<S>, units u0: Int, _ u1: Int, into dm: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         tile == .f2
-            ? transformOutputGradientF2(dy, units: u0, u1, into: dm, rows: rows)
-            : transformOutputGradientF4(dy, units: u0, u1, into: dm, rows: rows)
+            ? transformOutputGradientF2(dy, units: u0, u1, into: dm, channels: channels, rows: rows)
+            : transformOutputGradientF4(dy, units: u0, u1, into: dm, channels: channels, rows: rows)
     }
 
-    /// `y = Aᵀ M A` for the tiles of units `[u0, u1)`, into the output.
+    /// `y = Aᵀ M A` for the tiles of units `[u0, u1)` in output channels `channels`, into the
+    /// output.
     func untransformOutput<S: TensorElement>(
         _ m: UnsafePointer<S>, units u0: Int, _ u1: Int, into out: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
         tile == .f2
-            ? untransformOutputF2(m, units: u0, u1, into: out, rows: rows)
-            : untransformOutputF4(m, units: u0, u1, into: out, rows: rows)
+            ? untransformOutputF2(m, units: u0, u1, into: out, channels: channels, rows: rows)
+            : untransformOutputF4(m, units: u0, u1, into: out, channels: channels, rows: rows)
     }
 
-    /// `∂x += B ∂V Bᵀ` for the tiles of units `[u0, u1)`.
+    /// `∂x += B ∂V Bᵀ` for the tiles of units `[u0, u1)` in input channels `channels`.
     func untransformInputGradient<S: TensorElement>(
         _ dv: UnsafePointer<S>, units u0: Int, _ u1: Int, into dx: UnsafeMutablePointer<S>,
-        rows: UnsafeMutablePointer<S>
+        channels: Range<Int>, rows: UnsafeMutablePointer<S>
     ) {
-        tile == .f2
-            ? untransformInputGradientF2(dv, units: u0, u1, into: dx, rows: rows)
-            : untransformInputGradientF4(dv, units: u0, u1, into: dx, rows: rows)
+        if tile == .f2 {
+            untransformInputGradientF2(dv, units: u0, u1, into: dx, channels: channels, rows: rows)
+        } else {
+            untransformInputGradientF4(dv, units: u0, u1, into: dx, channels: channels, rows: rows)
+        }
     }
 }
 
@@ -228,36 +284,51 @@ extension WinogradPlan {
         if transformed == nil {
             u.withUnsafeMutableBufferPointer { transformWeights(weight, into: $0.baseAddress!) }
         }
-        let serial = workerCount == 2
+        // One BLAS thread per product wherever two threads share the work.
+        let mode = sharing, serial = mode != .none
+        if serial { BLASThreads.fit(m: 1, n: 1, k: 1) }
+        let rowBuffers = mode == .positions ? 2 : 1
         let (xs, os) = (SendablePointer(x), SendableMutablePointer(out))
         u.withUnsafeBufferPointer { pu in
             let us = SendablePointer(transformed ?? pu.baseAddress!)
-            forEachWorker { _, samples in
+            forEachWorker(mode) { _, samples in
                 let tiles = maxChunkTiles
                 var v = scratch(S.self, tile.positions * inputStride(tiles))
                 var m = scratch(S.self, tile.positions * outputStride(tiles))
-                var rows = scratch(S.self, rowScratch)
+                var rows = scratch(S.self, rowBuffers * rowScratch)
                 v.withUnsafeMutableBufferPointer { pv in
                     m.withUnsafeMutableBufferPointer { pm in
                         rows.withUnsafeMutableBufferPointer { pr in
+                            let vb = SendableMutablePointer(pv.baseAddress!)
+                            let mb = SendableMutablePointer(pm.baseAddress!)
+                            let rb = SendableMutablePointer(pr.baseAddress!)
                             forEachChunk(of: samples) { u0, u1 in
                                 let p = (u1 - u0) * tilesWide
-                                transformInput(
-                                    xs.pointer, units: u0, u1, into: pv.baseAddress!,
-                                    rows: pr.baseAddress!)
-                                for xi in 0..<tile.positions {
-                                    S.product(
-                                        serial: serial, transA: false, transB: false,
-                                        m: g.outChannels, n: p, k: g.inChannels,
-                                        a: us.pointer + xi * weightStride, lda: g.inChannels,
-                                        b: pv.baseAddress! + xi * inputStride(p), ldb: p, beta: 0,
-                                        c: pm.baseAddress! + xi * outputStride(p), ldc: p)
+                                stage(mode) { part, parts in
+                                    transformInput(
+                                        xs.pointer, units: u0, u1, into: vb.pointer,
+                                        channels: share(0..<g.inChannels, part: part, of: parts),
+                                        rows: rb.pointer + part * rowScratch)
                                 }
-                                untransformOutput(
-                                    pm.baseAddress!, units: u0, u1, into: os.pointer,
-                                    rows: pr.baseAddress!)
-                                if let epilogue {
-                                    applyEpilogue(epilogue, units: u0, u1, to: os.pointer)
+                                stage(mode) { part, parts in
+                                    for xi in share(0..<tile.positions, part: part, of: parts) {
+                                        S.product(
+                                            serial: serial, transA: false, transB: false,
+                                            m: g.outChannels, n: p, k: g.inChannels,
+                                            a: us.pointer + xi * weightStride, lda: g.inChannels,
+                                            b: vb.pointer + xi * inputStride(p), ldb: p, beta: 0,
+                                            c: mb.pointer + xi * outputStride(p), ldc: p)
+                                    }
+                                }
+                                stage(mode) { part, parts in
+                                    let ks = share(0..<g.outChannels, part: part, of: parts)
+                                    untransformOutput(
+                                        mb.pointer, units: u0, u1, into: os.pointer,
+                                        channels: ks, rows: rb.pointer + part * rowScratch)
+                                    if let epilogue {
+                                        applyEpilogue(
+                                            epilogue, units: u0, u1, channels: ks, to: os.pointer)
+                                    }
                                 }
                             }
                         }
@@ -267,10 +338,10 @@ extension WinogradPlan {
         }
     }
 
-    /// Applies `epilogue` to the outputs of every channel k in the output rows of units
-    /// `[u0, u1)` (tile rows of consecutive samples).
+    /// Applies `epilogue` to the outputs of every channel k in `channels` in the output rows
+    /// of units `[u0, u1)` (tile rows of consecutive samples).
     func applyEpilogue<S: TensorElement>(
-        _ epilogue: ConvolutionEpilogue<S>, units u0: Int, _ u1: Int,
+        _ epilogue: ConvolutionEpilogue<S>, units u0: Int, _ u1: Int, channels: Range<Int>,
         to out: UnsafeMutablePointer<S>
     ) {
         let m = tile.outputSize, oh = g.outHeight, ow = g.outWidth, k = g.outChannels
@@ -278,7 +349,7 @@ extension WinogradPlan {
         while u < u1 {
             let n = u / tilesHigh, r0 = u % tilesHigh, r1 = min(tilesHigh, r0 + (u1 - u))
             let y0 = r0 * m, y1 = min(oh, r1 * m)
-            for c in 0..<k {
+            for c in channels {
                 let row = out + ((n * k + c) * oh + y0) * ow
                 epilogue.apply(row, count: (y1 - y0) * ow, channel: c)
             }
@@ -292,14 +363,17 @@ extension WinogradPlan {
         x: UnsafePointer<S>, weight: UnsafePointer<S>, transformed: UnsafePointer<S>? = nil,
         dy: UnsafePointer<S>, dx: UnsafeMutablePointer<S>?, dw: UnsafeMutablePointer<S>?
     ) {
-        let workers = workerCount
+        // Separate weight-gradient sums per worker only when the samples are split.
+        let mode = sharing, sums = mode == .samples ? 2 : 1
         let transform = dx != nil && transformed == nil
         var u = scratch(S.self, transform ? transformedWeightCount : 0)
         if transform {
             u.withUnsafeMutableBufferPointer { transformWeights(weight, into: $0.baseAddress!) }
         }
-        var du = [S](repeating: 0, count: dw == nil ? 0 : transformedWeightCount * workers)
-        let serial = workers == 2
+        var du = [S](repeating: 0, count: dw == nil ? 0 : transformedWeightCount * sums)
+        let serial = mode != .none
+        if serial { BLASThreads.fit(m: 1, n: 1, k: 1) }
+        let rowBuffers = mode == .positions ? 2 : 1
         let (xs, dys) = (SendablePointer(x), SendablePointer(dy))
         let dxs = dx.map { SendableMutablePointer($0) }
         u.withUnsafeBufferPointer { pu in
@@ -307,47 +381,28 @@ extension WinogradPlan {
                 let us =
                     (transformed ?? (transform ? pu.baseAddress.map { UnsafePointer($0) } : nil))
                     .map { SendablePointer($0) }
-                let dus = pdu.baseAddress.map { SendableMutablePointer($0) }
-                forEachWorker { worker, samples in
+                // (An empty array's buffer has an address too: only `dw` says whether to write.)
+                let dus = dw == nil ? nil : pdu.baseAddress.map { SendableMutablePointer($0) }
+                forEachWorker(mode) { worker, samples in
                     let tiles = maxChunkTiles
                     var v = scratch(S.self, tile.positions * inputStride(tiles))
                     var m = scratch(S.self, tile.positions * outputStride(tiles))
-                    var rows = scratch(S.self, rowScratch)
+                    var rows = scratch(S.self, rowBuffers * rowScratch)
                     v.withUnsafeMutableBufferPointer { pv in
                         m.withUnsafeMutableBufferPointer { pm in
                             rows.withUnsafeMutableBufferPointer { pr in
-                                let vb = pv.baseAddress!, mb = pm.baseAddress!, rb = pr.baseAddress!
+                                let vb = SendableMutablePointer(pv.baseAddress!)
+                                let mb = SendableMutablePointer(pm.baseAddress!)
+                                let rb = SendableMutablePointer(pr.baseAddress!)
+                                let target = dus.map {
+                                    SendableMutablePointer(
+                                        $0.pointer + worker * transformedWeightCount)
+                                }
                                 forEachChunk(of: samples) { u0, u1 in
-                                    let p = (u1 - u0) * tilesWide
-                                    transformOutputGradient(
-                                        dys.pointer, units: u0, u1, into: mb, rows: rb)
-                                    if let dus {
-                                        transformInput(
-                                            xs.pointer, units: u0, u1, into: vb, rows: rb)
-                                        let target = dus.pointer + worker * transformedWeightCount
-                                        for xi in 0..<tile.positions {
-                                            S.product(
-                                                serial: serial, transA: false, transB: true,
-                                                m: g.outChannels, n: g.inChannels, k: p,
-                                                a: mb + xi * outputStride(p), lda: p,
-                                                b: vb + xi * inputStride(p), ldb: p,
-                                                beta: 1, c: target + xi * weightStride,
-                                                ldc: g.inChannels)
-                                        }
-                                    }
-                                    if let dxs, let us {
-                                        for xi in 0..<tile.positions {
-                                            S.product(
-                                                serial: serial, transA: true, transB: false,
-                                                m: g.inChannels, n: p, k: g.outChannels,
-                                                a: us.pointer + xi * weightStride,
-                                                lda: g.inChannels, b: mb + xi * outputStride(p),
-                                                ldb: p,
-                                                beta: 0, c: vb + xi * inputStride(p), ldc: p)
-                                        }
-                                        untransformInputGradient(
-                                            vb, units: u0, u1, into: dxs.pointer, rows: rb)
-                                    }
+                                    backwardChunk(
+                                        units: u0, u1, x: xs, dy: dys, transformed: us,
+                                        v: vb, m: mb, rows: rb, du: target, dx: dxs,
+                                        mode: mode)
                                 }
                             }
                         }
@@ -355,10 +410,60 @@ extension WinogradPlan {
                 }
                 if let dw, let base = pdu.baseAddress {
                     let n = transformedWeightCount
-                    for w in 1..<workers { for i in 0..<n { base[i] += base[w * n + i] } }
+                    for w in 1..<sums { for i in 0..<n { base[i] += base[w * n + i] } }
                     untransformWeightGradient(UnsafePointer(base), into: dw)
                 }
             }
+        }
+    }
+
+    /// One chunk of the backward pass, in three stages: the output gradient's tiles (and the
+    /// input's, for the weight gradient) transformed; for each position, `∂U_ξ += ∂M_ξ V_ξᵀ`
+    /// into `du` and `∂V_ξ = U_ξᵀ ∂M_ξ` over `v` (after `v` has served the weight gradient);
+    /// the input gradient's tiles folded back into `dx`.
+    func backwardChunk<S: TensorElement>(
+        units u0: Int, _ u1: Int, x: SendablePointer<S>, dy: SendablePointer<S>,
+        transformed us: SendablePointer<S>?, v: SendableMutablePointer<S>,
+        m: SendableMutablePointer<S>, rows: SendableMutablePointer<S>,
+        du: SendableMutablePointer<S>?, dx: SendableMutablePointer<S>?, mode: WinogradSharing
+    ) {
+        let p = (u1 - u0) * tilesWide, serial = mode != .none
+        let inputGradient = dx != nil && us != nil
+        stage(mode) { part, parts in
+            let rb = rows.pointer + part * rowScratch
+            transformOutputGradient(
+                dy.pointer, units: u0, u1, into: m.pointer,
+                channels: share(0..<g.outChannels, part: part, of: parts), rows: rb)
+            if du != nil {
+                transformInput(
+                    x.pointer, units: u0, u1, into: v.pointer,
+                    channels: share(0..<g.inChannels, part: part, of: parts), rows: rb)
+            }
+        }
+        stage(mode) { part, parts in
+            for xi in share(0..<tile.positions, part: part, of: parts) {
+                let mx = m.pointer + xi * outputStride(p), vx = v.pointer + xi * inputStride(p)
+                if let du {
+                    S.product(
+                        serial: serial, transA: false, transB: true,
+                        m: g.outChannels, n: g.inChannels, k: p, a: mx, lda: p, b: vx, ldb: p,
+                        beta: 1, c: du.pointer + xi * weightStride, ldc: g.inChannels)
+                }
+                if inputGradient, let us {
+                    S.product(
+                        serial: serial, transA: true, transB: false,
+                        m: g.inChannels, n: p, k: g.outChannels,
+                        a: us.pointer + xi * weightStride, lda: g.inChannels, b: mx, ldb: p,
+                        beta: 0, c: vx, ldc: p)
+                }
+            }
+        }
+        guard inputGradient, let dx else { return }
+        stage(mode) { part, parts in
+            untransformInputGradient(
+                v.pointer, units: u0, u1, into: dx.pointer,
+                channels: share(0..<g.inChannels, part: part, of: parts),
+                rows: rows.pointer + part * rowScratch)
         }
     }
 }
