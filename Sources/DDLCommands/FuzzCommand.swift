@@ -185,7 +185,7 @@ public struct FuzzHDF5Command: ParsableCommand {
         let files = try Self.corpus(fixtures: fixtures, scratch: scratch)
         let clock = ContinuousClock(), start = clock.now
         let traceHandle = trace.flatMap { path -> FileHandle? in
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }
         let summary = try HDF5Fuzz.run(

@@ -61,7 +61,6 @@ extension Tensor where Scalar: TensorScalar {
         training: Bool, needInput: Bool, split: WorkSplitter
     ) -> BatchNormPReLUGradients<Scalar> {
         let (n, c, s) = x.channelLayout()
-        let g = norm.gamma.scalars
         let (scales, shifts) = norm.affine
         let (mean, invStd) = (norm.mean, norm.invStd)
         var slopeParts = [Double](repeating: 0, count: n * c)
