@@ -75,7 +75,7 @@ struct WinogradPlan: Sendable {
     /// The fewest tiles each of two workers takes.
     static let minimumWorkerTiles = 64
     /// The fewest multiply-adds of a chunk's products for which two threads share it by
-    /// positions: below this (about 40 µs of products on one core) its three hand-overs
+    /// positions: below this (about 80 µs of products on one core) its three hand-overs
     /// between threads would cost a large part of what the second thread saves.
     static let minimumSharedWork = 1 << 22
 
@@ -132,10 +132,10 @@ struct WinogradPlan: Sendable {
     /// 24 MiB, inside the L3 cache of the machines measured (`ddl bench --op conv2d`: on 6×6
     /// maps of 512 channels two workers' sums of 17 MiB each made the backward pass twice as
     /// slow; on 12×12 maps of 256 channels two workers with sums of 9 MiB each made F(4×4,
-    /// 3×3) 1.7 times faster than one worker with two BLAS threads). Otherwise by positions:
-    /// the few tiles of small maps make thin products that two BLAS threads share poorly,
-    /// and one thread would do every transform alone.
-    /// Below `minimumSharedWork` multiply-adds per chunk, one thread does it all.
+    /// 3×3) 1.7 times faster than one worker with two BLAS threads). Otherwise by positions
+    /// (the few tiles of small maps make thin products that two BLAS threads share poorly,
+    /// and one thread would do every transform alone), unless a chunk has fewer than
+    /// `minimumSharedWork` multiply-adds: then one thread does it all.
     var sharing: WinogradSharing {
         if let forcedSharing { return forcedSharing }
         guard KernelThreads.count >= 2 else { return .none }
