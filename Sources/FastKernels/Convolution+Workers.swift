@@ -6,11 +6,19 @@ import TensorCore
 public let convolutionChunkElements = 1 << 22
 
 extension Conv2dGeometry {
+    /// Output planes of at least this many positions are unfolded one sample at a time.
+    public static let singleSamplePlane = 4096
+
     /// Samples per chunk of unfolded input. A 1×1 convolution over planes of 1,024 or more
     /// takes one sample at a time: each sample's `[C, H·W]` block is already the product's
-    /// operand, so nothing is copied.
+    /// operand, so nothing is copied. So does any convolution with output planes of
+    /// `singleSamplePlane` or more: one sample's product is wide enough, and its result is
+    /// written straight into the output (a chunk of several samples is computed into a
+    /// buffer and then copied sample by sample, a pass over the output that the first
+    /// convolution's three input channels, a short inner size, make a large part of its cost).
     var samplesPerChunk: Int {
         if isPointwise && outPlane >= 1024 { return 1 }
+        if outPlane >= Self.singleSamplePlane { return 1 }
         return max(1, min(batch, convolutionChunkElements / max(patchSize * outPlane, 1)))
     }
 

@@ -23,6 +23,9 @@ struct FastVersusReferenceTests {
         ([5, 2, 13, 8], 2, 3, 2), ([2, 6, 12, 12], 7, 1, 1), ([3, 4, 33, 33], 3, 1, 1),
         ([2, 5, 9, 10], 3, 5, 2), ([4, 40, 12, 12], 8, 3, 1), ([3, 8, 6, 6], 5, 3, 1),
         ([2, 9, 13, 12], 4, 3, 1), ([2, 8, 9, 33], 5, 3, 1),  // the last: rows of 17 and 9 tiles
+        // Output planes of 4,224 and 4,160 (from `Conv2dGeometry.singleSamplePlane`, 4,096):
+        // unfolded one sample at a time, as the paper's first convolution.
+        ([3, 3, 66, 64], 5, 3, 1), ([2, 2, 130, 128], 3, 3, 2),
     ]
 
     func checkConvolution<S: TensorScalar>(
