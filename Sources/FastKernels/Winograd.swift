@@ -150,15 +150,12 @@ struct WinogradPlan: Sendable {
         return work >= WinogradPlan.minimumSharedWork ? .positions : .none
     }
 
-    /// Threads working on the convolution at once (1 or 2).
-    var workerCount: Int { sharing == .none ? 1 : 2 }
-
     /// Runs `body(worker, samples)` for each worker's share of the batch: two halves on two
     /// threads when `mode` shares the samples, else the whole batch on the calling thread.
     func forEachWorker(_ mode: WinogradSharing, _ body: @Sendable (Int, Range<Int>) -> Void) {
         guard mode == .samples else { return body(0, 0..<g.batch) }
+        // (The callers have set one BLAS thread per product for the two workers.)
         let half = (g.batch + 1) / 2
-        BLASThreads.fit(m: 1, n: 1, k: 1)  // one thread per product while both workers run
         DispatchQueue.concurrentPerform(iterations: 2) { i in
             body(i, i == 0 ? 0..<half : half..<g.batch)
         }

@@ -46,7 +46,7 @@ struct WinogradBiasTests {
             KernelThreads.with(threads) {
                 let plan = WinogradPlan(g, tile: tile, unitsPerChunk: units)
                 let label = "\(tile), \(units.map(String.init) ?? "default") units per chunk, "
-                    + "\(plan.workerCount) workers"
+                    + "shared by \(plan.sharing)"
                 let withBias = forward(x, w, b, plan)
                 let without = forward(x, w, nil, plan)
                 let added = without.enumerated().map { i, v in v + b.scalars[(i / plane) % cout] }
@@ -58,8 +58,8 @@ struct WinogradBiasTests {
                     Tensor(shape: g.outputShape, scalars: withBias), reference,
                     atol: 2e-4, rtol: 1e-4)
                 #expect(result.passed, "\(label): against the reference")
-                // Two workers do run where two threads are allowed.
-                #expect(plan.workerCount == threads, "\(label)")
+                // Two workers split the samples where two threads are allowed.
+                #expect(plan.sharing == (threads == 2 ? .samples : .none), "\(label)")
             }
         }
     }
