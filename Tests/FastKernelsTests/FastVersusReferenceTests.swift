@@ -304,6 +304,15 @@ struct FastVersusReferenceTests {
         ([2, 3, 9, 9], PoolWindow(kernel: 3, stride: 2, padding: 1)),
         ([1, 2, 23, 21], PoolWindow(kernel: 3, stride: 2, padding: 1)),  // ≥ 10 outputs: SIMD
         ([4, 16, 90, 90], PoolWindow(kernel: 3, stride: 2, padding: 1)),  // two threads switch on
+        // Widths around the eight-output groups of the Float lanes (17 outputs: two groups;
+        // 16: one group and seven one by one; 35, 33: odd, a last window of two columns),
+        // and the narrowest rows and columns.
+        ([1, 2, 7, 34], PoolWindow(kernel: 3, stride: 2, padding: 1)),
+        ([2, 1, 6, 35], PoolWindow(kernel: 3, stride: 2, padding: 1)),
+        ([1, 1, 4, 33], PoolWindow(kernel: 3, stride: 2, padding: 1)),
+        ([1, 3, 5, 1], PoolWindow(kernel: 3, stride: 2, padding: 1)),
+        ([1, 1, 1, 2], PoolWindow(kernel: 3, stride: 2, padding: 1)),
+        ([1, 2, 3, 3], PoolWindow(kernel: 3, stride: 2, padding: 1)),
         ([2, 2, 11, 7], PoolWindow(kernel: 2, stride: 2, padding: 0)),
         ([1, 3, 10, 13], PoolWindow(kernel: 3, stride: 1, padding: 1)),
         ([2, 1, 12, 12], PoolWindow(kernel: 4, stride: 3, padding: 2)),
@@ -339,7 +348,7 @@ struct FastVersusReferenceTests {
     }
 
     /// Pools `x` (which holds a NaN) with both kernels: the same positions, the same number of
-    /// NaN outputs, and at least one.
+    /// NaN outputs, and at least one; without positions, NaN in the same outputs.
     func expectNaNWinsAsInTheReference(
         _ x: Tensor<Float>, sourceLocation: SourceLocation = #_sourceLocation
     ) {
@@ -350,12 +359,15 @@ struct FastVersusReferenceTests {
         #expect(f.argmax == r.argmax, sourceLocation: sourceLocation)
         #expect(nans == r.output.scalars.filter(\.isNaN).count, sourceLocation: sourceLocation)
         #expect(nans > 0, sourceLocation: sourceLocation)
+        let v = Tensor.maxPool2dValuesFast(x, window)
+        #expect(v.scalars.map(\.isNaN) == r.output.scalars.map(\.isNaN), sourceLocation: sourceLocation)
     }
 
     /// A NaN anywhere in a plane sends it down the loop that lets the NaN win: at the
     /// plane's first element, inside the sixteen-lane scan, in its scalar tail (23² = 33·16 + 1
-    /// elements) and as the last element of the second plane.
-    @Test(arguments: [0, 200, 528, 529 + 528])
+    /// elements) and as the last element of the second plane; for the pool without positions,
+    /// also inside a sixteen-column load and an eight-output group (column 5).
+    @Test(arguments: [0, 97, 200, 528, 529 + 528])
     func maxPoolFindsANaNWhereverItIs(at index: Int) {
         var g = RandomGenerator(seed: 47)
         var x = Tensor<Float>.normal([1, 2, 23, 23], generator: &g)
