@@ -28,9 +28,23 @@ struct FastVersusReferenceTests {
         ([3, 3, 66, 64], 5, 3, 1), ([2, 2, 130, 128], 3, 3, 2),
     ]
 
+    /// The absolute tolerance for a result of sums: `atol`, or `perRMS` times the reference's
+    /// root mean square where that is larger. A sum of many terms carries rounding in
+    /// proportion to the size of its terms, not to its own value, so the entries of a large
+    /// weight gradient that happen to lie near zero are judged on the tensor's scale: the
+    /// F(4×4, 3×3) weight gradient of the 3×3·66×64 case has root mean square 87 and, against
+    /// the exact sum in Double, a largest error of 1.1e-3 (1.2e-5 of it; the plain loop's in
+    /// Float: 9e-5). One missing term of that sum (about 1) still fails at 5e-5.
+    func absoluteTolerance<S: TensorScalar>(
+        _ reference: Tensor<S>, atol: Double, perRMS: Double
+    ) -> Double {
+        let squares = reference.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }
+        return max(atol, perRMS * (squares / Double(max(reference.scalars.count, 1))).squareRoot())
+    }
+
     func checkConvolution<S: TensorScalar>(
         _: S.Type, _ shape: [Int], _ cout: Int, _ k: Int, _ stride: Int, threads: Int,
-        tolerance: (atol: Double, rtol: Double)
+        tolerance: (atol: Double, rtol: Double, perRMS: Double)
     ) {
         var g = RandomGenerator(seed: 41)
         let x = Tensor<S>.normal(shape, generator: &g)
@@ -48,11 +62,12 @@ struct FastVersusReferenceTests {
                 let r = Tensor.conv2dBackwardFast(x, weight: w, upstream: dy, c, [.input, .weight, .bias],
                                                   algorithm: algorithm)
                 let label = "\(S.dtypeName) \(shape) k\(k) s\(stride) \(algorithm) \(threads) threads"
-                let (atol, rtol) = tolerance
-                #expect(compare(y, y0, atol: atol, rtol: rtol).passed, "output \(label)")
-                #expect(compare(r.input!, g0.input!, atol: atol, rtol: rtol).passed, "input \(label)")
-                #expect(compare(r.weight!, g0.weight!, atol: atol, rtol: rtol).passed, "weight \(label)")
-                #expect(compare(r.bias!, g0.bias!, atol: atol, rtol: rtol).passed, "bias \(label)")
+                let (atol, rtol, perRMS) = tolerance
+                for (name, fast, slow) in [("output", y, y0), ("input", r.input!, g0.input!),
+                                           ("weight", r.weight!, g0.weight!), ("bias", r.bias!, g0.bias!)] {
+                    let scaled = absoluteTolerance(slow, atol: atol, perRMS: perRMS)
+                    #expect(compare(fast, slow, atol: scaled, rtol: rtol).passed, "\(name) \(label)")
+                }
             }
         }
     }
@@ -60,14 +75,14 @@ struct FastVersusReferenceTests {
     @Test(arguments: threadCounts)
     func convolutionInDouble(threads: Int) {
         for (shape, cout, k, s) in Self.convolutionCases {
-            checkConvolution(Double.self, shape, cout, k, s, threads: threads, tolerance: (1e-11, 1e-11))
+            checkConvolution(Double.self, shape, cout, k, s, threads: threads, tolerance: (1e-11, 1e-11, 0))
         }
     }
 
     @Test(arguments: threadCounts)
     func convolutionInFloat(threads: Int) {
         for (shape, cout, k, s) in Self.convolutionCases {
-            checkConvolution(Float.self, shape, cout, k, s, threads: threads, tolerance: (2e-4, 1e-4))
+            checkConvolution(Float.self, shape, cout, k, s, threads: threads, tolerance: (2e-4, 1e-4, 5e-5))
         }
     }
 
