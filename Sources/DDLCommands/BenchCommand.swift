@@ -10,16 +10,17 @@ public struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training and inference speed, or one kernel (build with -c release).",
         discussion: """
-            --config paper|quick times one full DDL training step (a frozen DFEM, a D step on L_AD,
-            a DDM step on the joint loss, Adam) and inference, at the paper's configuration (batch
-            16 or --batch, 90×90, width 64, paper preset) or the main job's (width 8, 36×36): images
-            per second, peak resident memory, the step's convolution and product rate against this
-            machine's gemm, and with --profile the time per kernel. bench/compare runs the PyTorch
-            reference beside it.
-            --op conv2d times a convolution forward and backward at a ResNet-like shape, unfolded
-            and by Winograd (3×3), next to the gemm at the shape of its main product; --op maxpool
-            times the DDL pool with and without the positions of the maxima. Medians of --repeats
-            runs. Every report names the OpenBLAS kernel family it ran with (set by the CPU, or by
+            --config paper|quick times one full DDL training step (a frozen DFEM, a D step on \
+            L_AD, a DDM step on the joint loss, Adam) and inference, at the paper's configuration \
+            (batch 16 or --batch-size, 90×90, width 64, paper preset) or the main job's (width 8, \
+            36×36): images per second, peak resident memory, the step's convolution and product \
+            rate against this machine's gemm, and with --profile the time per kernel. \
+            bench/compare runs the PyTorch reference beside it.
+
+            --op conv2d times a convolution forward and backward at a ResNet-like shape, unfolded \
+            and by Winograd (3×3), next to the gemm at the shape of its main product; --op maxpool \
+            times the DDL pool with and without the positions of the maxima. Medians of --repeats \
+            runs. Every report names the OpenBLAS kernel family it ran with (set by the CPU, or by \
             OPENBLAS_CORETYPE).
             """
     )

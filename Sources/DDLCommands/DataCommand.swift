@@ -26,9 +26,9 @@ public struct DataCommand: ParsableCommand {
             abstract: "Decode, align and resize a database copy once into an HDF5 face-set cache "
                 + "that training reads.",
             discussion: """
-                Faces are aligned by the eyes where the layout has landmarks (CK+ Landmarks,
-                AffectNet, RAF-DB with --rafdb-original), otherwise centre-cropped; then resized to
-                --size. The cache holds uint8 images, expression labels, subject ids and factor
+                Faces are aligned by the eyes where the layout has landmarks (CK+ Landmarks, \
+                AffectNet, RAF-DB with --rafdb-original), otherwise centre-cropped; then resized \
+                to --size. The cache holds uint8 images, expression labels, subject ids and factor \
                 labels (−1 where missing).
                 """
         )

@@ -11,11 +11,11 @@ extension DataCommand {
             abstract: "Join prepared caches (e.g. RAF-DB attributes and Multi-PIE "
                 + "identity/pose/illumination) into one disturbance set.",
             discussion: """
-                Every factor of any input is kept, with −1 for the faces of an input that lacks it
-                (the DFEM leaves missing labels out of their head's loss). Inputs must have images
-                of the same side and the same class count for a factor they share; subject ids are
-                shifted so that no two inputs share one. The output is written atomically and its
-                `source` attribute records each input's path, SHA-256, face count and subject
+                Every factor of any input is kept, with −1 for the faces of an input that lacks it \
+                (the DFEM leaves missing labels out of their head's loss). Inputs must have images \
+                of the same side and the same class count for a factor they share; subject ids are \
+                shifted so that no two inputs share one. The output is written atomically and its \
+                `source` attribute records each input's path, SHA-256, face count and subject \
                 offset.
                 """
         )

@@ -21,10 +21,10 @@ public struct FixturesCommand: ParsableCommand {
             abstract:
                 "Run fixtures through the Swift implementation and compare (PASS/FAIL per file).",
             discussion: """
-                With no files, checks every .h5 file below --dir (except checkpoints/). Prints one
-                line per fixture: the component, and for the outputs and for the gradients the
-                quantity that decides, max |swift−torch|/(atol + rtol·|torch|) (a pass is at most
-                1), with the largest absolute error, then PASS or FAIL; a file that cannot be
+                With no files, checks every .h5 file below --dir (except checkpoints/). Prints one \
+                line per fixture: the component, and for the outputs and for the gradients the \
+                quantity that decides, max |swift−torch|/(atol + rtol·|torch|) (a pass is at most \
+                1), with the largest absolute error, then PASS or FAIL; a file that cannot be \
                 interpreted is reported with the reason. Exits non-zero on any failure or error.
                 """
         )

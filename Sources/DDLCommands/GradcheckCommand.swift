@@ -9,9 +9,9 @@ public struct GradcheckCommand: ParsableCommand {
         abstract:
             "Check every op's analytic gradients against central finite differences (Double).",
         discussion: """
-            Prints one line per op case: name, input and output shapes, the quantity that decides,
-            max |a−n|/(atol + rtol·|n|) over every input (analytic a, numeric n; a pass is at
-            most 1), the largest absolute error, and PASS or FAIL. Exits non-zero if any case fails.
+            Prints one line per op case: name, input and output shapes, the quantity that decides, \
+            max |a−n|/(atol + rtol·|n|) over every input (analytic a, numeric n; a pass is at most \
+            1), the largest absolute error, and PASS or FAIL. Exits non-zero if any case fails.
             """
     )
 

@@ -10,11 +10,11 @@ public struct ReproduceCommand: ParsableCommand {
         commandName: "reproduce",
         abstract: "Reproduce the paper's Tables 2–4.",
         discussion: """
-            table2 runs every variant on every database found (10-fold subject-independent CV
-            for CK+, MMI, Oulu-CASIA; train/test for RAF-DB and SFEW), or on synthetic stand-ins
-            when no data root is given, storing each run as it finishes and printing the measured
-            table beside the paper's. table3 and table4 print the paper's comparison rows with a
-            row for this implementation from the stored results.
+            table2 runs every variant on every database found (10-fold subject-independent CV for \
+            CK+, MMI, Oulu-CASIA; train/test for RAF-DB and SFEW), or on synthetic stand-ins when \
+            no data root is given, storing each run as it finishes and printing the measured table \
+            beside the paper's. table3 and table4 print the paper's comparison rows with a row for \
+            this implementation from the stored results.
             """,
         subcommands: [Table2.self, Ablation.self, Table3.self, Table4.self]
     )
@@ -137,16 +137,16 @@ extension ReproduceCommand {
             abstract: "Table 2: the baselines and DDL variants on every database, paired over "
                 + "seeds and folds.",
             discussion: """
-                With --data-root DIR, reads the prepared databases (DIR/CK+/faces.h5,
-                DIR/MMI/faces.h5, DIR/Oulu-CASIA/faces.h5, DIR/RAF-DB/{train,test}.h5,
-                DIR/SFEW/{train,test}.h5 and DIR/disturbance.h5 for the DFEMs;
-                DIR/AffectNet/train.h5 pre-trains the trunk; see docs/DATASETS.md). Without it, runs
-                two synthetic stand-ins (a lab-like and a wild-like database, marked †) whose
-                training faces are confounded with strength --confound (docs/SYNTHETIC.md). Every
-                variant runs with the same seeds on the same folds; each cell is the mean ± 95% CI
-                over its runs, and a second table gives each variant's paired difference to
-                baseline_mat. Runs are stored under --out/runs/ by the digest of their settings,
-                data and code version, and reused only when all are unchanged. Writes table2.md,
+                With --data-root DIR, reads the prepared databases (DIR/CK+/faces.h5, \
+                DIR/MMI/faces.h5, DIR/Oulu-CASIA/faces.h5, DIR/RAF-DB/{train,test}.h5, \
+                DIR/SFEW/{train,test}.h5 and DIR/disturbance.h5 for the DFEMs; \
+                DIR/AffectNet/train.h5 pre-trains the trunk; see docs/DATASETS.md). Without it, \
+                runs two synthetic stand-ins (a lab-like and a wild-like database, marked †) whose \
+                training faces are confounded with strength --confound (docs/SYNTHETIC.md). Every \
+                variant runs with the same seeds on the same folds; each cell is the mean ± 95% CI \
+                over its runs, and a second table gives each variant's paired difference to \
+                baseline_mat. Runs are stored under --out/runs/ by the digest of their settings, \
+                data and code version, and reused only when all are unchanged. Writes table2.md, \
                 table2.csv, table2-runs.csv and results.json to --out.
                 """
         )
@@ -240,10 +240,10 @@ extension ReproduceCommand {
             abstract: "Which loss term does what: the full DDL variant, λ1 = 0, λ2 = 0 and both "
                 + "0, beside baseline_mat.",
             discussion: """
-                Runs baseline_mat and --variant with the paper's weights (λ1 = 1, λ2 = 0.05), with
-                the adversarial term off (λ1 = 0), the attention-transfer term off (λ2 = 0), and
-                both off, on the same databases, seeds and folds as table2, with the same paired
-                statistics (differences to baseline_mat). Writes ablation.md, ablation.csv,
+                Runs baseline_mat and --variant with the paper's weights (λ1 = 1, λ2 = 0.05), with \
+                the adversarial term off (λ1 = 0), the attention-transfer term off (λ2 = 0), and \
+                both off, on the same databases, seeds and folds as table2, with the same paired \
+                statistics (differences to baseline_mat). Writes ablation.md, ablation.csv, \
                 ablation-runs.csv and ablation.json to --out; runs shared with table2 are reused.
                 """
         )

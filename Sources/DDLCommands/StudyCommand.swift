@@ -24,12 +24,12 @@ public struct StudyCommand: ParsableCommand {
             abstract: "Sweep the confound ρ (and the disturbance strength) of the wild-like "
                 + "stand-in for baseline_mat and DDL.",
             discussion: """
-                For every strength and ρ, draws the wild-like stand-in (docs/SYNTHETIC.md) with its
-                training faces confounded by ρ and its test faces independent, and trains
-                baseline_mat and --variant (with --ablations also λ1 = 0, λ2 = 0 and both 0) with
-                the same seeds. Writes study.csv (per strength, ρ and arm: mean, std, 95% CI, n, and
-                the paired difference to baseline_mat with its CI and p-value), study.md and
-                study.png (accuracy against ρ with 95% bands, one curve per method, and the paired
+                For every strength and ρ, draws the wild-like stand-in (docs/SYNTHETIC.md) with \
+                its training faces confounded by ρ and its test faces independent, and trains \
+                baseline_mat and --variant (with --ablations also λ1 = 0, λ2 = 0 and both 0) with \
+                the same seeds. Writes study.csv (per strength, ρ and arm: mean, std, 95% CI, n, \
+                and the paired difference to baseline_mat with its CI and p-value), study.md and \
+                study.png (accuracy against ρ with 95% bands, one curve per method, and the paired \
                 difference to baseline_mat) to --out.
                 """
         )

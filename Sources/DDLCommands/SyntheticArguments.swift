@@ -97,13 +97,13 @@ public struct SynthCommand: ParsableCommand {
         abstract: "Write synthetic disturbed faces: train.h5 and test.h5 (expressions, disjoint "
             + "identities) and disturbance.h5.",
         discussion: """
-            Procedurally drawn faces: the expression (7 classes) changes mouth, brows and eyes;
-            identity (face geometry), pose, illumination, gender, age and race analogues change
-            the appearance as strongly as --strength says. The expression sets withhold the
-            factor labels and the disturbance set the expression labels, as in the paper's
-            setting. --confound ρ ties pose, light and identity group to the expression in the
-            training split only (docs/SYNTHETIC.md). Deterministic by --data-seed. Optionally
-            writes a contact sheet (PNG).
+            Procedurally drawn faces: the expression (7 classes) changes mouth, brows and eyes; \
+            identity (face geometry), pose, illumination, gender, age and race analogues change \
+            the appearance as strongly as --strength says. The expression sets withhold the factor \
+            labels and the disturbance set the expression labels, as in the paper's setting. \
+            --confound ρ ties pose, light and identity group to the expression in the training \
+            split only (docs/SYNTHETIC.md). Deterministic by --data-seed. Optionally writes a \
+            contact sheet (PNG).
             """
     )
     /// The `SyntheticArguments` option group.

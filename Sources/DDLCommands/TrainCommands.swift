@@ -13,9 +13,9 @@ public struct PretrainDFEMCommand: ParsableCommand {
         commandName: "pretrain-dfem",
         abstract: "Stage 1: train the DFEM(s) of a variant on disturbance-labelled faces (Eq. 1).",
         discussion: """
-            Trains one DFEM with every factor of the variant (paper preset) or one per source
-            database (official preset), each in RUN/dfem-<k>/ (checkpoint.h5, log.jsonl). Missing
-            labels (−1) are left out of their head's loss. Without data options the synthetic
+            Trains one DFEM with every factor of the variant (paper preset) or one per source \
+            database (official preset), each in RUN/dfem-<k>/ (checkpoint.h5, log.jsonl). Missing \
+            labels (−1) are left out of their head's loss. Without data options the synthetic \
             disturbed faces are used.
             """
     )
@@ -104,10 +104,10 @@ public struct TrainCommand: ParsableCommand {
         abstract: "Stage 2: train the DDM of a Table 1 variant (D step on L_AD, then DDM step on "
             + "Eq. 11 per batch).",
         discussion: """
-            Writes RUN/checkpoint.h5 after every epoch (atomically) and RUN/log.jsonl (every loss
-            term and accuracy per epoch); --resume continues from the checkpoint and gives the
-            same weights as an uninterrupted run. ddl variants need the DFEM checkpoint(s) of
-            `ddl pretrain-dfem` (--dfem, once per DFEM); baselines need none.
+            Writes RUN/checkpoint.h5 after every epoch (atomically) and RUN/log.jsonl (every loss \
+            term and accuracy per epoch); --resume continues from the checkpoint and gives the \
+            same weights as an uninterrupted run. ddl variants need the DFEM checkpoint(s) of `ddl \
+            pretrain-dfem` (--dfem, once per DFEM); baselines need none.
             """
     )
     /// The `ModelOptions` option group.
@@ -228,11 +228,11 @@ public struct PretrainTrunkCommand: ParsableCommand {
         abstract:
             "Pre-train the trunk S_g on a large expression-labelled set (the paper: AffectNet).",
         discussion: """
-            Trains the plain baseline (trunk, average pooling, expression head) on --train (e.g. a
-            prepared AffectNet cache) or, by default, on a large synthetic set of its own identities
-            drawn independently of the expressions, and writes RUN/checkpoint.h5. Its trunk.*
-            entries start `pretrain-dfem`, `train` and `reproduce` through --trunk; the checkpoint
-            must have the same width.
+            Trains the plain baseline (trunk, average pooling, expression head) on --train (e.g. a \
+            prepared AffectNet cache) or, by default, on a large synthetic set of its own \
+            identities drawn independently of the expressions, and writes RUN/checkpoint.h5. Its \
+            trunk.* entries start `pretrain-dfem`, `train` and `reproduce` through --trunk; the \
+            checkpoint must have the same width.
             """
     )
     /// The `ModelOptions` option group.

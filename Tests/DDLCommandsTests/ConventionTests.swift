@@ -61,3 +61,71 @@ struct ConventionTests {
         #expect(result.status == 64 && result.stderr.contains("--out must end in .png or .svg, got 'curves.gif'"))
     }
 }
+
+/// Help texts are written as paragraphs, which the parser wraps to the terminal's width: a
+/// line break inside a paragraph (the source's own wrapping) would be kept by the parser and
+/// wrapped again, leaving a short line after every long one at 80 columns.
+@Suite("Help texts wrap to the terminal")
+struct HelpTextTests {
+    /// Every command below `ddl`, with the path that names it.
+    static func commands(
+        _ command: any ParsableCommand.Type = DDL.self, path: String = "ddl"
+    ) -> [(String, any ParsableCommand.Type)] {
+        [(path, command)] + command.configuration.subcommands.flatMap {
+            commands($0, path: "\(path) \($0.configuration.commandName ?? "?")")
+        }
+    }
+
+    /// The lines of `text` that continue the line before them within a paragraph; list items
+    /// (`- `) and indented lines start lines of their own.
+    static func brokenLines(_ text: String) -> [String] {
+        let lines = text.components(separatedBy: "\n")
+        return zip(lines, lines.dropFirst()).compactMap { before, line in
+            let ownLine = line.isEmpty || before.isEmpty || line.hasPrefix("- ") || line.hasPrefix(" ")
+            return ownLine ? nil : line
+        }
+    }
+
+    @Test func theRuleFindsAWrappedParagraph() {
+        #expect(Self.brokenLines("one two\nthree\n\n- a\n- b\n  c") == ["three"])
+        #expect(Self.brokenLines("one paragraph\n\nanother").isEmpty)
+    }
+
+    @Test func everyCommandsTextsAreParagraphs() {
+        let all = Self.commands()
+        #expect(all.count > 20, "\(all.count) commands found")
+        for (path, command) in all {
+            let c = command.configuration
+            #expect(!c.abstract.contains("\n"), "\(path): abstract has a line break")
+            let broken = Self.brokenLines(c.discussion)
+            #expect(broken.isEmpty, "\(path): discussion breaks a paragraph before \(broken.prefix(3))")
+        }
+    }
+
+    /// The `--name` words of a text.
+    static func optionWords(_ text: String) -> Set<String> {
+        let word = try! Regex("--[a-z][a-z0-9-]*")
+        return Set(text.matches(of: word).map { String(text[$0.range]) })
+    }
+
+    /// Every option a help text names is an option of some `ddl` command (texts outlive
+    /// renamed options: `ddl bench`'s once named `--batch` after it became `--batch-size`).
+    /// Options of the repository's scripts that the texts name are listed here.
+    @Test func optionsNamedInHelpExist() {
+        let scripts: Set<String> = ["--openblas-auto"]
+        var known = scripts, named: [(String, Set<String>)] = []
+        for (path, command) in Self.commands() {
+            let help = DDL.helpMessage(for: command, columns: 10_000)
+            for line in help.components(separatedBy: "\n") where line.hasPrefix("  -") {
+                let names = line.dropFirst(2).components(separatedBy: "  ")[0]
+                known.formUnion(Self.optionWords(String(names)))
+            }
+            named.append((path, Self.optionWords(help)))
+        }
+        #expect(known.contains("--batch-size") && known.contains("--run"), "\(known.sorted())")
+        for (path, words) in named {
+            let unknown = words.subtracting(known)
+            #expect(unknown.isEmpty, "\(path) names \(unknown.sorted()), which no command has")
+        }
+    }
+}
