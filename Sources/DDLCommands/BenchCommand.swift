@@ -3,7 +3,7 @@ import Autodiff
 import FastKernels
 import TensorCore
 
-/// `ddl bench --op conv2d|gemm`: micro-benchmarks of the kernels, in GFLOP/s.
+/// `ddl bench`: the training step and inference (`--config`), or one kernel (`--op`).
 public struct BenchCommand: ParsableCommand {
     /// The command's name, abstract and discussion for `ddl bench`.
     public static let configuration = CommandConfiguration(
@@ -96,7 +96,7 @@ public struct BenchCommand: ParsableCommand {
         }
         if json {
             let items = rows.map {
-                "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"gflops\": \($0.gflops)}"
+                "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"\($0.jsonKey)\": \($0.rate)}"
             }
             print(
                 "{\"threads\": \(BLASThreads.count), \"blas_core\": \"\(BLASThreads.core)\", "
@@ -108,7 +108,7 @@ public struct BenchCommand: ParsableCommand {
                     + "median of \(repeats)"
             )
             for r in rows {
-                print("\(r.name): \(format(r.seconds * 1000)) ms, \(format(r.gflops)) GFLOP/s")
+                print("\(r.name): \(format(r.seconds * 1000)) ms, \(format(r.rate)) \(r.unit)")
             }
         }
     }
@@ -119,7 +119,14 @@ public struct BenchCommand: ParsableCommand {
         return BLASCoreStartup.note.map { "\(family), \($0)" } ?? family
     }
 
-    struct Row { let name: String; let seconds: Double; let gflops: Double }
+    /// One micro-benchmark: its median time and a rate, in GFLOP/s (arithmetic) or, for
+    /// the pools, GB/s of input read (`bytes`).
+    struct Row {
+        let name: String, seconds: Double, rate: Double
+        var bytes = false
+        var unit: String { bytes ? "GB/s of input" : "GFLOP/s" }
+        var jsonKey: String { bytes ? "input_gb_per_second" : "gflops" }
+    }
 
     func runStep(_ config: String) {
         let r = StepBenchmark(name: config, repeats: repeats, batch: batch, byShape: byShape).run()
@@ -207,7 +214,7 @@ public struct BenchCommand: ParsableCommand {
             b = Tensor<Float>.normal([k, n], generator: &g)
         let t = median { _ = Tensor.matmul(a, b) }
         return Row(
-            name: "gemm \(m)×\(k)·\(k)×\(n)", seconds: t, gflops: 2 * Double(m * k * n) / t / 1e9)
+            name: "gemm \(m)×\(k)·\(k)×\(n)", seconds: t, rate: 2 * Double(m * k * n) / t / 1e9)
     }
 
     /// Max pooling 3×3, stride 2, padding 1 (the DDL pool) forward, with the positions of the
@@ -224,10 +231,8 @@ public struct BenchCommand: ParsableCommand {
         }
         let kind = positions ? "with positions" : "values only"
         return Row(
-            name:
-                "max_pool2d 3×3 s2 p1 \(batch)×\(channels)×\(size)×\(size) \(kind) (GB/s of input)",
-            seconds: t,
-            gflops: Double(batch * channels * size * size * 4) / t / 1e9)
+            name: "max_pool2d 3×3 s2 p1 \(batch)×\(channels)×\(size)×\(size) \(kind)",
+            seconds: t, rate: Double(batch * channels * size * size * 4) / t / 1e9, bytes: true)
     }
 
     /// conv2d forward, forward with the weight's prepared form kept, and forward + backward
@@ -260,11 +265,11 @@ public struct BenchCommand: ParsableCommand {
         let shape =
             "\(batch)×\(channels)×\(size)×\(size) \(kernel)×\(kernel)\(strided), \(name)"
         return [
-            Row(name: "conv2d fwd \(shape)", seconds: forward, gflops: flops / forward / 1e9),
+            Row(name: "conv2d fwd \(shape)", seconds: forward, rate: flops / forward / 1e9),
             Row(
                 name: "conv2d fwd, weight kept \(shape)", seconds: kept,
-                gflops: flops / kept / 1e9),
-            Row(name: "conv2d fwd+bwd \(shape)", seconds: both, gflops: 3 * flops / both / 1e9),
+                rate: flops / kept / 1e9),
+            Row(name: "conv2d fwd+bwd \(shape)", seconds: both, rate: 3 * flops / both / 1e9),
         ]
     }
 

@@ -39,6 +39,27 @@ struct ConventionTests {
         }
     }
 
+    /// The pool rows of `ddl bench --op maxpool` give their rate in GB/s of input (they once
+    /// printed that label in the name and "GFLOP/s" after the number), in text and JSON.
+    @Test func poolBenchmarkRatesAreBytes() throws {
+        let options = "bench --op maxpool --batch-size 1 --channels 2 --size 12 --repeats 1"
+        let text = try shell("\"$DDL\" \(options)", in: scratchDirectory())
+        #expect(text.status == 0, "\(text.stderr)")
+        let rows = text.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("max_pool2d") }
+        #expect(rows.count == 2, "\(text.stdout)")
+        for row in rows {
+            #expect(row.hasSuffix(" GB/s of input") && !row.contains("GFLOP"), "\(row)")
+        }
+        let json = try shell("\"$DDL\" \(options) --json", in: scratchDirectory())
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let results = try #require(object?["results"] as? [[String: Any]], "\(json.stdout)")
+        #expect(results.count == 2)
+        for r in results {
+            #expect((r["input_gb_per_second"] as? Double).map { $0 > 0 } == true, "\(r)")
+            #expect(r["gflops"] == nil, "\(r)")
+        }
+    }
+
     @Test func versionIsPrinted() throws {
         let result = try shell("\"$DDL\" --version", in: scratchDirectory())
         #expect(result.status == 0)
