@@ -96,7 +96,8 @@ public struct BenchCommand: ParsableCommand {
         }
         if json {
             let items = rows.map {
-                "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), \"\($0.jsonKey)\": \($0.rate)}"
+                "{\"name\": \"\($0.name)\", \"seconds\": \($0.seconds), "
+                    + "\"\($0.jsonKey)\": \($0.rate)}"
             }
             print(
                 "{\"threads\": \(BLASThreads.count), \"blas_core\": \"\(BLASThreads.core)\", "
